@@ -1,0 +1,16 @@
+export * from "./reference/lookup.js";
+export * from "./reference/reference.js";
+export type { ReferralCommand } from "./referral/commands.js";
+export { referralCommandSchemas } from "./referral/commands.js";
+export type { ReferralEvent } from "./referral/events.js";
+export { referralEventSchemas } from "./referral/events.js";
+export * from "./shared/clinical.js";
+export * from "./shared/context.js";
+export * from "./shared/decider.js";
+export * from "./shared/identity.js";
+export * from "./shared/risk.js";
+export * from "./shared/time.js";
+export type { TransferCommand } from "./transfer/commands.js";
+export { transferCommandSchemas } from "./transfer/commands.js";
+export type { TransferEvent } from "./transfer/events.js";
+export { transferEventSchemas } from "./transfer/events.js";

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { Condition, Id, Instant, PersonName, VitalSigns } from "../shared/clinical.js";
+import { PatientIdentity } from "../shared/identity.js";
+import { PatientKind, RiskGrade } from "../shared/risk.js";
+
+export const RequestTransfer = z.strictObject({
+  caseId: Id,
+  referralId: Id.optional(),
+  patientKind: PatientKind,
+  patient: PatientIdentity,
+  riskGrade: RiskGrade,
+  originInstitutionId: Id,
+  destinationInstitutionId: Id,
+  /** The transferring doctor's judgement that she is very critical (危急重): an escort is then required. */
+  veryCritical: z.boolean(),
+  clinicalSummary: z.string().trim().min(1).max(4000),
+  requestedBy: PersonName,
+  occurredAt: Instant,
+});
+
+export const DispatchUnit = z.strictObject({
+  ambulanceId: Id,
+  dispatchedBy: PersonName,
+  overrideReason: z.string().trim().min(1).max(1000).optional(),
+  occurredAt: Instant,
+});
+
+export const RecordUnitArrivedAtOrigin = z.strictObject({ occurredAt: Instant });
+
+export const RecordDeparture = z.strictObject({
+  condition: Condition,
+  escorts: z.array(PersonName).max(10),
+  clinicalRecordHandedOver: z.boolean(),
+  occurredAt: Instant,
+});
+
+export const RecordEnRouteCare = z.strictObject({
+  kind: z.enum(["observation", "treatment"]),
+  description: z.string().trim().min(1).max(2000),
+  performedBy: PersonName,
+  vitalSigns: VitalSigns.optional(),
+  occurredAt: Instant,
+});
+
+export const RecordRemoteGuidance = z.strictObject({
+  expert: PersonName,
+  channel: z.enum(["video", "phone"]),
+  advice: z.string().trim().min(1).max(2000),
+  occurredAt: Instant,
+});
+
+export const RecordArrival = z.strictObject({ occurredAt: Instant });
+
+export const CompleteHandover = z.strictObject({
+  handedOverBy: PersonName,
+  receivedBy: PersonName,
+  condition: Condition,
+  documents: z.array(z.string().trim().min(1).max(200)).max(50),
+  occurredAt: Instant,
+});
+
+export const DivertTransfer = z.strictObject({
+  toInstitutionId: Id,
+  reason: z.string().trim().min(1).max(2000),
+  divertedBy: PersonName,
+  occurredAt: Instant,
+});
+
+export const CancelTransfer = z.strictObject({
+  cancelledBy: PersonName,
+  reason: z.string().trim().min(1).max(2000),
+  occurredAt: Instant,
+});
+
+export const transferCommandSchemas = {
+  RequestTransfer,
+  DispatchUnit,
+  RecordUnitArrivedAtOrigin,
+  RecordDeparture,
+  RecordEnRouteCare,
+  RecordRemoteGuidance,
+  RecordArrival,
+  CompleteHandover,
+  DivertTransfer,
+  CancelTransfer,
+} as const;
+
+type Schemas = typeof transferCommandSchemas;
+export type TransferCommand = {
+  [K in keyof Schemas]: { type: K; transferId: string; data: z.infer<Schemas[K]> };
+}[keyof Schemas];
