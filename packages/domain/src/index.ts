@@ -1,3 +1,4 @@
+export * from "./events.js";
 export * from "./reference/lookup.js";
 export * from "./reference/reference.js";
 export type { ReferralCommand } from "./referral/commands.js";
