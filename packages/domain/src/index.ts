@@ -1,17 +1,62 @@
 export * from "./events.js";
+export * from "./reference/capability.js";
 export * from "./reference/lookup.js";
 export * from "./reference/reference.js";
 export type { ReferralCommand } from "./referral/commands.js";
 export { referralCommandSchemas } from "./referral/commands.js";
+export {
+  acceptReferral,
+  cancelReferral,
+  completeReferral,
+  decide as decideReferral,
+  declineReferral,
+  escalateReferral,
+  recordReception,
+  redirectReferral,
+  referralDecider,
+  registerOffProtocolArrival,
+  requestReferral,
+} from "./referral/decide.js";
 export type { ReferralEvent } from "./referral/events.js";
 export { referralEventSchemas } from "./referral/events.js";
+export {
+  evolve as evolveReferral,
+  initialState as initialReferralState,
+  type ReferralFacts,
+  type ReferralState,
+  type ReferralStatus,
+} from "./referral/referral.js";
 export * from "./shared/clinical.js";
 export * from "./shared/context.js";
 export * from "./shared/decider.js";
 export * from "./shared/identity.js";
 export * from "./shared/risk.js";
+export * from "./shared/steps.js";
 export * from "./shared/time.js";
+export * from "./shared/workingDays.js";
 export type { TransferCommand } from "./transfer/commands.js";
 export { transferCommandSchemas } from "./transfer/commands.js";
+export {
+  cancelTransfer,
+  completeHandover,
+  decide as decideTransfer,
+  dispatchUnit,
+  divertTransfer,
+  recordArrival,
+  recordDeparture,
+  recordEnRouteCare,
+  recordRemoteGuidance,
+  recordUnitArrivedAtOrigin,
+  requestTransfer,
+  transferDecider,
+} from "./transfer/decide.js";
 export type { TransferEvent } from "./transfer/events.js";
 export { transferEventSchemas } from "./transfer/events.js";
+export {
+  evolve as evolveTransfer,
+  initialState as initialTransferState,
+  requiredAmbulanceTypes,
+  type TransferFacts,
+  type TransferState,
+  type TransferStatus,
+} from "./transfer/transfer.js";

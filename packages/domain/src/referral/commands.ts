@@ -50,6 +50,8 @@ export const EscalateReferral = z.strictObject({
 });
 
 export const RecordReception = z.strictObject({
+  /** Where she actually arrived; omitted means the current destination. Elsewhere is off-protocol (001 (五)). */
+  institutionId: Id.optional(),
   receivedBy: PersonName,
   handedOverBy: PersonName,
   occurredAt: Instant,

@@ -11,7 +11,7 @@ export const isValidIdCardNumber = (value: string): boolean => {
   const month = Number(birth.slice(4, 6));
   const day = Number(birth.slice(6, 8));
   const date = new Date(Date.UTC(year, month - 1, day));
-  if (year < 1900 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return false;
+  if (year < 1800 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return false;
   let sum = 0;
   for (let i = 0; i < 17; i++) sum += Number(value[i]) * (ID_CARD_WEIGHTS[i] ?? 0);
   return ID_CARD_CHECK_CHARS[sum % 11] === value[17];

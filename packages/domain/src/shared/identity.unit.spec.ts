@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import {
+  IdCardNumber,
+  isValidIdCardNumber,
+  maskIdCardNumber,
+  maskName,
+  maskPatientIdentity,
+  maskPhone,
+  PhoneNumber,
+} from "./identity.js";
+
+describe("identity", () => {
+  it("GB 11643-1999: valid numbers pass the MOD 11-2 check character, X included", () => {
+    expect(isValidIdCardNumber("11010519491231002X")).toBe(true);
+    expect(isValidIdCardNumber("440524188001010014")).toBe(true);
+    expect(IdCardNumber.parse("11010519491231002x")).toBe("11010519491231002X");
+  });
+
+  it("GB 11643-1999: a wrong check character is refused", () => {
+    expect(isValidIdCardNumber("110105194912310021")).toBe(false);
+    expect(isValidIdCardNumber("440524188001010015")).toBe(false);
+    expect(IdCardNumber.safeParse("110105194912310021").success).toBe(false);
+  });
+
+  it("GB 11643-1999: an impossible birth date or a bad shape is refused", () => {
+    expect(isValidIdCardNumber("110105194902300000")).toBe(false); // 30 February
+    expect(isValidIdCardNumber("110105194913010000")).toBe(false); // month 13
+    expect(isValidIdCardNumber("11010519491231002")).toBe(false); // 17 characters
+    expect(isValidIdCardNumber("11010519491231002Y")).toBe(false);
+  });
+
+  it("phone numbers: mainland mobiles and landlines with area code", () => {
+    for (const ok of ["13812345678", "19912345678", "0531-87654321", "010-12345678", "05318765432"]) {
+      expect(PhoneNumber.safeParse(ok).success, ok).toBe(true);
+    }
+    for (const bad of ["12812345678", "1381234567", "531-87654321", "+8613812345678", "电话"]) {
+      expect(PhoneNumber.safeParse(bad).success, bad).toBe(false);
+    }
+  });
+
+  it("masking hides names, ID-card numbers and phones for roles that do not need them", () => {
+    expect(maskName("王小红")).toBe("王**");
+    expect(maskName("王")).toBe("*");
+    expect(maskIdCardNumber("11010519491231002X")).toBe("110105********002X");
+    expect(maskPhone("13812345678")).toBe("138****5678");
+    expect(
+      maskPatientIdentity({
+        name: "王小红",
+        idCardNumber: "11010519491231002X",
+        phone: "13812345678",
+        age: 30,
+      }),
+    ).toEqual({
+      name: "王**",
+      idCardNumber: "110105********002X",
+      phone: "138****5678",
+      age: 30,
+    });
+  });
+});

@@ -1,0 +1,82 @@
+import { randomUUID } from "node:crypto";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { Clock, ReferenceLookup } from "@mtc/domain";
+import type { EventStore } from "@mtc/eventstore";
+import Fastify, { type FastifyBaseLogger } from "fastify";
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import { authPlugin } from "./auth/authPlugin.js";
+import type { UserDirectory } from "./auth/users.js";
+import { commandBus } from "./commands/commandBus.js";
+import { registerErrorHandler } from "./errors.js";
+import type { ReadModels } from "./readModels.js";
+import { authRoutes } from "./routes/auth.js";
+import { commandRoutes } from "./routes/commandRoutes.js";
+import { queryRoutes } from "./routes/queries.js";
+import { systemRoutes } from "./routes/system.js";
+
+export interface AppDeps {
+  logger: FastifyBaseLogger;
+  store: EventStore;
+  clock: Clock;
+  reference: () => ReferenceLookup;
+  users: UserDirectory;
+  tokenSecret: string;
+  readModels: ReadModels;
+}
+
+/** Largest command body accepted; a clinical summary fits many times over. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Builds the HTTP application; process concerns (listen, signals) stay in main.ts. */
+export const buildApp = async (deps: AppDeps) => {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => randomUUID(),
+    requestIdHeader: "x-request-id",
+    // Prototype-poisoning keys (`__proto__`, `constructor.prototype`) are refused with a 400.
+    onProtoPoisoning: "error",
+    onConstructorPoisoning: "error",
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+
+  app.addHook("onRoute", (route) => {
+    if (route.url.startsWith("/docs")) route.config = { ...(route.config as object), public: true };
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "Maternal referral and emergency-transfer coordination",
+        description: "Commands carry an Idempotency-Key; every route but login, health and docs needs a bearer token.",
+        version: "0.1.0",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list" } });
+
+  await app.register(authPlugin, { secret: deps.tokenSecret, users: deps.users });
+  const bus = commandBus({
+    store: deps.store,
+    reference: deps.reference,
+    clock: deps.clock,
+    awaitProjections: deps.readModels.awaitPosition,
+  });
+  await app.register(authRoutes, { users: deps.users });
+  await app.register(commandRoutes, { bus });
+  await app.register(queryRoutes, { readModels: deps.readModels });
+  await app.register(systemRoutes, { reference: deps.reference, readModels: deps.readModels, store: deps.store });
+  return app;
+};
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,92 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The one configuration loader: environment variables, validated at start-up. `demo` mode (README command one)
+ * generates demo accounts and a signing secret; `production` refuses to start without configured ones.
+ */
+const minutes = (fallback: number) => z.coerce.number().int().min(1).max(24 * 60).default(fallback);
+
+const Env = z
+  .object({
+    MTC_MODE: z.enum(["demo", "production"]).default("production"),
+    HOST: z.string().default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    DATA_DIR: z.string().default(".data"),
+    /** EventStoreDB connection string; when set, the service uses EventStoreDB and never the embedded store. */
+    EVENTSTORE_URL: z.string().startsWith("esdb").optional(),
+    MTC_TOKEN_SECRET: z.string().min(32, "MTC_TOKEN_SECRET must be at least 32 characters").optional(),
+    MTC_USERS_FILE: z.string().optional(),
+    MTC_REGION_FILE: z.string().optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    ALARM_EMERGENCY_REFERRAL_UNANSWERED_MIN: minutes(10),
+    ALARM_NO_UNIT_DISPATCHED_MIN: minutes(10),
+    ALARM_DEPARTURE_OVERDUE_MIN: minutes(30),
+    ALARM_HANDOVER_MISSING_MIN: minutes(15),
+    LATE_ENTRY_MIN: minutes(30),
+    WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  })
+  .superRefine((env, ctx) => {
+    if (env.MTC_MODE !== "production") return;
+    if (!env.MTC_TOKEN_SECRET)
+      ctx.addIssue({ code: "custom", path: ["MTC_TOKEN_SECRET"], message: "required in production: a random string of 32+ characters" });
+    if (!env.MTC_USERS_FILE)
+      ctx.addIssue({ code: "custom", path: ["MTC_USERS_FILE"], message: "required in production: a JSON file of users (see docs/configuration.md)" });
+  });
+
+export interface Config {
+  mode: "demo" | "production";
+  host: string;
+  port: number;
+  dataDir: string;
+  store: { kind: "embedded"; path: string } | { kind: "eventstoredb"; connectionString: string };
+  tokenSecret?: string | undefined;
+  usersFile?: string | undefined;
+  regionFile: string;
+  logLevel: string;
+  alarms: {
+    emergencyReferralUnansweredMinutes: number;
+    noUnitDispatchedMinutes: number;
+    departureOverdueMinutes: number;
+    handoverMissingAfterArrivalMinutes: number;
+  };
+  lateEntryMinutes: number;
+  wsMaxBufferedBytes: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export const DEMO_REGION_FILE = path.resolve(import.meta.dirname, "../demo/region.json");
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    mode: e.MTC_MODE,
+    host: e.HOST,
+    port: e.PORT,
+    dataDir,
+    store: e.EVENTSTORE_URL
+      ? { kind: "eventstoredb", connectionString: e.EVENTSTORE_URL }
+      : { kind: "embedded", path: path.join(dataDir, "events.db") },
+    tokenSecret: e.MTC_TOKEN_SECRET,
+    usersFile: e.MTC_USERS_FILE,
+    regionFile: e.MTC_REGION_FILE ?? DEMO_REGION_FILE,
+    logLevel: e.LOG_LEVEL,
+    alarms: {
+      emergencyReferralUnansweredMinutes: e.ALARM_EMERGENCY_REFERRAL_UNANSWERED_MIN,
+      noUnitDispatchedMinutes: e.ALARM_NO_UNIT_DISPATCHED_MIN,
+      departureOverdueMinutes: e.ALARM_DEPARTURE_OVERDUE_MIN,
+      handoverMissingAfterArrivalMinutes: e.ALARM_HANDOVER_MISSING_MIN,
+    },
+    lateEntryMinutes: e.LATE_ENTRY_MIN,
+    wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+  };
+};

@@ -1,0 +1,195 @@
+import { randomUUID } from "node:crypto";
+import type { Clock, DomainEvent } from "@mtc/domain";
+import { CURRENT_SCHEMA_VERSION } from "@mtc/domain";
+import type { EventStore } from "@mtc/eventstore";
+import {
+  type BoardState,
+  type BoardThresholds,
+  type BoardViewItem,
+  evolveBoard,
+  initialBoardState,
+  boardView,
+  type CompletenessState,
+  caseTimeline,
+  type ProjectedEvent,
+  type ProjectionRunner,
+  type ProjectionStatus,
+  type TimelineState,
+  toProjectedEvent,
+  transferCompleteness,
+  listTransferCompleteness,
+  type CompletenessFilter,
+} from "@mtc/projections";
+import type { Principal } from "./auth/roles.js";
+import { type Parties, partiesOf } from "./auth/policy.js";
+import type { BoardChange, BoardSource } from "./feed/boardFeed.js";
+
+/** The categories of the domain's streams; projections read only these. */
+export const DOMAIN_CATEGORIES = ["referral", "transfer"] as const;
+/** Reads of case timelines are recorded in `access-<caseId>` streams (who read which case, when). */
+const ACCESS_CATEGORY = "access";
+const READ_WAIT_MS = 2_000;
+const PAGE = 5_000;
+
+export interface ReadModelOptions {
+  store: EventStore;
+  runner: ProjectionRunner;
+  clock: Clock;
+  thresholds: BoardThresholds;
+  lateEntryMinutes: number;
+}
+
+export interface BoardAnswer {
+  asOf: string;
+  position: number;
+  items: BoardViewItem[];
+}
+
+/** Queries over the projections, plus the live board source for the WebSocket feed. */
+export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes }: ReadModelOptions) => {
+  const board = () => runner.current<BoardState>("board");
+  const timelineState = () => runner.current<TimelineState>("timeline");
+  const completeness = () => runner.current<CompletenessState>("completeness");
+  let position = Math.max(-1, ...runner.status().map((s) => s.checkpoint));
+
+  const listeners = new Set<(change: BoardChange<BoardViewItem>) => void>();
+  const viewOf = (state: BoardState, id: string, now: Date): BoardViewItem | null => {
+    const item = state.items[id];
+    return item ? (boardView({ items: { [id]: item }, parkedDecline: null }, now, thresholds)[0] ?? null) : null;
+  };
+  let previous = board();
+  runner.onApplied((event: ProjectedEvent, states) => {
+    position = event.recorded.position;
+    const next = states.board as BoardState;
+    const id = event.recorded.streamId;
+    const now = clock();
+    const before = viewOf(previous, id, now);
+    const after = viewOf(next, id, now);
+    previous = next;
+    if (before === null && after === null) return;
+    for (const listener of listeners) listener({ position, itemId: id, item: after, before });
+  });
+
+  const boardSource: BoardSource<BoardViewItem> = {
+    snapshot: () => ({ position, items: boardView(board(), clock(), thresholds) }),
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+
+  const entriesOf = (caseId: string) => timelineState().cases[caseId] ?? [];
+
+  return {
+    boardSource,
+
+    board: (): BoardAnswer => {
+      const now = clock();
+      return { asOf: now.toISOString(), position, items: boardView(board(), now, thresholds) };
+    },
+
+    /** The board as it stood at `asOf`: built from exactly the events the store had recorded by then. */
+    boardAsOf: async (asOf: Date): Promise<BoardAnswer> => {
+      // Streamed page by page: an audit of a long log must not hold the whole log in memory.
+      let state = initialBoardState();
+      let after = -1;
+      let last = -1;
+      for (;;) {
+        const page = await store.readAll({ after, maxCount: PAGE, categories: DOMAIN_CATEGORIES });
+        for (const recorded of page) {
+          if (Date.parse(recorded.recordedAt) > asOf.getTime()) continue;
+          const parsed = toProjectedEvent(recorded);
+          if (!parsed.ok) throw new Error(`event at ${recorded.position} cannot be read: ${parsed.reason}`);
+          state = evolveBoard(state, parsed.projected);
+          last = recorded.position;
+        }
+        if (page.length < PAGE) break;
+        after = (page.at(-1) as { position: number }).position;
+      }
+      return { asOf: asOf.toISOString(), position: last, items: boardView(state, asOf, thresholds) };
+    },
+
+    partiesOfBoardItem: (item: BoardViewItem): Parties => ({
+      caseId: item.caseId,
+      sender: item.originInstitutionId ?? undefined,
+      receiver: item.destinationInstitutionId,
+      formerReceivers: [],
+    }),
+
+    /** The parties of each referral and transfer of a case. */
+    partiesOfCase: (caseId: string): Parties[] => {
+      const byStream = new Map<string, DomainEvent[]>();
+      for (const entry of entriesOf(caseId)) {
+        const list = byStream.get(entry.streamId) ?? [];
+        list.push({ type: entry.type, data: entry.data } as DomainEvent);
+        byStream.set(entry.streamId, list);
+      }
+      return [...byStream.values()].flatMap((events) => partiesOf(events) ?? []);
+    },
+
+    timeline: (caseId: string, asOf?: Date) => ({
+      caseId,
+      asOf: asOf?.toISOString() ?? null,
+      lateEntryMinutes,
+      entries: caseTimeline(timelineState(), caseId, { asOf, lateEntryMinutes }),
+    }),
+
+    recordTimelineRead: async (principal: Principal, caseId: string, asOf: Date | undefined): Promise<void> => {
+      const id = randomUUID();
+      await store.append(
+        `${ACCESS_CATEGORY}-${caseId}`,
+        [
+          {
+            id,
+            type: "CaseTimelineRead",
+            data: { caseId, asOf: asOf?.toISOString() ?? null },
+            metadata: {
+              actor: { userId: principal.userId, role: principal.role, institutionId: principal.institutionId },
+              caseId,
+              causationId: id,
+              commandId: id,
+              occurredAt: clock().toISOString(),
+              schemaVersion: CURRENT_SCHEMA_VERSION,
+            },
+          },
+        ],
+        "any",
+      );
+    },
+
+    timelineReads: async (caseId: string) => {
+      const reads: { userId: string; role: string; institutionId?: string | undefined; at: string; asOf: unknown }[] = [];
+      for await (const e of store.readStream(`${ACCESS_CATEGORY}-${caseId}`)) {
+        reads.push({ ...e.metadata.actor, at: e.recordedAt, asOf: (e.data as { asOf?: unknown }).asOf ?? null });
+      }
+      return reads;
+    },
+
+    transferRecord: (transferId: string) => {
+      const result = transferCompleteness(completeness(), `transfer-${transferId}`, { lateEntryMinutes });
+      if (!result) return undefined;
+      const entries = caseTimeline(timelineState(), result.caseId, { lateEntryMinutes }).filter(
+        (e) => e.streamId === `transfer-${transferId}`,
+      );
+      const parties = partiesOf(entries.map((e) => ({ type: e.type, data: e.data }) as DomainEvent));
+      return {
+        parties: parties ?? { caseId: result.caseId, receiver: result.destinationInstitutionId, formerReceivers: [] },
+        view: { ...result, entries },
+      };
+    },
+
+    transferRecords: (filter: CompletenessFilter) => listTransferCompleteness(completeness(), { lateEntryMinutes }, filter),
+
+    status: (head: number): (ProjectionStatus & { lag: number })[] => {
+      const lag = runner.lag(head);
+      return runner.status().map((s) => ({ ...s, lag: lag[s.name] ?? 0 }));
+    },
+
+    /** Read-your-writes: wait (briefly) until the projections hold the caller's own command. */
+    awaitPosition: async (target: number): Promise<void> => {
+      await Promise.race([runner.whenCaughtUpTo(target), new Promise((r) => setTimeout(r, READ_WAIT_MS).unref())]);
+    },
+  };
+};
+
+export type ReadModels = ReturnType<typeof readModels>;

@@ -1,0 +1,170 @@
+import {
+  type DecisionContext,
+  type Decider,
+  type DomainEvent,
+  type ReferralCommand,
+  type TransferCommand,
+  referralCommandSchemas,
+  referralDecider,
+  referralStreamId,
+  transferCommandSchemas,
+  transferDecider,
+  transferStreamId,
+} from "@mtc/domain";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { authoriseReferralCommand, authoriseTransferCommand } from "../auth/policy.js";
+import type { Principal } from "../auth/roles.js";
+import {
+  type AggregateCommand,
+  type CommandAnswer,
+  type commandBus,
+  commandIdFor,
+  derivedId,
+  hashRequest,
+} from "../commands/commandBus.js";
+
+/** Every command route takes an idempotency key: a retry with the same key returns the first answer. */
+export const IdempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{8,128}$/, { message: "send an Idempotency-Key of 8-128 letters, digits or _.:-" }),
+});
+
+const Answer = z.object({
+  id: z.string(),
+  streamId: z.string(),
+  revision: z.number(),
+  position: z.number(),
+  events: z.array(z.string()),
+});
+
+interface Route<Name extends string> {
+  command: Name;
+  /** Path below the collection; empty for the creation route. */
+  path: string;
+  summary: string;
+}
+
+type Bus = ReturnType<typeof commandBus>;
+
+const referralRoutes: Route<ReferralCommand["type"]>[] = [
+  { command: "RequestReferral", path: "", summary: "Raise a referral (转诊申请); destination defaults to the zone's rescue centre" },
+  { command: "RegisterOffProtocolArrival", path: "/off-protocol-arrivals", summary: "Register a woman who arrived without referral (001 (五))" },
+  { command: "AcceptReferral", path: "/:id/accept", summary: "Accept a referral with expected arrival" },
+  { command: "DeclineReferral", path: "/:id/decline", summary: "Decline with reason; orange/red/purple must redirect or escalate (000 §十(七))" },
+  { command: "RedirectReferral", path: "/:id/redirect", summary: "Redirect to another capable institution" },
+  { command: "EscalateReferral", path: "/:id/escalate", summary: "Report a difficulty to the health administration (000 §十(六))" },
+  { command: "RecordReception", path: "/:id/reception", summary: "Record reception and the handover person (000 §十八(二))" },
+  { command: "CancelReferral", path: "/:id/cancel", summary: "Cancel a referral" },
+  { command: "CompleteReferral", path: "/:id/complete", summary: "Complete a referral with its outcome" },
+];
+
+const transferRoutes: Route<TransferCommand["type"]>[] = [
+  { command: "RequestTransfer", path: "", summary: "Request an emergency transfer (转运, 000 §十二)" },
+  { command: "DispatchUnit", path: "/:id/dispatch", summary: "Dispatch an ambulance (type must fit or an override reason is given)" },
+  { command: "RecordUnitArrivedAtOrigin", path: "/:id/unit-arrived", summary: "The unit reached the transferring institution" },
+  { command: "RecordDeparture", path: "/:id/departure", summary: "Departure: time, condition, escorts, record (000 §十二(十))" },
+  { command: "RecordEnRouteCare", path: "/:id/en-route-care", summary: "En-route observation or treatment (途中救治)" },
+  { command: "RecordRemoteGuidance", path: "/:id/remote-guidance", summary: "Remote guidance to the escort (000 §十二(七))" },
+  { command: "RecordArrival", path: "/:id/arrival", summary: "Arrival at the receiving institution" },
+  { command: "CompleteHandover", path: "/:id/handover", summary: "Condition handover with both names (病情移交)" },
+  { command: "DivertTransfer", path: "/:id/divert", summary: "Divert to another destination with a reason" },
+  { command: "CancelTransfer", path: "/:id/cancel", summary: "Cancel before departure" },
+];
+
+const Params = z.object({ id: z.string().regex(/^[A-Za-z0-9_]{1,64}$/) });
+
+const caseIdOf = (history: readonly DomainEvent[], decided: readonly DomainEvent[]): string => {
+  for (const event of [...history, ...decided]) {
+    if ("caseId" in event.data) return event.data.caseId;
+  }
+  throw new Error("a record without a case id");
+};
+
+const context = (principal: Principal, idempotencyKey: string, command: string, target: string, body: unknown) => ({
+  principal,
+  idempotencyKey,
+  requestHash: hashRequest([command, target, body]),
+});
+
+const targetId = (principal: Principal, key: string, params: unknown, prefix: string): string =>
+  (params as { id?: string }).id ?? derivedId(commandIdFor(principal, key), prefix);
+
+interface AggregateRoutes<C extends { type: string }> {
+  collection: string;
+  tag: string;
+  idPrefix: string;
+  routes: Route<C["type"]>[];
+  schemas: Record<C["type"], z.ZodType>;
+  decider: Decider<C, DomainEvent, unknown, DecisionContext>;
+  streamId(id: string): string;
+  command(type: C["type"], id: string, data: unknown): C;
+  authorise(history: readonly DomainEvent[], principal: Principal, command: C): void;
+}
+
+const registerAggregate = <C extends { type: string; data: { occurredAt: string } }>(
+  app: Parameters<FastifyPluginAsyncZod>[0],
+  bus: Bus,
+  spec: AggregateRoutes<C>,
+) => {
+  for (const route of spec.routes) {
+    const creates = !route.path.includes(":id");
+    app.post(
+      `/api/${spec.collection}${route.path}`,
+      {
+        schema: {
+          tags: [spec.tag],
+          summary: route.summary,
+          operationId: route.command,
+          headers: IdempotencyHeaders,
+          ...(creates ? {} : { params: Params }),
+          body: spec.schemas[route.command as C["type"]],
+          response: { [creates ? 201 : 200]: Answer },
+        },
+      },
+      async (request, reply) => {
+        const { principal } = request;
+        const id = targetId(principal, request.headers["idempotency-key"], request.params, spec.idPrefix);
+        const command = spec.command(route.command, id, request.body);
+        const aggregate: AggregateCommand<C, DomainEvent, unknown> = {
+          streamId: spec.streamId(id),
+          command,
+          decider: spec.decider,
+          creates,
+          authorise: spec.authorise,
+          caseIdOf,
+          occurredAt: command.data.occurredAt,
+        };
+        const key = request.headers["idempotency-key"];
+        const answer: CommandAnswer = await bus.execute(aggregate, context(principal, key, route.command, id, request.body));
+        return reply.status(creates ? 201 : 200).send({ id, ...answer });
+      },
+    );
+  }
+};
+
+export const commandRoutes: FastifyPluginAsyncZod<{ bus: Bus }> = async (app, { bus }) => {
+  registerAggregate<ReferralCommand>(app, bus, {
+    collection: "referrals",
+    tag: "referrals",
+    idPrefix: "R",
+    routes: referralRoutes,
+    schemas: referralCommandSchemas,
+    decider: referralDecider as unknown as Decider<ReferralCommand, DomainEvent, unknown, DecisionContext>,
+    streamId: referralStreamId,
+    command: (type, referralId, data) => ({ type, referralId, data }) as ReferralCommand,
+    authorise: authoriseReferralCommand,
+  });
+  registerAggregate<TransferCommand>(app, bus, {
+    collection: "transfers",
+    tag: "transfers",
+    idPrefix: "T",
+    routes: transferRoutes,
+    schemas: transferCommandSchemas,
+    decider: transferDecider as unknown as Decider<TransferCommand, DomainEvent, unknown, DecisionContext>,
+    streamId: transferStreamId,
+    command: (type, transferId, data) => ({ type, transferId, data }) as TransferCommand,
+    authorise: authoriseTransferCommand,
+  });
+};

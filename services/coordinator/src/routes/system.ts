@@ -1,0 +1,28 @@
+import type { ReferenceLookup } from "@mtc/domain";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { ReadModels } from "../readModels.js";
+import type { EventStore } from "@mtc/eventstore";
+
+export const systemRoutes: FastifyPluginAsyncZod<{
+  reference: () => ReferenceLookup;
+  readModels: ReadModels;
+  store: EventStore;
+}> = async (app, { reference, readModels, store }) => {
+  app.get(
+    "/api/reference",
+    { schema: { tags: ["reference"], summary: "Institutions, ambulances and responsibility zones of the region" } },
+    async () => reference().data,
+  );
+
+  // Public so that load balancers can probe it; it tells nothing about patients.
+  app.get(
+    "/health",
+    { config: { public: true }, schema: { tags: ["system"], summary: "Store in use and projection lag" } },
+    async (_request, reply) => {
+      const head = await store.headPosition();
+      const projections = readModels.status(head);
+      const failed = projections.some((p) => p.state === "failed");
+      return reply.status(failed ? 503 : 200).send({ status: failed ? "degraded" : "ok", store: store.kind, headPosition: head, projections });
+    },
+  );
+};

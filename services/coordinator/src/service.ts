@@ -1,0 +1,113 @@
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { type Clock, ReferenceData, referenceLookup, systemClock } from "@mtc/domain";
+import { type EventStore, openEventStore } from "@mtc/eventstore";
+import { allProjections, createProjectionRunner, openSqliteSnapshotStore } from "@mtc/projections";
+import { type Logger, pino } from "pino";
+import { type App, buildApp } from "./app.js";
+import { randomBytes } from "node:crypto";
+import type { User } from "./auth/roles.js";
+import { demoUsers, loadUsersFile, userDirectory } from "./auth/users.js";
+import type { Config } from "./config.js";
+import { attachBoardFeed } from "./feed/boardFeed.js";
+import { type ReadModels, DOMAIN_CATEGORIES, readModels as createReadModels } from "./readModels.js";
+import { maskIdentities } from "./auth/masking.js";
+import { concerns } from "./auth/policy.js";
+
+export interface RunningService {
+  app: App;
+  url: string;
+  store: EventStore;
+  readModels: ReadModels;
+  users: readonly User[];
+  close(): Promise<void>;
+}
+
+/** Personal data never reaches the log: these paths are censored wherever they appear. */
+const REDACT = [
+  "req.headers.authorization",
+  'req.headers["sec-websocket-protocol"]',
+  "*.patient",
+  "*.password",
+  "*.idCardNumber",
+  "*.phone",
+];
+
+export const createLogger = (config: Pick<Config, "logLevel">): Logger =>
+  pino({ level: config.logLevel, redact: { paths: REDACT, censor: "[redacted]" } });
+
+/** Wires the store, the projections, the HTTP app and the board feed, and starts listening. */
+export const startService = async (
+  config: Config,
+  options: { clock?: Clock; logger?: Logger } = {},
+): Promise<RunningService> => {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config);
+  await mkdir(config.dataDir, { recursive: true });
+
+  const region = ReferenceData.parse(JSON.parse(await readFile(config.regionFile, "utf8")));
+  const reference = referenceLookup(region);
+  const users = config.mode === "demo" ? await demoUsers(region) : await loadUsersFile(config.usersFile as string);
+  // Demo mode only: a fresh secret per start (tokens do not outlive a restart). Production requires one.
+  const tokenSecret = config.tokenSecret ?? randomBytes(32).toString("hex");
+
+  const store = await openEventStore(config.store, clock);
+  const snapshots = openSqliteSnapshotStore({ path: path.join(config.dataDir, "projections.db") });
+  const runnerLog = logger.child({ component: "projections" });
+  const runner = createProjectionRunner({
+    store,
+    projections: allProjections,
+    snapshots,
+    categories: DOMAIN_CATEGORIES,
+    log: ({ level, msg, ...rest }) => runnerLog[level](rest, msg),
+  });
+  await runner.start();
+  await runner.whenLive();
+
+  const readModels = createReadModels({
+    store,
+    runner,
+    clock,
+    thresholds: config.alarms,
+    lateEntryMinutes: config.lateEntryMinutes,
+  });
+  const app = await buildApp({
+    logger,
+    store,
+    clock,
+    reference: () => reference,
+    users: userDirectory(users),
+    tokenSecret,
+    readModels,
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const feed = attachBoardFeed({
+    server: app.server,
+    path: "/ws/board",
+    source: readModels.boardSource,
+    visibleTo: (principal, item) =>
+      concerns(principal, readModels.partiesOfBoardItem(item)) ? maskIdentities(principal, item) : null,
+    viewKey: (principal) => `${principal.role}:${principal.institutionId ?? ""}`,
+    authenticate: (token) => app.tokens.verify(token),
+    maxBufferedBytes: config.wsMaxBufferedBytes,
+    log: logger.child({ component: "board-feed" }),
+  });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const url = `http://${config.host}:${port}`;
+
+  return {
+    app,
+    url,
+    store,
+    readModels,
+    users,
+    close: async () => {
+      await feed.close();
+      await app.close();
+      await runner.close();
+      snapshots.close();
+      await store.close();
+    },
+  };
+};

@@ -1,0 +1,138 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Institution, ReferenceData } from "@mtc/domain";
+import { WebSocket } from "ws";
+import { BOARD_PROTOCOL } from "../src/feed/boardFeed.js";
+import { loadConfig } from "../src/config.js";
+import { type RunningService, startService } from "../src/service.js";
+import { DEMO_PASSWORD } from "../src/auth/users.js";
+
+/** A settable clock: tests move time forward so that recordedAt values are distinct and known. */
+export const testClock = (start: string) => {
+  let now = Date.parse(start);
+  const clock = () => new Date(now);
+  return Object.assign(clock, {
+    advance: (minutes: number) => {
+      now += minutes * 60_000;
+      return new Date(now).toISOString();
+    },
+    iso: () => new Date(now).toISOString(),
+  });
+};
+
+export interface Harness {
+  service: RunningService;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** The real service on a real SQLite file in a temp dir, listening on a free loopback port, demo accounts. */
+export const startHarness = async (clock?: () => Date, env: Record<string, string> = {}): Promise<Harness> => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "mtc-test-"));
+  const config = loadConfig({ MTC_MODE: "demo", PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "silent", ...env });
+  const service = await startService(config, clock ? { clock } : {});
+  return {
+    service,
+    dataDir,
+    stop: async () => {
+      await service.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+export interface ApiAnswer {
+  status: number;
+  body: any;
+}
+
+let keyCounter = 0;
+export const newKey = (): string => `key-${process.pid}-${Date.now()}-${++keyCounter}`;
+
+/** A logged-in user talking to the service over real HTTP. */
+export const apiClient = async (baseUrl: string, username: string) => {
+  const login = await fetch(`${baseUrl}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: DEMO_PASSWORD }),
+  });
+  if (login.status !== 200) throw new Error(`login ${username}: ${login.status} ${await login.text()}`);
+  const { token, user } = (await login.json()) as { token: string; user: { institutionId?: string } };
+  const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer> => {
+    const response = await fetch(`${baseUrl}${url}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    token,
+    institutionId: user.institutionId,
+    get: (url: string) => call("GET", url),
+    command: (url: string, body: unknown, key: string = newKey()) => call("POST", url, body, { "idempotency-key": key }),
+    raw: call,
+  };
+};
+
+export type ApiClient = Awaited<ReturnType<typeof apiClient>>;
+
+export const institutionOfKind = (region: ReferenceData, kind: Institution["kind"]): Institution => {
+  const found = region.institutions.find((i) => i.kind === kind);
+  if (!found) throw new Error(`no ${kind} in the demo region`);
+  return found;
+};
+
+export interface BoardMessage {
+  type: "snapshot" | "change" | "caught_up" | "heartbeat";
+  position: number;
+  items?: { id: string; [key: string]: unknown }[];
+  itemId?: string;
+  item?: Record<string, unknown> | null;
+}
+
+/** A real WebSocket client of the board feed that records every message with its arrival time. */
+export const boardClient = async (baseUrl: string, token: string, after?: number) => {
+  const url = `${baseUrl.replace("http", "ws")}/ws/board${after !== undefined ? `?after=${after}` : ""}`;
+  const socket = new WebSocket(url, [BOARD_PROTOCOL, `bearer.${token}`]);
+  const messages: (BoardMessage & { receivedAt: number })[] = [];
+  const waiters: { test: (m: BoardMessage) => boolean; resolve: (m: BoardMessage) => void }[] = [];
+  socket.on("message", (raw) => {
+    const message = { ...(JSON.parse(String(raw)) as BoardMessage), receivedAt: Date.now() };
+    messages.push(message);
+    for (const w of [...waiters]) {
+      if (w.test(message)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(message);
+      }
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("error", reject);
+  });
+  return {
+    socket,
+    messages,
+    next: (test: (m: BoardMessage) => boolean, timeoutMs = 5_000) =>
+      new Promise<BoardMessage>((resolve, reject) => {
+        const seen = messages.find(test);
+        if (seen) return resolve(seen);
+        const timer = setTimeout(() => reject(new Error("no matching board message in time")), timeoutMs);
+        waiters.push({
+          test,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
+      }),
+    close: () => socket.close(),
+  };
+};
