@@ -120,3 +120,15 @@ export function categoryOf(streamId: string): string {
   const dash = streamId.indexOf("-");
   return dash < 0 ? streamId : streamId.slice(0, dash);
 }
+
+/** Some of an append's event ids are already stored, but not as that same append: a reused id, never a retry. */
+export class EventIdConflictError extends Error {
+  override readonly name = "EventIdConflictError";
+  constructor(
+    readonly streamId: string,
+    readonly eventId: string,
+    reason: string,
+  ) {
+    super(`stream ${streamId}: event id ${eventId} ${reason}`);
+  }
+}
