@@ -1,0 +1,52 @@
+import type { AmbulanceType, PatientIdentity, PatientKind, RiskGrade, Urgency } from "@mtc/domain";
+
+export type ReferralStep =
+  | "requested"
+  | "accepted"
+  | "declined"
+  | "redirected"
+  | "escalated"
+  | "received"
+  | "off_protocol_arrival";
+
+export type TransferStep = "requested" | "dispatched" | "unit_at_origin" | "departed" | "arrived";
+
+/** Steps that do not replace the current step but are still timed (diversion, remote guidance). */
+export type SideStep = "diverted" | "remote_guidance";
+
+/** One open referral or transfer on the dispatch-centre board; id is the stream id. */
+export interface BoardItem {
+  id: string;
+  kind: "referral" | "transfer";
+  caseId: string;
+  riskGrade: RiskGrade;
+  patientKind: PatientKind;
+  /** Referrals carry an urgency; transfers are emergencies by nature (000 §十二). */
+  urgency: Urgency | null;
+  /** Kept in full here; masking for the viewer's role is the service's job. */
+  patient: PatientIdentity;
+  originInstitutionId: string | null;
+  destinationInstitutionId: string;
+  step: ReferralStep | TransferStep;
+  /** occurredAt of each step reached; a step reached twice keeps its latest time. */
+  stepsAt: Partial<Record<ReferralStep | TransferStep | SideStep, string>>;
+  openedAt: string;
+  /** occurredAt of the current step: elapsed-in-step counts from here. */
+  stepAt: string;
+  ambulance: { id: string; type: AmbulanceType } | null;
+  escortRequired: boolean;
+  enRouteCareCount: number;
+  /** Global log position of the last event applied to the item (for change feeds and read-your-writes). */
+  lastPosition: number;
+}
+
+export interface BoardState {
+  items: Record<string, BoardItem>;
+  /**
+   * A green/yellow referral just declined. A decline with a redirect or escalation is appended by one
+   * command as consecutive events, so the item is parked here for one event before it leaves the board.
+   */
+  parkedDecline: { item: BoardItem; commandId: string } | null;
+}
+
+export const initialBoardState = (): BoardState => ({ items: {}, parkedDecline: null });

@@ -1,0 +1,96 @@
+import { riskSeverity } from "@mtc/domain";
+import { minutesBetween } from "../shared/projectedEvent.js";
+import type { BoardItem, BoardState } from "./state.js";
+
+/** Minutes after which a step counts as overdue; region policy, so configurable. */
+export interface BoardThresholds {
+  emergencyReferralUnansweredMinutes: number;
+  noUnitDispatchedMinutes: number;
+  departureOverdueMinutes: number;
+  handoverMissingAfterArrivalMinutes: number;
+}
+
+export const defaultBoardThresholds: BoardThresholds = {
+  emergencyReferralUnansweredMinutes: 10,
+  noUnitDispatchedMinutes: 10,
+  departureOverdueMinutes: 30,
+  handoverMissingAfterArrivalMinutes: 15,
+};
+
+export type BoardAlarmKind =
+  | "emergency_referral_unanswered"
+  | "no_unit_dispatched"
+  | "departure_overdue"
+  | "handover_missing";
+
+export interface BoardAlarm {
+  kind: BoardAlarmKind;
+  /** When the clock for this alarm started (occurredAt of the step it measures from). */
+  since: string;
+  overdueByMinutes: number;
+}
+
+export interface BoardViewItem extends BoardItem {
+  minutesSinceOpened: number;
+  minutesInStep: number;
+  alarms: BoardAlarm[];
+}
+
+const alarm = (kind: BoardAlarmKind, since: string | undefined, limit: number, now: Date): BoardAlarm[] => {
+  if (since === undefined) return [];
+  const elapsed = minutesBetween(since, now);
+  // At exactly the threshold the step is overdue.
+  return elapsed >= limit ? [{ kind, since, overdueByMinutes: elapsed - limit }] : [];
+};
+
+/** Alarms for one item at `now`; every clock runs on occurredAt, the time things happened in the world. */
+export const boardAlarms = (item: BoardItem, now: Date, t: BoardThresholds): BoardAlarm[] => {
+  if (item.kind === "referral") {
+    // An emergency referral waiting for an answer from its (current) destination.
+    const waiting = item.step === "requested" || item.step === "redirected" || item.step === "escalated";
+    return item.urgency === "emergency" && waiting
+      ? alarm("emergency_referral_unanswered", item.stepAt, t.emergencyReferralUnansweredMinutes, now)
+      : [];
+  }
+  switch (item.step) {
+    case "requested":
+      return alarm("no_unit_dispatched", item.stepsAt.requested, t.noUnitDispatchedMinutes, now);
+    case "dispatched":
+    case "unit_at_origin":
+      return alarm("departure_overdue", item.stepsAt.dispatched, t.departureOverdueMinutes, now);
+    case "arrived":
+      return alarm("handover_missing", item.stepsAt.arrived, t.handoverMissingAfterArrivalMinutes, now);
+    default:
+      return [];
+  }
+};
+
+const urgencyRank = (item: BoardItem): number =>
+  // 000 §十二(一): transfers are emergencies; referrals by their stated urgency.
+  item.kind === "transfer" || item.urgency === "emergency" ? 0 : item.urgency === "urgent" ? 1 : 2;
+
+/**
+ * Default board order: alarms first, then risk (purple/red > orange > yellow > green; maternal and neonatal
+ * transfers get priority, 000 §十二(二), R-TRF-1), then emergency urgency, then oldest first.
+ */
+export const compareByUrgency = (a: BoardViewItem, b: BoardViewItem): number =>
+  Number(b.alarms.length > 0) - Number(a.alarms.length > 0) ||
+  riskSeverity[b.riskGrade] - riskSeverity[a.riskGrade] ||
+  urgencyRank(a) - urgencyRank(b) ||
+  Date.parse(a.openedAt) - Date.parse(b.openedAt) ||
+  (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The board at `now`: elapsed times and alarms, most urgent first. */
+export const boardView = (
+  state: BoardState,
+  now: Date,
+  thresholds: BoardThresholds = defaultBoardThresholds,
+): BoardViewItem[] =>
+  Object.values(state.items)
+    .map((item) => ({
+      ...item,
+      minutesSinceOpened: minutesBetween(item.openedAt, now),
+      minutesInStep: minutesBetween(item.stepAt, now),
+      alarms: boardAlarms(item, now, thresholds),
+    }))
+    .sort(compareByUrgency);
