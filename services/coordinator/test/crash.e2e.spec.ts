@@ -31,7 +31,7 @@ const startChild = async (dataDir: string, port: number): Promise<ChildProcess> 
   });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
+    if (hasExited(child)) throw new Error(`service exited with ${child.exitCode ?? child.signalCode}`);
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health`)).status === 200) return child;
     } catch {
@@ -43,8 +43,9 @@ const startChild = async (dataDir: string, port: number): Promise<ChildProcess> 
   throw new Error("service did not start in time");
 };
 
+const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", () => resolve())));
+  new Promise<void>((resolve) => (hasExited(child) ? resolve() : child.once("exit", () => resolve())));
 
 const login = async (port: number): Promise<string> => {
   const response = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
@@ -76,7 +77,7 @@ describe("crash: SIGKILL during a burst of commands", () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  it("every acknowledged command is in the log exactly once, and the projections equal a fresh rebuild", async () => {
+  it("every acknowledged command is in the log exactly once, and the projections equal a fresh rebuild", { timeout: 180_000 }, async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "mtc-crash-"));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const port = await freePort();
