@@ -55,7 +55,8 @@ export const buildApp = async (deps: AppDeps) => {
     openapi: {
       info: {
         title: "Maternal referral and emergency-transfer coordination",
-        description: "Commands carry an Idempotency-Key; every route but login, health and docs needs a bearer token.",
+        description:
+          "Commands carry an Idempotency-Key; every route but login, health and docs needs a bearer token.",
         version: "0.1.0",
       },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
@@ -75,7 +76,11 @@ export const buildApp = async (deps: AppDeps) => {
   await app.register(authRoutes, { users: deps.users });
   await app.register(commandRoutes, { bus });
   await app.register(queryRoutes, { readModels: deps.readModels });
-  await app.register(systemRoutes, { reference: deps.reference, readModels: deps.readModels, store: deps.store });
+  await app.register(systemRoutes, {
+    reference: deps.reference,
+    readModels: deps.readModels,
+    store: deps.store,
+  });
   return app;
 };
 

@@ -5,7 +5,13 @@ import { z } from "zod";
  * The one configuration loader: environment variables, validated at start-up. `demo` mode (README command one)
  * generates demo accounts and a signing secret; `production` refuses to start without configured ones.
  */
-const minutes = (fallback: number) => z.coerce.number().int().min(1).max(24 * 60).default(fallback);
+const minutes = (fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(fallback);
 
 const Env = z
   .object({
@@ -24,14 +30,26 @@ const Env = z
     ALARM_DEPARTURE_OVERDUE_MIN: minutes(30),
     ALARM_HANDOVER_MISSING_MIN: minutes(15),
     LATE_ENTRY_MIN: minutes(30),
-    WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+    WS_MAX_BUFFERED_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(4 * 1024 * 1024),
   })
   .superRefine((env, ctx) => {
     if (env.MTC_MODE !== "production") return;
     if (!env.MTC_TOKEN_SECRET)
-      ctx.addIssue({ code: "custom", path: ["MTC_TOKEN_SECRET"], message: "required in production: a random string of 32+ characters" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["MTC_TOKEN_SECRET"],
+        message: "required in production: a random string of 32+ characters",
+      });
     if (!env.MTC_USERS_FILE)
-      ctx.addIssue({ code: "custom", path: ["MTC_USERS_FILE"], message: "required in production: a JSON file of users (see docs/configuration.md)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["MTC_USERS_FILE"],
+        message: "required in production: a JSON file of users (see docs/configuration.md)",
+      });
   });
 
 export interface Config {

@@ -29,7 +29,10 @@ export const fromRejection = (r: Rejection) =>
 export const registerErrorHandler = (app: FastifyInstance): void => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const send = (status: number, title: string, detail: string, extra: Record<string, unknown> = {}) =>
-      reply.status(status).type("application/problem+json").send({ type: "about:blank", title, status, detail, ...extra });
+      reply
+        .status(status)
+        .type("application/problem+json")
+        .send({ type: "about:blank", title, status, detail, ...extra });
 
     if (hasZodFastifySchemaValidationErrors(error)) {
       const errors = error.validation.map((v) => ({
@@ -40,9 +43,14 @@ export const registerErrorHandler = (app: FastifyInstance): void => {
     }
     if (error instanceof HttpProblem) return send(error.status, error.title, error.message, error.extra);
     if (error instanceof WrongExpectedRevisionError) {
-      return send(409, "Conflict", "the record was changed by someone else at the same time; reload and retry", {
-        code: "concurrency_conflict",
-      });
+      return send(
+        409,
+        "Conflict",
+        "the record was changed by someone else at the same time; reload and retry",
+        {
+          code: "concurrency_conflict",
+        },
+      );
     }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error }, "response did not match its schema");
@@ -50,21 +58,33 @@ export const registerErrorHandler = (app: FastifyInstance): void => {
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      return send(status, statusTitle(status), error.message.replace(/^Body /, "body "), { code: error.code });
+      return send(status, statusTitle(status), error.message.replace(/^Body /, "body "), {
+        code: error.code,
+      });
     }
     request.log.error({ err: error }, "unhandled error");
     return send(500, "Internal Server Error", "the server failed; the error has been logged");
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).type("application/problem+json").send({
-      type: "about:blank",
-      title: "Not Found",
-      status: 404,
-      detail: `no route ${request.method} ${request.url.split("?")[0]}`,
-    }),
+    reply
+      .status(404)
+      .type("application/problem+json")
+      .send({
+        type: "about:blank",
+        title: "Not Found",
+        status: 404,
+        detail: `no route ${request.method} ${request.url.split("?")[0]}`,
+      }),
   );
 };
 
 const statusTitle = (status: number): string =>
-  ({ 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 406: "Not Acceptable", 413: "Content Too Large", 415: "Unsupported Media Type" })[status] ??
-  "Client Error";
+  ({
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    406: "Not Acceptable",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+  })[status] ?? "Client Error";

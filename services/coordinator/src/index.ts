@@ -1,4 +1,4 @@
 export { buildApp } from "./app.js";
-export { loadConfig, type Config } from "./config.js";
-export { startService, type RunningService } from "./service.js";
 export { DEMO_PASSWORD } from "./auth/users.js";
+export { type Config, loadConfig } from "./config.js";
+export { type RunningService, startService } from "./service.js";

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from "./config.js";
 import { DEMO_PASSWORD } from "./auth/users.js";
+import { ConfigError, loadConfig } from "./config.js";
 import { startService } from "./service.js";
 
 /** Process concerns only: configuration, start, the demo banner, graceful shutdown. */
@@ -16,7 +16,9 @@ const main = async () => {
   }
   const service = await startService(config);
   if (config.mode === "demo") {
-    const lines = service.users.map((u) => `  ${u.username.padEnd(14)} ${u.role.padEnd(16)} ${u.institutionId ?? ""}`);
+    const lines = service.users.map(
+      (u) => `  ${u.username.padEnd(14)} ${u.role.padEnd(16)} ${u.institutionId ?? ""}`,
+    );
     process.stdout.write(
       [
         "",

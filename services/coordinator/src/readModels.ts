@@ -6,22 +6,22 @@ import {
   type BoardState,
   type BoardThresholds,
   type BoardViewItem,
-  evolveBoard,
-  initialBoardState,
   boardView,
+  type CompletenessFilter,
   type CompletenessState,
   caseTimeline,
+  evolveBoard,
+  initialBoardState,
+  listTransferCompleteness,
   type ProjectedEvent,
   type ProjectionRunner,
   type ProjectionStatus,
   type TimelineState,
   toProjectedEvent,
   transferCompleteness,
-  listTransferCompleteness,
-  type CompletenessFilter,
 } from "@mtc/projections";
-import type { Principal } from "./auth/roles.js";
 import { type Parties, partiesOf } from "./auth/policy.js";
+import type { Principal } from "./auth/roles.js";
 import type { BoardChange, BoardSource } from "./feed/boardFeed.js";
 
 /** The categories of the domain's streams; projections read only these. */
@@ -55,7 +55,9 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
   const listeners = new Set<(change: BoardChange<BoardViewItem>) => void>();
   const viewOf = (state: BoardState, id: string, now: Date): BoardViewItem | null => {
     const item = state.items[id];
-    return item ? (boardView({ items: { [id]: item }, parkedDecline: null }, now, thresholds)[0] ?? null) : null;
+    return item
+      ? (boardView({ items: { [id]: item }, parkedDecline: null }, now, thresholds)[0] ?? null)
+      : null;
   };
   let previous = board();
   runner.onApplied((event: ProjectedEvent, states) => {
@@ -134,7 +136,11 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       entries: caseTimeline(timelineState(), caseId, { asOf, lateEntryMinutes }),
     }),
 
-    recordTimelineRead: async (principal: Principal, caseId: string, asOf: Date | undefined): Promise<void> => {
+    recordTimelineRead: async (
+      principal: Principal,
+      caseId: string,
+      asOf: Date | undefined,
+    ): Promise<void> => {
       const id = randomUUID();
       await store.append(
         `${ACCESS_CATEGORY}-${caseId}`,
@@ -144,7 +150,11 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
             type: "CaseTimelineRead",
             data: { caseId, asOf: asOf?.toISOString() ?? null },
             metadata: {
-              actor: { userId: principal.userId, role: principal.role, institutionId: principal.institutionId },
+              actor: {
+                userId: principal.userId,
+                role: principal.role,
+                institutionId: principal.institutionId,
+              },
               caseId,
               causationId: id,
               commandId: id,
@@ -158,9 +168,19 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     },
 
     timelineReads: async (caseId: string) => {
-      const reads: { userId: string; role: string; institutionId?: string | undefined; at: string; asOf: unknown }[] = [];
+      const reads: {
+        userId: string;
+        role: string;
+        institutionId?: string | undefined;
+        at: string;
+        asOf: unknown;
+      }[] = [];
       for await (const e of store.readStream(`${ACCESS_CATEGORY}-${caseId}`)) {
-        reads.push({ ...e.metadata.actor, at: e.recordedAt, asOf: (e.data as { asOf?: unknown }).asOf ?? null });
+        reads.push({
+          ...e.metadata.actor,
+          at: e.recordedAt,
+          asOf: (e.data as { asOf?: unknown }).asOf ?? null,
+        });
       }
       return reads;
     },
@@ -173,12 +193,17 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       );
       const parties = partiesOf(entries.map((e) => ({ type: e.type, data: e.data }) as DomainEvent));
       return {
-        parties: parties ?? { caseId: result.caseId, receiver: result.destinationInstitutionId, formerReceivers: [] },
+        parties: parties ?? {
+          caseId: result.caseId,
+          receiver: result.destinationInstitutionId,
+          formerReceivers: [],
+        },
         view: { ...result, entries },
       };
     },
 
-    transferRecords: (filter: CompletenessFilter) => listTransferCompleteness(completeness(), { lateEntryMinutes }, filter),
+    transferRecords: (filter: CompletenessFilter) =>
+      listTransferCompleteness(completeness(), { lateEntryMinutes }, filter),
 
     status: (head: number): (ProjectionStatus & { lag: number })[] => {
       const lag = runner.lag(head);
@@ -187,7 +212,10 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
 
     /** Read-your-writes: wait (briefly) until the projections hold the caller's own command. */
     awaitPosition: async (target: number): Promise<void> => {
-      await Promise.race([runner.whenCaughtUpTo(target), new Promise((r) => setTimeout(r, READ_WAIT_MS).unref())]);
+      await Promise.race([
+        runner.whenCaughtUpTo(target),
+        new Promise((r) => setTimeout(r, READ_WAIT_MS).unref()),
+      ]);
     },
   };
 };

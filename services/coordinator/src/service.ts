@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { type Clock, ReferenceData, referenceLookup, systemClock } from "@mtc/domain";
@@ -5,14 +6,13 @@ import { type EventStore, openEventStore } from "@mtc/eventstore";
 import { allProjections, createProjectionRunner, openSqliteSnapshotStore } from "@mtc/projections";
 import { type Logger, pino } from "pino";
 import { type App, buildApp } from "./app.js";
-import { randomBytes } from "node:crypto";
+import { maskIdentities } from "./auth/masking.js";
+import { concerns } from "./auth/policy.js";
 import type { User } from "./auth/roles.js";
 import { demoUsers, loadUsersFile, userDirectory } from "./auth/users.js";
 import type { Config } from "./config.js";
 import { attachBoardFeed } from "./feed/boardFeed.js";
-import { type ReadModels, DOMAIN_CATEGORIES, readModels as createReadModels } from "./readModels.js";
-import { maskIdentities } from "./auth/masking.js";
-import { concerns } from "./auth/policy.js";
+import { readModels as createReadModels, DOMAIN_CATEGORIES, type ReadModels } from "./readModels.js";
 
 export interface RunningService {
   app: App;
@@ -47,7 +47,8 @@ export const startService = async (
 
   const region = ReferenceData.parse(JSON.parse(await readFile(config.regionFile, "utf8")));
   const reference = referenceLookup(region);
-  const users = config.mode === "demo" ? await demoUsers(region) : await loadUsersFile(config.usersFile as string);
+  const users =
+    config.mode === "demo" ? await demoUsers(region) : await loadUsersFile(config.usersFile as string);
   // Demo mode only: a fresh secret per start (tokens do not outlive a restart). Production requires one.
   const tokenSecret = config.tokenSecret ?? randomBytes(32).toString("hex");
 

@@ -1,7 +1,14 @@
 import type { ReferenceData } from "@mtc/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BODY_LIMIT_BYTES } from "../src/app.js";
-import { type ApiClient, apiClient, type Harness, institutionOfKind, startHarness, testClock } from "./harness.js";
+import {
+  type ApiClient,
+  apiClient,
+  type Harness,
+  institutionOfKind,
+  startHarness,
+  testClock,
+} from "./harness.js";
 
 /** Bad input gets a clear 4xx and writes nothing; the server stays up. */
 describe("bad input", () => {
@@ -101,14 +108,20 @@ describe("bad input", () => {
 
   it("oversized bodies are a 413", async () => {
     const before = await eventCount();
-    const answer = await clinic.command("/api/referrals", referralBody({ clinicalSummary: "x".repeat(BODY_LIMIT_BYTES) }));
+    const answer = await clinic.command(
+      "/api/referrals",
+      referralBody({ clinicalSummary: "x".repeat(BODY_LIMIT_BYTES) }),
+    );
     expect(answer.status).toBe(413);
     await expectNothingWritten(before);
   });
 
   it("an invalid ID-card number (GB 11643 check digit) is a 400 on that field", async () => {
     const before = await eventCount();
-    const answer = await clinic.command("/api/referrals", referralBody({ patient: { name: "刘芳", idCardNumber: "110105194912310021" } }));
+    const answer = await clinic.command(
+      "/api/referrals",
+      referralBody({ patient: { name: "刘芳", idCardNumber: "110105194912310021" } }),
+    );
     expect(answer.status).toBe(400);
     expect(answer.body.errors[0].path).toBe("body.patient.idCardNumber");
     await expectNothingWritten(before);
@@ -116,7 +129,10 @@ describe("bad input", () => {
 
   it("an invalid phone number is a 400 on that field", async () => {
     const before = await eventCount();
-    const answer = await clinic.command("/api/referrals", referralBody({ patient: { name: "刘芳", phone: "12345" } }));
+    const answer = await clinic.command(
+      "/api/referrals",
+      referralBody({ patient: { name: "刘芳", phone: "12345" } }),
+    );
     expect(answer.status).toBe(400);
     expect(answer.body.errors[0].path).toBe("body.patient.phone");
     await expectNothingWritten(before);
@@ -132,7 +148,9 @@ describe("bad input", () => {
 
   it("an impossible step order is a 409 with the reason in words", async () => {
     const before = await eventCount();
-    const answer = await dispatcher.command(`/api/transfers/${transferId}/arrival`, { occurredAt: clock.iso() });
+    const answer = await dispatcher.command(`/api/transfers/${transferId}/arrival`, {
+      occurredAt: clock.iso(),
+    });
     expect(answer.status).toBe(409);
     expect(answer.body.detail.length).toBeGreaterThan(10);
     await expectNothingWritten(before);
@@ -152,7 +170,10 @@ describe("bad input", () => {
 
   it("another hospital cannot act on a referral not addressed to it (403)", async () => {
     const before = await eventCount();
-    const answer = await county.command(`/api/referrals/${referralId}/accept`, { acceptedBy: "某医生", occurredAt: clock.iso() });
+    const answer = await county.command(`/api/referrals/${referralId}/accept`, {
+      acceptedBy: "某医生",
+      occurredAt: clock.iso(),
+    });
     expect(answer.status).toBe(403);
     await expectNothingWritten(before);
   });
@@ -188,7 +209,9 @@ describe("bad input", () => {
   it("requests without a valid token are a 401", async () => {
     const noToken = await fetch(`${harness.service.url}/api/board`);
     expect(noToken.status).toBe(401);
-    const forged = await fetch(`${harness.service.url}/api/board`, { headers: { authorization: "Bearer abc.def.ghi" } });
+    const forged = await fetch(`${harness.service.url}/api/board`, {
+      headers: { authorization: "Bearer abc.def.ghi" },
+    });
     expect(forged.status).toBe(401);
     const wrongPassword = await fetch(`${harness.service.url}/api/auth/login`, {
       method: "POST",

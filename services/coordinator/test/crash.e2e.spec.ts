@@ -65,7 +65,11 @@ interface Sent {
 const send = async (port: number, token: string, command: Sent) => {
   const response = await fetch(`http://127.0.0.1:${port}/api/referrals`, {
     method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": command.key },
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      "idempotency-key": command.key,
+    },
     body: JSON.stringify(command.body),
   });
   return { status: response.status, body: (await response.json()) as { id: string } };
@@ -77,7 +81,9 @@ describe("crash: SIGKILL during a burst of commands", () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  it("every acknowledged command is in the log exactly once, and the projections equal a fresh rebuild", { timeout: 180_000 }, async () => {
+  it("every acknowledged command is in the log exactly once, and the projections equal a fresh rebuild", {
+    timeout: 180_000,
+  }, async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "mtc-crash-"));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const port = await freePort();
@@ -157,7 +163,9 @@ describe("crash: SIGKILL during a burst of commands", () => {
     expect(new Set(requested.map((e) => e.metadata.caseId)).size).toBe(COMMANDS);
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
 
-    const domainEvents = events.filter((e) => e.streamId.startsWith("referral-") || e.streamId.startsWith("transfer-"));
+    const domainEvents = events.filter(
+      (e) => e.streamId.startsWith("referral-") || e.streamId.startsWith("transfer-"),
+    );
     const fresh = rebuildFromScratch(domainEvents, allProjections);
     const snapshots = openSqliteSnapshotStore({ path: path.join(dataDir, "projections.db") });
     for (const projection of allProjections) {

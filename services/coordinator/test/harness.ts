@@ -3,10 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import type { Institution, ReferenceData } from "@mtc/domain";
 import { WebSocket } from "ws";
-import { BOARD_PROTOCOL } from "../src/feed/boardFeed.js";
-import { loadConfig } from "../src/config.js";
-import { type RunningService, startService } from "../src/service.js";
 import { DEMO_PASSWORD } from "../src/auth/users.js";
+import { loadConfig } from "../src/config.js";
+import { BOARD_PROTOCOL } from "../src/feed/boardFeed.js";
+import { type RunningService, startService } from "../src/service.js";
 
 /** A settable clock: tests move time forward so that recordedAt values are distinct and known. */
 export const testClock = (start: string) => {
@@ -28,7 +28,10 @@ export interface Harness {
 }
 
 /** The real service on a real SQLite file in a temp dir, listening on a free loopback port, demo accounts. */
-export const startHarness = async (clock?: () => Date, env: Record<string, string> = {}): Promise<Harness> => {
+export const startHarness = async (
+  clock?: () => Date,
+  env: Record<string, string> = {},
+): Promise<Harness> => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "mtc-test-"));
   const config = loadConfig({ MTC_MODE: "demo", PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "silent", ...env });
   const service = await startService(config, clock ? { clock } : {});
@@ -44,6 +47,7 @@ export const startHarness = async (clock?: () => Date, env: Record<string, strin
 
 export interface ApiAnswer {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: a test client; answers are asserted field by field
   body: any;
 }
 
@@ -59,7 +63,12 @@ export const apiClient = async (baseUrl: string, username: string) => {
   });
   if (login.status !== 200) throw new Error(`login ${username}: ${login.status} ${await login.text()}`);
   const { token, user } = (await login.json()) as { token: string; user: { institutionId?: string } };
-  const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer> => {
+  const call = async (
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiAnswer> => {
     const response = await fetch(`${baseUrl}${url}`, {
       method,
       headers: {
@@ -76,7 +85,8 @@ export const apiClient = async (baseUrl: string, username: string) => {
     token,
     institutionId: user.institutionId,
     get: (url: string) => call("GET", url),
-    command: (url: string, body: unknown, key: string = newKey()) => call("POST", url, body, { "idempotency-key": key }),
+    command: (url: string, body: unknown, key: string = newKey()) =>
+      call("POST", url, body, { "idempotency-key": key }),
     raw: call,
   };
 };

@@ -1,6 +1,13 @@
 import type { ReferenceData } from "@mtc/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, boardClient, type Harness, institutionOfKind, startHarness, testClock } from "./harness.js";
+import {
+  apiClient,
+  boardClient,
+  type Harness,
+  institutionOfKind,
+  startHarness,
+  testClock,
+} from "./harness.js";
 
 /**
  * The journey of issue "Foundation and the core loop", end to end against the real service: real HTTP, a real
@@ -103,7 +110,15 @@ describe("core journey: referral → emergency transfer → handover → audit",
           occurredAt: at(8),
         },
       ],
-      ["en-route-care", { kind: "treatment", description: "开放两路静脉通道，快速补液", performedBy: "陈护士", occurredAt: at(5) }],
+      [
+        "en-route-care",
+        {
+          kind: "treatment",
+          description: "开放两路静脉通道，快速补液",
+          performedBy: "陈护士",
+          occurredAt: at(5),
+        },
+      ],
       [
         "en-route-care",
         {
@@ -126,7 +141,10 @@ describe("core journey: referral → emergency transfer → handover → audit",
     const handover = await centre.command(path("handover"), {
       handedOverBy: "李医生",
       receivedBy: "张主任",
-      condition: { summary: "出血减少，生命体征趋稳", vitalSigns: { systolicBp: 100, diastolicBp: 62, heartRate: 98 } },
+      condition: {
+        summary: "出血减少，生命体征趋稳",
+        vitalSigns: { systolicBp: 100, diastolicBp: 62, heartRate: 98 },
+      },
       documents: ["转诊单", "病历摘要", "检验报告"],
       occurredAt: at(5),
     });

@@ -56,12 +56,18 @@ export const authPlugin = fp(
     app.addHook("onRequest", async (request: FastifyRequest) => {
       if (request.routeOptions.config?.public) return;
       const header = request.headers.authorization;
-      if (!header?.startsWith("Bearer ")) throw unauthorized("log in and send the token as `Authorization: Bearer …`");
+      if (!header?.startsWith("Bearer "))
+        throw unauthorized("log in and send the token as `Authorization: Bearer …`");
       request.principal = app.tokens.verify(header.slice("Bearer ".length));
     });
 
     app.decorate("issueToken", (principal: Principal) =>
-      app.jwt.sign({ sub: principal.userId, name: principal.displayName, role: principal.role, inst: principal.institutionId }),
+      app.jwt.sign({
+        sub: principal.userId,
+        name: principal.displayName,
+        role: principal.role,
+        inst: principal.institutionId,
+      }),
     );
   },
   { name: "auth" },

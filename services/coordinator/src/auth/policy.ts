@@ -21,10 +21,20 @@ export const partiesOf = (history: readonly DomainEvent[]): Parties | undefined 
   for (const { type, data } of history) {
     switch (type) {
       case "ReferralRequested":
-        parties = { caseId: data.caseId, sender: data.fromInstitutionId, receiver: data.toInstitutionId, formerReceivers: [] };
+        parties = {
+          caseId: data.caseId,
+          sender: data.fromInstitutionId,
+          receiver: data.toInstitutionId,
+          formerReceivers: [],
+        };
         break;
       case "OffProtocolArrivalRegistered":
-        parties = { caseId: data.caseId, sender: data.fromInstitutionId, receiver: data.institutionId, formerReceivers: [] };
+        parties = {
+          caseId: data.caseId,
+          sender: data.fromInstitutionId,
+          receiver: data.institutionId,
+          formerReceivers: [],
+        };
         break;
       case "TransferRequested":
         parties = {
@@ -36,7 +46,12 @@ export const partiesOf = (history: readonly DomainEvent[]): Parties | undefined 
         break;
       case "ReferralRedirected":
       case "TransferDiverted":
-        if (parties) parties = { ...parties, receiver: data.toInstitutionId, formerReceivers: [...parties.formerReceivers, data.fromInstitutionId] };
+        if (parties)
+          parties = {
+            ...parties,
+            receiver: data.toInstitutionId,
+            formerReceivers: [...parties.formerReceivers, data.fromInstitutionId],
+          };
         break;
       default:
         break;
@@ -61,7 +76,10 @@ interface Permission {
 
 const staff: Role[] = ["hospital_staff", "medical_affairs"];
 
-const referralPermissions: Record<Exclude<ReferralCommand["type"], "RequestReferral" | "RegisterOffProtocolArrival">, Permission> = {
+const referralPermissions: Record<
+  Exclude<ReferralCommand["type"], "RequestReferral" | "RegisterOffProtocolArrival">,
+  Permission
+> = {
   AcceptReferral: { roles: staff, sides: ["receiver"] },
   DeclineReferral: { roles: staff, sides: ["receiver"] },
   RecordReception: { roles: staff, sides: ["receiver"] },
@@ -90,16 +108,27 @@ const refuseReaders = (principal: Principal) => {
   if (principal.role === "auditor") throw forbidden("auditors read; they do not write");
 };
 
-const check = (principal: Principal, permission: Permission, parties: Parties | undefined, what: string): void => {
+const check = (
+  principal: Principal,
+  permission: Permission,
+  parties: Parties | undefined,
+  what: string,
+): void => {
   refuseReaders(principal);
   if (!permission.roles.includes(principal.role)) throw forbidden(`role ${principal.role} may not ${what}`);
   if (!institutionBoundRoles.has(principal.role) || !parties) return;
   const own = principal.institutionId;
   const onSide = permission.sides.some((side) => parties[side] === own);
-  if (!onSide) throw forbidden(`this record is not addressed to or sent by your institution; you may not ${what}`);
+  if (!onSide)
+    throw forbidden(`this record is not addressed to or sent by your institution; you may not ${what}`);
 };
 
-const forOwnInstitution = (principal: Principal, institutionId: string | undefined, roles: readonly Role[], what: string) => {
+const forOwnInstitution = (
+  principal: Principal,
+  institutionId: string | undefined,
+  roles: readonly Role[],
+  what: string,
+) => {
   refuseReaders(principal);
   if (!roles.includes(principal.role)) throw forbidden(`role ${principal.role} may not ${what}`);
   if (institutionBoundRoles.has(principal.role) && principal.institutionId !== institutionId) {
@@ -114,11 +143,13 @@ export const authoriseReferralCommand = (
 ): void => {
   switch (command.type) {
     case "RequestReferral":
-      return forOwnInstitution(principal, command.data.fromInstitutionId, staff, "raise a referral");
+      forOwnInstitution(principal, command.data.fromInstitutionId, staff, "raise a referral");
+      break;
     case "RegisterOffProtocolArrival":
-      return forOwnInstitution(principal, command.data.institutionId, staff, "register an arrival");
+      forOwnInstitution(principal, command.data.institutionId, staff, "register an arrival");
+      break;
     default:
-      return check(principal, referralPermissions[command.type], partiesOf(history), describe(command.type));
+      check(principal, referralPermissions[command.type], partiesOf(history), describe(command.type));
   }
 };
 
@@ -128,9 +159,15 @@ export const authoriseTransferCommand = (
   command: TransferCommand,
 ): void => {
   if (command.type === "RequestTransfer") {
-    return forOwnInstitution(principal, command.data.originInstitutionId, [...staff, "dispatcher"], "request a transfer");
+    forOwnInstitution(
+      principal,
+      command.data.originInstitutionId,
+      [...staff, "dispatcher"],
+      "request a transfer",
+    );
+  } else {
+    check(principal, transferPermissions[command.type], partiesOf(history), describe(command.type));
   }
-  return check(principal, transferPermissions[command.type], partiesOf(history), describe(command.type));
 };
 
 /** `RecordEnRouteCare` → `record en route care`, for messages. */

@@ -12,7 +12,11 @@ export const Role = z.enum([
 export type Role = z.infer<typeof Role>;
 
 /** Roles whose users act for one institution and see only what concerns it. */
-export const institutionBoundRoles: ReadonlySet<Role> = new Set(["hospital_staff", "medical_affairs", "blood_station"]);
+export const institutionBoundRoles: ReadonlySet<Role> = new Set([
+  "hospital_staff",
+  "medical_affairs",
+  "blood_station",
+]);
 
 /** Roles that see the whole region. */
 export const regionWideRoles: ReadonlySet<Role> = new Set(["dispatcher", "health_admin", "auditor", "admin"]);

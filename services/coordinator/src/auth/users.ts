@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { hash, verify } from "@node-rs/argon2";
 import type { ReferenceData } from "@mtc/domain";
+import { hash, verify } from "@node-rs/argon2";
 import { z } from "zod";
 import { type Role, User } from "./roles.js";
 
@@ -9,9 +9,6 @@ export interface UserDirectory {
   authenticate(username: string, password: string): Promise<User | undefined>;
   list(): readonly User[];
 }
-
-
-
 
 export const userDirectory = (users: readonly User[]): UserDirectory => {
   const byName = new Map(users.map((u) => [u.username, u]));
@@ -40,11 +37,36 @@ interface DemoAccount {
 }
 
 const demoAccounts: DemoAccount[] = [
-  { username: "clinic", displayName: "乡镇卫生院 医生", role: "hospital_staff", institutionKind: "primary_clinic" },
-  { username: "county", displayName: "县妇幼保健院 医生", role: "hospital_staff", institutionKind: "mch_hospital" },
-  { username: "centre", displayName: "救治中心 医生", role: "hospital_staff", institutionKind: "maternal_rescue_centre" },
-  { username: "medaffairs", displayName: "救治中心 医务科", role: "medical_affairs", institutionKind: "maternal_rescue_centre" },
-  { username: "bloodstation", displayName: "血站 值班员", role: "blood_station", institutionKind: "blood_station" },
+  {
+    username: "clinic",
+    displayName: "乡镇卫生院 医生",
+    role: "hospital_staff",
+    institutionKind: "primary_clinic",
+  },
+  {
+    username: "county",
+    displayName: "县妇幼保健院 医生",
+    role: "hospital_staff",
+    institutionKind: "mch_hospital",
+  },
+  {
+    username: "centre",
+    displayName: "救治中心 医生",
+    role: "hospital_staff",
+    institutionKind: "maternal_rescue_centre",
+  },
+  {
+    username: "medaffairs",
+    displayName: "救治中心 医务科",
+    role: "medical_affairs",
+    institutionKind: "maternal_rescue_centre",
+  },
+  {
+    username: "bloodstation",
+    displayName: "血站 值班员",
+    role: "blood_station",
+    institutionKind: "blood_station",
+  },
   { username: "dispatcher", displayName: "120 调度员", role: "dispatcher" },
   { username: "healthadmin", displayName: "卫健委 妇幼科", role: "health_admin" },
   { username: "auditor", displayName: "质控中心 审计员", role: "auditor" },
@@ -55,8 +77,11 @@ const demoAccounts: DemoAccount[] = [
 export const demoUsers = async (region: ReferenceData): Promise<User[]> => {
   const passwordHash = await hash(DEMO_PASSWORD);
   return demoAccounts.map(({ institutionKind, ...account }) => {
-    const institution = institutionKind ? region.institutions.find((i) => i.kind === institutionKind) : undefined;
-    if (institutionKind && !institution) throw new Error(`demo region has no institution of kind ${institutionKind}`);
+    const institution = institutionKind
+      ? region.institutions.find((i) => i.kind === institutionKind)
+      : undefined;
+    if (institutionKind && !institution)
+      throw new Error(`demo region has no institution of kind ${institutionKind}`);
     return { ...account, passwordHash, ...(institution ? { institutionId: institution.id } : {}) };
   });
 };

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import {
+  type Clock,
+  CURRENT_SCHEMA_VERSION,
   type Decider,
   type DecisionContext,
   type DomainEvent,
@@ -7,10 +9,13 @@ import {
   isRejection,
   parseDomainEvent,
   type ReferenceLookup,
-  CURRENT_SCHEMA_VERSION,
-  type Clock,
 } from "@mtc/domain";
-import { type EventStore, type NewEvent, type RecordedEvent, WrongExpectedRevisionError } from "@mtc/eventstore";
+import {
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+  WrongExpectedRevisionError,
+} from "@mtc/eventstore";
 import { v5 as uuidv5 } from "uuid";
 import type { Principal } from "../auth/roles.js";
 import { conflict, fromRejection, HttpProblem, notFound } from "../errors.js";
@@ -119,7 +124,10 @@ export const commandBus = (deps: CommandBusDeps) => {
     const history = recorded.map((r) => toDomainEvent(r) as E);
     spec.authorise(history, ctx.principal, spec.command);
     const state = fold(spec.decider, history);
-    const decision = spec.decider.decide(spec.command, state, { now: deps.clock(), reference: deps.reference() });
+    const decision = spec.decider.decide(spec.command, state, {
+      now: deps.clock(),
+      reference: deps.reference(),
+    });
     if (isRejection(decision)) throw fromRejection(decision);
     if (decision.length === 0) {
       throw conflict("the command changes nothing", { code: "no_change" });
@@ -131,7 +139,11 @@ export const commandBus = (deps: CommandBusDeps) => {
       type: event.type,
       data: event.data,
       metadata: {
-        actor: { userId: ctx.principal.userId, role: ctx.principal.role, institutionId: ctx.principal.institutionId },
+        actor: {
+          userId: ctx.principal.userId,
+          role: ctx.principal.role,
+          institutionId: ctx.principal.institutionId,
+        },
         caseId,
         causationId: commandId,
         commandId,
@@ -170,7 +182,9 @@ const readAll = async (store: EventStore, streamId: string): Promise<RecordedEve
 const toDomainEvent = (recorded: RecordedEvent): DomainEvent => {
   const parsed = parseDomainEvent(recorded.type, recorded.data, recorded.metadata.schemaVersion);
   if (!parsed.ok) {
-    throw new Error(`stored event ${recorded.streamId}@${recorded.revision} cannot be read: ${parsed.reason}`);
+    throw new Error(
+      `stored event ${recorded.streamId}@${recorded.revision} cannot be read: ${parsed.reason}`,
+    );
   }
   return parsed.event;
 };

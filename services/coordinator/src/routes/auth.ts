@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { UserDirectory } from "../auth/users.js";
-import { unauthorized } from "../errors.js";
 import { TOKEN_LIFETIME } from "../auth/authPlugin.js";
 import { Role } from "../auth/roles.js";
+import type { UserDirectory } from "../auth/users.js";
+import { unauthorized } from "../errors.js";
 
 const Me = z.object({
   userId: z.string(),
@@ -37,7 +37,9 @@ export const authRoutes: FastifyPluginAsyncZod<{ users: UserDirectory }> = async
     },
   );
 
-  app.get("/api/auth/me", { schema: { tags: ["auth"], summary: "Who the token belongs to", response: { 200: Me } } }, async (request) =>
-    request.principal,
+  app.get(
+    "/api/auth/me",
+    { schema: { tags: ["auth"], summary: "Who the token belongs to", response: { 200: Me } } },
+    async (request) => request.principal,
   );
 };

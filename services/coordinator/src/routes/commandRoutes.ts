@@ -1,12 +1,12 @@
 import {
-  type DecisionContext,
   type Decider,
+  type DecisionContext,
   type DomainEvent,
   type ReferralCommand,
-  type TransferCommand,
   referralCommandSchemas,
   referralDecider,
   referralStreamId,
+  type TransferCommand,
   transferCommandSchemas,
   transferDecider,
   transferStreamId,
@@ -26,9 +26,9 @@ import {
 
 /** Every command route takes an idempotency key: a retry with the same key returns the first answer. */
 export const IdempotencyHeaders = z.object({
-  "idempotency-key": z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]{8,128}$/, { message: "send an Idempotency-Key of 8-128 letters, digits or _.:-" }),
+  "idempotency-key": z.string().regex(/^[A-Za-z0-9_.:-]{8,128}$/, {
+    message: "send an Idempotency-Key of 8-128 letters, digits or _.:-",
+  }),
 });
 
 const Answer = z.object({
@@ -49,26 +49,70 @@ interface Route<Name extends string> {
 type Bus = ReturnType<typeof commandBus>;
 
 const referralRoutes: Route<ReferralCommand["type"]>[] = [
-  { command: "RequestReferral", path: "", summary: "Raise a referral (转诊申请); destination defaults to the zone's rescue centre" },
-  { command: "RegisterOffProtocolArrival", path: "/off-protocol-arrivals", summary: "Register a woman who arrived without referral (001 (五))" },
+  {
+    command: "RequestReferral",
+    path: "",
+    summary: "Raise a referral (转诊申请); destination defaults to the zone's rescue centre",
+  },
+  {
+    command: "RegisterOffProtocolArrival",
+    path: "/off-protocol-arrivals",
+    summary: "Register a woman who arrived without referral (001 (五))",
+  },
   { command: "AcceptReferral", path: "/:id/accept", summary: "Accept a referral with expected arrival" },
-  { command: "DeclineReferral", path: "/:id/decline", summary: "Decline with reason; orange/red/purple must redirect or escalate (000 §十(七))" },
+  {
+    command: "DeclineReferral",
+    path: "/:id/decline",
+    summary: "Decline with reason; orange/red/purple must redirect or escalate (000 §十(七))",
+  },
   { command: "RedirectReferral", path: "/:id/redirect", summary: "Redirect to another capable institution" },
-  { command: "EscalateReferral", path: "/:id/escalate", summary: "Report a difficulty to the health administration (000 §十(六))" },
-  { command: "RecordReception", path: "/:id/reception", summary: "Record reception and the handover person (000 §十八(二))" },
+  {
+    command: "EscalateReferral",
+    path: "/:id/escalate",
+    summary: "Report a difficulty to the health administration (000 §十(六))",
+  },
+  {
+    command: "RecordReception",
+    path: "/:id/reception",
+    summary: "Record reception and the handover person (000 §十八(二))",
+  },
   { command: "CancelReferral", path: "/:id/cancel", summary: "Cancel a referral" },
   { command: "CompleteReferral", path: "/:id/complete", summary: "Complete a referral with its outcome" },
 ];
 
 const transferRoutes: Route<TransferCommand["type"]>[] = [
   { command: "RequestTransfer", path: "", summary: "Request an emergency transfer (转运, 000 §十二)" },
-  { command: "DispatchUnit", path: "/:id/dispatch", summary: "Dispatch an ambulance (type must fit or an override reason is given)" },
-  { command: "RecordUnitArrivedAtOrigin", path: "/:id/unit-arrived", summary: "The unit reached the transferring institution" },
-  { command: "RecordDeparture", path: "/:id/departure", summary: "Departure: time, condition, escorts, record (000 §十二(十))" },
-  { command: "RecordEnRouteCare", path: "/:id/en-route-care", summary: "En-route observation or treatment (途中救治)" },
-  { command: "RecordRemoteGuidance", path: "/:id/remote-guidance", summary: "Remote guidance to the escort (000 §十二(七))" },
+  {
+    command: "DispatchUnit",
+    path: "/:id/dispatch",
+    summary: "Dispatch an ambulance (type must fit or an override reason is given)",
+  },
+  {
+    command: "RecordUnitArrivedAtOrigin",
+    path: "/:id/unit-arrived",
+    summary: "The unit reached the transferring institution",
+  },
+  {
+    command: "RecordDeparture",
+    path: "/:id/departure",
+    summary: "Departure: time, condition, escorts, record (000 §十二(十))",
+  },
+  {
+    command: "RecordEnRouteCare",
+    path: "/:id/en-route-care",
+    summary: "En-route observation or treatment (途中救治)",
+  },
+  {
+    command: "RecordRemoteGuidance",
+    path: "/:id/remote-guidance",
+    summary: "Remote guidance to the escort (000 §十二(七))",
+  },
   { command: "RecordArrival", path: "/:id/arrival", summary: "Arrival at the receiving institution" },
-  { command: "CompleteHandover", path: "/:id/handover", summary: "Condition handover with both names (病情移交)" },
+  {
+    command: "CompleteHandover",
+    path: "/:id/handover",
+    summary: "Condition handover with both names (病情移交)",
+  },
   { command: "DivertTransfer", path: "/:id/divert", summary: "Divert to another destination with a reason" },
   { command: "CancelTransfer", path: "/:id/cancel", summary: "Cancel before departure" },
 ];
@@ -82,7 +126,13 @@ const caseIdOf = (history: readonly DomainEvent[], decided: readonly DomainEvent
   throw new Error("a record without a case id");
 };
 
-const context = (principal: Principal, idempotencyKey: string, command: string, target: string, body: unknown) => ({
+const context = (
+  principal: Principal,
+  idempotencyKey: string,
+  command: string,
+  target: string,
+  body: unknown,
+) => ({
   principal,
   idempotencyKey,
   requestHash: hashRequest([command, target, body]),
@@ -137,7 +187,10 @@ const registerAggregate = <C extends { type: string; data: { occurredAt: string 
           occurredAt: command.data.occurredAt,
         };
         const key = request.headers["idempotency-key"];
-        const answer: CommandAnswer = await bus.execute(aggregate, context(principal, key, route.command, id, request.body));
+        const answer: CommandAnswer = await bus.execute(
+          aggregate,
+          context(principal, key, route.command, id, request.body),
+        );
         return reply.status(creates ? 201 : 200).send({ id, ...answer });
       },
     );

@@ -38,7 +38,8 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
     {
       schema: {
         tags: ["cases"],
-        summary: "Every event of a case in order, with occurredAt and recordedAt; with asOf, as it stood then",
+        summary:
+          "Every event of a case in order, with occurredAt and recordedAt; with asOf, as it stood then",
         params: Id,
         querystring: AsOf,
       },
@@ -48,7 +49,8 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
       const caseId = request.params.id;
       const parties = readModels.partiesOfCase(caseId);
       if (parties.length === 0) throw notFound(`case ${caseId}`);
-      if (!parties.some((p) => concerns(principal, p))) throw forbidden("this case does not concern your institution");
+      if (!parties.some((p) => concerns(principal, p)))
+        throw forbidden("this case does not concern your institution");
       const asOf = request.query.asOf ? new Date(request.query.asOf) : undefined;
       await readModels.recordTimelineRead(principal, caseId, asOf);
       return maskIdentities(principal, readModels.timeline(caseId, asOf));
@@ -58,11 +60,16 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
   app.get(
     "/api/cases/:id/timeline-reads",
     {
-      schema: { tags: ["cases"], summary: "Who read this case's timeline and when (auditors, admin)", params: Id },
+      schema: {
+        tags: ["cases"],
+        summary: "Who read this case's timeline and when (auditors, admin)",
+        params: Id,
+      },
     },
     async (request) => {
       const { role } = request.principal;
-      if (role !== "auditor" && role !== "admin") throw forbidden("only auditors and admins see the access log");
+      if (role !== "auditor" && role !== "admin")
+        throw forbidden("only auditors and admins see the access log");
       return { caseId: request.params.id, reads: await readModels.timelineReads(request.params.id) };
     },
   );
@@ -79,7 +86,8 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
     async (request) => {
       const record = readModels.transferRecord(request.params.id);
       if (!record) throw notFound(`transfer ${request.params.id}`);
-      if (!concerns(request.principal, record.parties)) throw forbidden("this transfer does not concern your institution");
+      if (!concerns(request.principal, record.parties))
+        throw forbidden("this transfer does not concern your institution");
       return maskIdentities(request.principal, record.view);
     },
   );

@@ -1,7 +1,7 @@
 import type { ReferenceLookup } from "@mtc/domain";
+import type { EventStore } from "@mtc/eventstore";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { ReadModels } from "../readModels.js";
-import type { EventStore } from "@mtc/eventstore";
 
 export const systemRoutes: FastifyPluginAsyncZod<{
   reference: () => ReferenceLookup;
@@ -10,7 +10,12 @@ export const systemRoutes: FastifyPluginAsyncZod<{
 }> = async (app, { reference, readModels, store }) => {
   app.get(
     "/api/reference",
-    { schema: { tags: ["reference"], summary: "Institutions, ambulances and responsibility zones of the region" } },
+    {
+      schema: {
+        tags: ["reference"],
+        summary: "Institutions, ambulances and responsibility zones of the region",
+      },
+    },
     async () => reference().data,
   );
 
@@ -22,7 +27,9 @@ export const systemRoutes: FastifyPluginAsyncZod<{
       const head = await store.headPosition();
       const projections = readModels.status(head);
       const failed = projections.some((p) => p.state === "failed");
-      return reply.status(failed ? 503 : 200).send({ status: failed ? "degraded" : "ok", store: store.kind, headPosition: head, projections });
+      return reply
+        .status(failed ? 503 : 200)
+        .send({ status: failed ? "degraded" : "ok", store: store.kind, headPosition: head, projections });
     },
   );
 };
