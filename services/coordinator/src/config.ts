@@ -70,6 +70,8 @@ export interface Config {
   };
   lateEntryMinutes: number;
   wsMaxBufferedBytes: number;
+  /** How often the board re-evaluates alarms that time alone raises. */
+  alarmTickSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -106,5 +108,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     },
     lateEntryMinutes: e.LATE_ENTRY_MIN,
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+    alarmTickSeconds: e.ALARM_TICK_SECONDS,
   };
 };

@@ -59,6 +59,13 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       ? (boardView({ items: { [id]: item }, parkedDecline: null }, now, thresholds)[0] ?? null)
       : null;
   };
+  const emit = (change: BoardChange<BoardViewItem>) => {
+    for (const listener of listeners) listener(change);
+  };
+  // Alarms change with time, not only with events: the last alarm set sent for each item.
+  const sentAlarms = new Map<string, string>();
+  const alarmKey = (item: BoardViewItem | null) => item?.alarms.map((a) => a.kind).join(",") ?? "";
+
   let previous = board();
   runner.onApplied((event: ProjectedEvent, states) => {
     position = event.recorded.position;
@@ -69,8 +76,20 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     const after = viewOf(next, id, now);
     previous = next;
     if (before === null && after === null) return;
-    for (const listener of listeners) listener({ position, itemId: id, item: after, before });
+    if (after) sentAlarms.set(id, alarmKey(after));
+    else sentAlarms.delete(id);
+    emit({ position, itemId: id, item: after, before });
   });
+
+  /** Pushes the items whose alarms have changed since they were last sent (a step became overdue). */
+  const tickAlarms = (): void => {
+    for (const item of boardView(board(), clock(), thresholds)) {
+      const key = alarmKey(item);
+      if ((sentAlarms.get(item.id) ?? "") === key) continue;
+      sentAlarms.set(item.id, key);
+      emit({ position, itemId: item.id, item, before: item });
+    }
+  };
 
   const boardSource: BoardSource<BoardViewItem> = {
     snapshot: () => ({ position, items: boardView(board(), clock(), thresholds) }),
@@ -84,6 +103,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
 
   return {
     boardSource,
+    tickAlarms,
 
     board: (): BoardAnswer => {
       const now = clock();

@@ -4,7 +4,7 @@ import path from "node:path";
 import { type Clock, ReferenceData, referenceLookup, systemClock } from "@mtc/domain";
 import { type EventStore, openEventStore } from "@mtc/eventstore";
 import { allProjections, createProjectionRunner, openSqliteSnapshotStore } from "@mtc/projections";
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 import { type App, buildApp } from "./app.js";
 import { maskIdentities } from "./auth/masking.js";
 import { concerns } from "./auth/policy.js";
@@ -33,8 +33,8 @@ const REDACT = [
   "*.phone",
 ];
 
-export const createLogger = (config: Pick<Config, "logLevel">): Logger =>
-  pino({ level: config.logLevel, redact: { paths: REDACT, censor: "[redacted]" } });
+export const createLogger = (config: Pick<Config, "logLevel">, destination?: DestinationStream): Logger =>
+  pino({ level: config.logLevel, redact: { paths: REDACT, censor: "[redacted]" } }, destination);
 
 /** Wires the store, the projections, the HTTP app and the board feed, and starts listening. */
 export const startService = async (
@@ -93,6 +93,8 @@ export const startService = async (
     maxBufferedBytes: config.wsMaxBufferedBytes,
     log: logger.child({ component: "board-feed" }),
   });
+  const alarmTicker = setInterval(readModels.tickAlarms, config.alarmTickSeconds * 1000);
+  alarmTicker.unref();
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
@@ -104,6 +106,7 @@ export const startService = async (
     readModels,
     users,
     close: async () => {
+      clearInterval(alarmTicker);
       await feed.close();
       await app.close();
       await runner.close();

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Institution, ReferenceData } from "@mtc/domain";
+import type { Logger } from "pino";
 import { WebSocket } from "ws";
 import { DEMO_PASSWORD } from "../src/auth/users.js";
 import { loadConfig } from "../src/config.js";
@@ -31,10 +32,11 @@ export interface Harness {
 export const startHarness = async (
   clock?: () => Date,
   env: Record<string, string> = {},
+  logger?: Logger,
 ): Promise<Harness> => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "mtc-test-"));
   const config = loadConfig({ MTC_MODE: "demo", PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "silent", ...env });
-  const service = await startService(config, clock ? { clock } : {});
+  const service = await startService(config, { ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
   return {
     service,
     dataDir,

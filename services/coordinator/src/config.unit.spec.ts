@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+describe("configuration", () => {
+  it("a production start without users and signing secret refuses, saying what to set", () => {
+    expect(() => loadConfig({})).toThrow(ConfigError);
+    try {
+      loadConfig({ MTC_MODE: "production" });
+    } catch (error) {
+      expect(String(error)).toContain("MTC_TOKEN_SECRET");
+      expect(String(error)).toContain("MTC_USERS_FILE");
+    }
+  });
+
+  it("demo mode needs nothing and uses the embedded store in DATA_DIR", () => {
+    const config = loadConfig({ MTC_MODE: "demo", DATA_DIR: "/tmp/mtc-demo" });
+    expect(config.store).toEqual({ kind: "embedded", path: "/tmp/mtc-demo/events.db" });
+    expect(config.port).toBe(3000);
+  });
+
+  it("EVENTSTORE_URL selects EventStoreDB, with no fallback to the embedded store", () => {
+    const config = loadConfig({ MTC_MODE: "demo", EVENTSTORE_URL: "esdb://localhost:2113?tls=false" });
+    expect(config.store).toEqual({
+      kind: "eventstoredb",
+      connectionString: "esdb://localhost:2113?tls=false",
+    });
+  });
+
+  it("bad values are named", () => {
+    expect(() => loadConfig({ MTC_MODE: "demo", PORT: "seventy" })).toThrow(/PORT/);
+    expect(() => loadConfig({ MTC_MODE: "demo", EVENTSTORE_URL: "http://x" })).toThrow(/EVENTSTORE_URL/);
+    expect(() =>
+      loadConfig({ MTC_MODE: "production", MTC_TOKEN_SECRET: "short", MTC_USERS_FILE: "u.json" }),
+    ).toThrow(/32 characters/);
+  });
+});
