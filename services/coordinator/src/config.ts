@@ -35,6 +35,7 @@ const Env = z
       .int()
       .min(1024)
       .default(4 * 1024 * 1024),
+    ALARM_TICK_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   })
   .superRefine((env, ctx) => {
     if (env.MTC_MODE !== "production") return;
