@@ -16,6 +16,7 @@ describe("configuration", () => {
     const config = loadConfig({ MTC_MODE: "demo", DATA_DIR: "/tmp/mtc-demo" });
     expect(config.store).toEqual({ kind: "embedded", path: "/tmp/mtc-demo/events.db" });
     expect(config.port).toBe(3000);
+    expect(config.alarmTickSeconds).toBe(15);
   });
 
   it("EVENTSTORE_URL selects EventStoreDB, with no fallback to the embedded store", () => {
