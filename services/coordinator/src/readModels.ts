@@ -3,6 +3,7 @@ import type { Clock, DomainEvent } from "@mtc/domain";
 import { CURRENT_SCHEMA_VERSION } from "@mtc/domain";
 import type { EventStore } from "@mtc/eventstore";
 import {
+  type BoardItem,
   type BoardState,
   type BoardThresholds,
   type BoardViewItem,
@@ -53,12 +54,10 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
   let position = Math.max(-1, ...runner.status().map((s) => s.checkpoint));
 
   const listeners = new Set<(change: BoardChange<BoardViewItem>) => void>();
-  const viewOf = (state: BoardState, id: string, now: Date): BoardViewItem | null => {
-    const item = state.items[id];
-    return item
-      ? (boardView({ items: { [id]: item }, parkedDecline: null }, now, thresholds)[0] ?? null)
+  const viewOf = (item: BoardItem | undefined, now: Date): BoardViewItem | null =>
+    item
+      ? (boardView({ items: { [item.id]: item }, parkedDecline: null }, now, thresholds)[0] ?? null)
       : null;
-  };
   const emit = (change: BoardChange<BoardViewItem>) => {
     for (const listener of listeners) listener(change);
   };
@@ -66,19 +65,22 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
   const sentAlarms = new Map<string, string>();
   const alarmKey = (item: BoardViewItem | null) => item?.alarms.map((a) => a.kind).join(",") ?? "";
 
-  let previous = board();
+  // The board's state is updated in place; its items are replaced, never mutated, so the item last seen for
+  // each id is what the board showed before the event.
+  const lastSeen = new Map<string, BoardItem>(Object.entries(board().items));
   runner.onApplied((event: ProjectedEvent, states) => {
     position = event.recorded.position;
-    const next = states.board as BoardState;
     const id = event.recorded.streamId;
+    const current = (states.board as BoardState).items[id];
+    const previous = lastSeen.get(id);
+    if (current === previous) return;
+    if (current) lastSeen.set(id, current);
+    else lastSeen.delete(id);
     const now = clock();
-    const before = viewOf(previous, id, now);
-    const after = viewOf(next, id, now);
-    previous = next;
-    if (before === null && after === null) return;
+    const after = viewOf(current, now);
     if (after) sentAlarms.set(id, alarmKey(after));
     else sentAlarms.delete(id);
-    emit({ position, itemId: id, item: after, before });
+    emit({ position, itemId: id, item: after, before: viewOf(previous, now) });
   });
 
   /** Pushes the items whose alarms have changed since they were last sent (a step became overdue). */

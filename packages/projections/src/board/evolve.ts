@@ -2,14 +2,17 @@ import { type ReferralEvent, referralEventSchemas, type TransferEvent } from "@m
 import type { ProjectedEvent, RecordedHeader } from "../shared/projectedEvent.js";
 import type { BoardItem, BoardState, ReferralStep, SideStep, TransferStep } from "./state.js";
 
-const withItem = (items: Record<string, BoardItem>, item: BoardItem): Record<string, BoardItem> => ({
-  ...items,
-  [item.id]: item,
-});
+// The item record is changed in place: copying it on every event made the fold quadratic in the number of open
+// items (the bench measured 441 µs per event at 1,439 open items). Items themselves are never mutated, only
+// replaced, so a holder of an old item keeps a consistent view of it.
+const withItem = (items: Record<string, BoardItem>, item: BoardItem): Record<string, BoardItem> => {
+  items[item.id] = item;
+  return items;
+};
 
 const without = (items: Record<string, BoardItem>, id: string): Record<string, BoardItem> => {
-  const { [id]: _removed, ...rest } = items;
-  return rest;
+  delete items[id];
+  return items;
 };
 
 const moveTo = (

@@ -62,6 +62,8 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
   interface Client {
     socket: WebSocket;
     principal: Principal;
+    /** Sequence number of the last change this client has been sent (or that its snapshot contains). */
+    seq: number;
   }
   const clients = new Set<Client>();
 
@@ -85,20 +87,35 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     return { type: "change", position: change.position, itemId: change.itemId, item };
   };
 
+  // Changes are numbered in arrival order (alarm ticks repeat a log position) and broadcast on the next turn
+  // of the event loop, in batches, so that sending to a thousand sockets never delays a command's answer.
+  let seq = 0;
+  let pending: (BoardChange<Item> & { seq: number })[] = [];
+  const broadcast = () => {
+    const batch = pending;
+    pending = [];
+    for (const change of batch) {
+      const serialised = new Map<string, string | undefined>();
+      for (const client of clients) {
+        if (client.seq >= change.seq) continue;
+        client.seq = change.seq;
+        const key = options.viewKey(client.principal);
+        if (!serialised.has(key)) {
+          const message = changeFor(client, change);
+          serialised.set(key, message && JSON.stringify(message));
+        }
+        const text = serialised.get(key);
+        if (text !== undefined) sendRaw(client, text);
+      }
+    }
+  };
+
   const unsubscribe = source.subscribe((change) => {
     replay.push(change);
     position = change.position;
     if (replay.length > replayLimit) floor = (replay.shift() as BoardChange<Item>).position;
-    const serialised = new Map<string, string | undefined>();
-    for (const client of clients) {
-      const key = options.viewKey(client.principal);
-      if (!serialised.has(key)) {
-        const message = changeFor(client, change);
-        serialised.set(key, message && JSON.stringify(message));
-      }
-      const text = serialised.get(key);
-      if (text !== undefined) sendRaw(client, text);
-    }
+    if (pending.length === 0) setImmediate(broadcast);
+    pending.push({ ...change, seq: ++seq });
   });
 
   const start = (client: Client, after: number | undefined) => {
@@ -133,7 +150,8 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     const afterParam = url.searchParams.get("after");
     const after = afterParam !== null && /^-?\d+$/.test(afterParam) ? Number(afterParam) : undefined;
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const client: Client = { socket: ws, principal };
+      // Whatever is still pending is already in the replay buffer or the snapshot this client gets now.
+      const client: Client = { socket: ws, principal, seq };
       clients.add(client);
       ws.on("close", () => clients.delete(client));
       ws.on("error", () => clients.delete(client));

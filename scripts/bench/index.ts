@@ -1,0 +1,100 @@
+import { spawnSync } from "node:child_process";
+import { getHeapStatistics } from "node:v8";
+import { runAppends } from "./appends.js";
+import { runBoardFeed } from "./boardFeed.js";
+import { fmt, log, type Result, SCALE, targetText, verdict } from "./common.js";
+import { runRebuild } from "./rebuild.js";
+import { runRoundtrip } from "./roundtrip.js";
+
+/** `pnpm bench`: each section measures the embedded store against a baseline of the same run, then a summary. */
+const sections: [string, () => Promise<Result[]>][] = [
+  ["appends", runAppends],
+  ["rebuild", runRebuild],
+  ["roundtrip", runRoundtrip],
+  ["boardFeed", runBoardFeed],
+];
+
+const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
+
+/**
+ * The rebuild keeps every event of the timeline projection in memory (≈ 3 GB of heap for 1,000,000 events):
+ * with Node's default heap limit (≈ 4 GB here) a full run could die, so the bench re-runs itself once with a
+ * larger heap when the limit is below what BENCH_SCALE needs.
+ */
+const HEAP_MB_NEEDED = Math.max(2_048, Math.ceil(6_144 * SCALE));
+const relaunchWithLargerHeap = (): boolean => {
+  const limitMb = getHeapStatistics().heap_size_limit / 1024 / 1024;
+  if (limitMb >= HEAP_MB_NEEDED || process.env.MTC_BENCH_RELAUNCHED) return false;
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, `--max-old-space-size=${HEAP_MB_NEEDED}`, ...process.argv.slice(1)],
+    { stdio: "inherit", env: { ...process.env, MTC_BENCH_RELAUNCHED: "1" } },
+  );
+  process.exit(child.status ?? 1);
+};
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130));
+
+const main = async (): Promise<void> => {
+  if (relaunchWithLargerHeap()) return;
+  const started = performance.now();
+  log(
+    `mtc bench — BENCH_SCALE=${SCALE}, node ${process.version}, ${process.platform}/${process.arch}, ` +
+      `heap limit ${Math.round(getHeapStatistics().heap_size_limit / 1024 / 1024)} MB` +
+      (only ? `, BENCH_ONLY=${only.join(",")}` : ""),
+  );
+  const results: Result[] = [];
+  const failed: string[] = [];
+  const durations: [string, number][] = [];
+  for (const [name, run] of sections) {
+    if (only && !only.includes(name)) continue;
+    const t0 = performance.now();
+    try {
+      results.push(...(await run()));
+    } catch (error) {
+      failed.push(name);
+      log(
+        `  !! section ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    durations.push([name, seconds]);
+    log(`  (section ${name} took ${seconds.toFixed(1)} s)`);
+  }
+
+  log();
+  log("=== summary ===");
+  const rows = results.map((r) => [
+    r.section,
+    r.metric,
+    `${fmt(r.value, 2)} ${r.unit}`,
+    `${fmt(r.baseline, 2)} ${r.unit}`,
+    (r.value / r.baseline).toFixed(2),
+    targetText(r),
+    verdict(r),
+  ]);
+  const head = ["section", "metric", "value", "baseline", "ratio", "target", "result"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ");
+  log(line(head));
+  log(widths.map((w) => "-".repeat(w)).join("-|-"));
+  for (const row of rows) log(line(row));
+  const total = (performance.now() - started) / 1000;
+  log();
+  log(
+    `durations: ${durations.map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(", ")}; total ${total.toFixed(1)} s`,
+  );
+  if (failed.length) log(`failed sections: ${failed.join(", ")}`);
+  process.exitCode = failed.length ? 1 : 0;
+};
+
+main().then(
+  () => {
+    // Everything is closed by the sections; exit anyway so that a stray handle cannot keep the bench alive.
+    setTimeout(() => process.exit(), 200).unref();
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,232 @@
+import { type EventStore, openSqliteEventStore, type RecordedEvent } from "@mtc/eventstore";
+import {
+  type AnyProjection,
+  allProjections,
+  type BoardState,
+  handlesType,
+  type ProjectedEvent,
+  rebuildFromScratch,
+  toProjectedEvent,
+} from "@mtc/projections";
+import Database from "better-sqlite3";
+import { fmt, header, log, memLine, now, printResult, type Result, scaled, tempDir } from "./common.js";
+import { plannedAppends } from "./generate.js";
+
+const APPENDS_PER_GROUP = 256;
+const READ_PAGE = 1_000;
+const PROFILE_PREFIX = 100_000;
+const FOLD_BUDGET_S = Number(process.env.BENCH_REBUILD_BUDGET_S ?? 240);
+
+/** Writes `total` events with the store's batch append, many appends per group commit. */
+const writeLog = async (store: EventStore, total: number, concurrentCases: number) => {
+  let appends = 0;
+  let events = 0;
+  let group: Promise<unknown>[] = [];
+  for (const planned of plannedAppends(total, { concurrentCases })) {
+    group.push(store.append(planned.streamId, planned.events, planned.expectedRevision));
+    appends++;
+    events += planned.events.length;
+    if (group.length >= APPENDS_PER_GROUP) {
+      await Promise.all(group);
+      group = [];
+    }
+  }
+  await Promise.all(group);
+  return { appends, events };
+};
+
+/** Baseline: every row in log order straight from better-sqlite3, data and metadata parsed. */
+const rawRead = (path: string): number => {
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = db
+      .prepare<[], { position: number; data: string; metadata: string; type: string }>(
+        "SELECT position, event_id, stream_id, revision, type, data, metadata, recorded_at FROM events ORDER BY position",
+      )
+      .iterate();
+    let count = 0;
+    let checksum = 0;
+    for (const row of rows) {
+      const data = JSON.parse(row.data) as { occurredAt?: string };
+      const metadata = JSON.parse(row.metadata) as { schemaVersion: number };
+      checksum += metadata.schemaVersion + (data.occurredAt ? 1 : 0);
+      count++;
+    }
+    if (checksum === 0 && count > 0) throw new Error("unexpected raw read");
+    return count;
+  } finally {
+    db.close();
+  }
+};
+
+const readAllPaged = async (store: EventStore): Promise<RecordedEvent[]> => {
+  const events: RecordedEvent[] = [];
+  let after = -1;
+  for (;;) {
+    const page = await store.readAll({ after, maxCount: READ_PAGE });
+    for (const e of page) events.push(e);
+    const last = page.at(-1);
+    if (!last || page.length < READ_PAGE) return events;
+    after = last.position;
+  }
+};
+
+/** Where the time goes: parsing (zod) once, then each projection's evolve alone on pre-parsed events. */
+const profile = (events: readonly RecordedEvent[]): string[] => {
+  const lines: string[] = [];
+  let t0 = now();
+  const projected: ProjectedEvent[] = [];
+  for (const e of events) {
+    const r = toProjectedEvent(e);
+    if (r.ok) projected.push(r.projected);
+  }
+  const parseMs = now() - t0;
+  lines.push(
+    `parse (parseDomainEvent via toProjectedEvent): ${fmt(parseMs)} ms = ${fmt((parseMs * 1000) / events.length, 2)} µs/event`,
+  );
+  for (const p of allProjections as readonly AnyProjection[]) {
+    let state = p.initialState();
+    let applied = 0;
+    t0 = now();
+    for (const pe of projected) {
+      // `handles` is checked on the recorded type, as the runner does.
+      if (!handlesType(p, pe.event.type)) continue;
+      state = p.evolve(state, pe);
+      applied++;
+    }
+    const ms = now() - t0;
+    const extra =
+      p.name === "board" ? `; ${Object.keys((state as BoardState).items).length} items open at the end` : "";
+    lines.push(
+      `evolve ${p.name} alone: ${fmt(ms)} ms for ${applied} events = ${fmt((ms * 1000) / Math.max(1, applied), 2)} µs/event${extra}`,
+    );
+  }
+  return lines;
+};
+
+/** Board evolve cost against how many items are open: shows whether it grows with the board's size. */
+const boardScaling = (): string[] => {
+  const board = allProjections.find((p) => p.name === "board") as AnyProjection;
+  return [25, 100, 400, 1_600].map((concurrentCases) => {
+    const projected: ProjectedEvent[] = [];
+    let position = 0;
+    for (const planned of plannedAppends(20_000, { concurrentCases, seed: 7 })) {
+      const base = typeof planned.expectedRevision === "number" ? planned.expectedRevision + 1 : 0;
+      planned.events.forEach((e, i) => {
+        const r = toProjectedEvent({
+          ...e,
+          streamId: planned.streamId,
+          revision: base + i,
+          position: position++,
+          recordedAt: e.metadata.occurredAt,
+        });
+        if (r.ok) projected.push(r.projected);
+      });
+    }
+    let state = board.initialState();
+    const t0 = now();
+    for (const pe of projected) state = board.evolve(state, pe);
+    const ms = now() - t0;
+    const open = Object.keys((state as BoardState).items).length;
+    return `${concurrentCases} cases open at once (${open} items at the end): ${fmt((ms * 1000) / projected.length, 2)} µs/event`;
+  });
+};
+
+export const runRebuild = async (): Promise<Result[]> => {
+  header("2. rebuild — all projections from the embedded store vs raw better-sqlite3 read + JSON.parse");
+  const total = scaled(1_000_000, 1_000);
+  const concurrentCases = 200;
+  log(
+    `  sizes: ${fmt(total)} events, ${concurrentCases} cases open at once, ${APPENDS_PER_GROUP} appends per group`,
+  );
+  const tmp = tempDir("rebuild");
+  const path = tmp.file("events.db");
+  try {
+    let store = openSqliteEventStore({ path });
+    let t0 = now();
+    const written = await writeLog(store, total, concurrentCases);
+    const writeS = (now() - t0) / 1000;
+    await store.close();
+    log(
+      `  wrote ${fmt(written.events)} events in ${fmt(written.appends)} appends (${(written.events / written.appends).toFixed(2)} events/append) ` +
+        `in ${writeS.toFixed(1)} s = ${fmt(written.events / writeS)} events/s; ${memLine()}`,
+    );
+
+    t0 = now();
+    const rawCount = rawRead(path);
+    const rawS = (now() - t0) / 1000;
+    const rawRate = rawCount / rawS;
+    log(
+      `  (a) raw read + JSON.parse: ${fmt(rawCount)} rows in ${rawS.toFixed(2)} s = ${fmt(rawRate)} events/s`,
+    );
+
+    store = openSqliteEventStore({ path });
+    global.gc?.();
+    t0 = now();
+    const events = await readAllPaged(store);
+    const readS = (now() - t0) / 1000;
+    log(`  (b) store.readAll paged (${READ_PAGE}/page): ${readS.toFixed(2)} s; ${memLine()}`);
+    const prefix = events.slice(0, Math.min(events.length, PROFILE_PREFIX));
+    const count = events.length;
+    // Hands each event over once and lets go of it, so that only the projections' states stay in memory.
+    // The fold is time-boxed (BENCH_REBUILD_BUDGET_S, default 240 s) so that a slow projection cannot hold
+    // the whole bench: the rate is then measured on the events folded within the budget.
+    let folded = 0;
+    const deadline = now() + FOLD_BUDGET_S * 1000;
+    function* consume(): Generator<RecordedEvent> {
+      for (let i = 0; i < events.length; i++) {
+        if ((i & 1023) === 0 && now() > deadline) return;
+        folded = i + 1;
+        const e = events[i] as RecordedEvent;
+        (events as (RecordedEvent | undefined)[])[i] = undefined;
+        yield e;
+      }
+    }
+    t0 = now();
+    const rebuilt = rebuildFromScratch(consume(), allProjections);
+    const foldS = (now() - t0) / 1000;
+    // Read time is charged in proportion to the events folded.
+    const rebuildS = (readS * folded) / count + foldS;
+    const rebuildRate = folded / rebuildS;
+    const partial = folded < count;
+    if (partial) {
+      log(
+        `  !! fold stopped at the ${FOLD_BUDGET_S} s budget after ${fmt(folded)} of ${fmt(count)} events ` +
+          `(${((100 * folded) / count).toFixed(1)} %); the rate below is over those events`,
+      );
+    }
+    await store.close();
+    const failures = Object.entries(rebuilt.failures);
+    const board = rebuilt.states.board as BoardState;
+    log(
+      `  (b) rebuildFromScratch(all ${allProjections.length} projections): fold ${foldS.toFixed(2)} s; ` +
+        `${fmt(folded)} events; read+fold ${rebuildS.toFixed(2)} s = ${fmt(rebuildRate)} events/s; ${memLine()}`,
+    );
+    log(
+      `      failures: ${failures.length === 0 ? "none (every event parsed)" : JSON.stringify(rebuilt.failures)}; ` +
+        `board items open: ${Object.keys(board.items).length}`,
+    );
+    if (count !== rawCount) throw new Error(`store read ${count} events, raw ${rawCount}`);
+    if (failures.length > 0) throw new Error("some events did not parse: the generator is wrong");
+
+    const result: Result = {
+      section: "rebuild",
+      metric: "rebuild events/s",
+      unit: "ev/s",
+      value: rebuildRate,
+      baseline: rawRate,
+      target: { kind: "ratio-min", threshold: 0.5 },
+      note: `read ${readS.toFixed(1)} s + fold ${foldS.toFixed(1)} s${partial ? ` (fold time-boxed: ${fmt(folded)} of ${fmt(count)} events)` : ""}`,
+    };
+    printResult(result);
+
+    events.length = 0;
+    log(`  profile on the first ${fmt(prefix.length)} events:`);
+    for (const line of profile(prefix)) log(`      ${line}`);
+    log("  board evolve vs cases open at once (in-memory log of 20,000 events each, no store):");
+    for (const line of boardScaling()) log(`      ${line}`);
+    return [result];
+  } finally {
+    tmp.cleanup();
+  }
+};
