@@ -3,9 +3,10 @@ import {
   type AnyProjection,
   allProjections,
   type BoardState,
+  createInMemorySnapshotStore,
+  createProjectionRunner,
   handlesType,
   type ProjectedEvent,
-  rebuildFromScratch,
   toProjectedEvent,
 } from "@mtc/projections";
 import Database from "better-sqlite3";
@@ -13,9 +14,7 @@ import { fmt, header, log, memLine, now, printResult, type Result, scaled, tempD
 import { plannedAppends } from "./generate.js";
 
 const APPENDS_PER_GROUP = 256;
-const READ_PAGE = 1_000;
 const PROFILE_PREFIX = 100_000;
-const FOLD_BUDGET_S = Number(process.env.BENCH_REBUILD_BUDGET_S ?? 240);
 
 /** Writes `total` events with the store's batch append, many appends per group commit. */
 const writeLog = async (store: EventStore, total: number, concurrentCases: number) => {
@@ -56,18 +55,6 @@ const rawRead = (path: string): number => {
     return count;
   } finally {
     db.close();
-  }
-};
-
-const readAllPaged = async (store: EventStore): Promise<RecordedEvent[]> => {
-  const events: RecordedEvent[] = [];
-  let after = -1;
-  for (;;) {
-    const page = await store.readAll({ after, maxCount: READ_PAGE });
-    for (const e of page) events.push(e);
-    const last = page.at(-1);
-    if (!last || page.length < READ_PAGE) return events;
-    after = last.position;
   }
 };
 
@@ -160,53 +147,37 @@ export const runRebuild = async (): Promise<Result[]> => {
       `  (a) raw read + JSON.parse: ${fmt(rawCount)} rows in ${rawS.toFixed(2)} s = ${fmt(rawRate)} events/s`,
     );
 
+    // The production path: a projection runner with no snapshots catches up from the start of the log through
+    // the store's subscription (paged reads, parse, every projection's evolve), exactly as a service does on a
+    // rebuild. Events are let go once folded, so only the projections' states stay in memory.
     store = openSqliteEventStore({ path });
     global.gc?.();
+    const runner = createProjectionRunner({
+      store,
+      projections: allProjections,
+      snapshots: createInMemorySnapshotStore(),
+      saveEveryMs: 3_600_000,
+      saveEveryEvents: Number.MAX_SAFE_INTEGER,
+    });
     t0 = now();
-    const events = await readAllPaged(store);
-    const readS = (now() - t0) / 1000;
-    log(`  (b) store.readAll paged (${READ_PAGE}/page): ${readS.toFixed(2)} s; ${memLine()}`);
-    const prefix = events.slice(0, Math.min(events.length, PROFILE_PREFIX));
-    const count = events.length;
-    // Hands each event over once and lets go of it, so that only the projections' states stay in memory.
-    // The fold is time-boxed (BENCH_REBUILD_BUDGET_S, default 240 s) so that a slow projection cannot hold
-    // the whole bench: the rate is then measured on the events folded within the budget.
-    let folded = 0;
-    const deadline = now() + FOLD_BUDGET_S * 1000;
-    function* consume(): Generator<RecordedEvent> {
-      for (let i = 0; i < events.length; i++) {
-        if ((i & 1023) === 0 && now() > deadline) return;
-        folded = i + 1;
-        const e = events[i] as RecordedEvent;
-        (events as (RecordedEvent | undefined)[])[i] = undefined;
-        yield e;
-      }
-    }
-    t0 = now();
-    const rebuilt = rebuildFromScratch(consume(), allProjections);
-    const foldS = (now() - t0) / 1000;
-    // Read time is charged in proportion to the events folded.
-    const rebuildS = (readS * folded) / count + foldS;
-    const rebuildRate = folded / rebuildS;
-    const partial = folded < count;
-    if (partial) {
-      log(
-        `  !! fold stopped at the ${FOLD_BUDGET_S} s budget after ${fmt(folded)} of ${fmt(count)} events ` +
-          `(${((100 * folded) / count).toFixed(1)} %); the rate below is over those events`,
-      );
-    }
-    await store.close();
-    const failures = Object.entries(rebuilt.failures);
-    const board = rebuilt.states.board as BoardState;
+    await runner.start();
+    await runner.whenLive();
+    const rebuildS = (now() - t0) / 1000;
+    const count = rawCount;
+    const rebuildRate = count / rebuildS;
+    const failures = runner.status().filter((s) => s.failure);
+    const board = runner.current<BoardState>("board");
+    await runner.close();
     log(
-      `  (b) rebuildFromScratch(all ${allProjections.length} projections): fold ${foldS.toFixed(2)} s; ` +
-        `${fmt(folded)} events; read+fold ${rebuildS.toFixed(2)} s = ${fmt(rebuildRate)} events/s; ${memLine()}`,
+      `  (b) projection runner, rebuild from zero (all ${allProjections.length} projections): ${fmt(count)} events in ` +
+        `${rebuildS.toFixed(2)} s = ${fmt(rebuildRate)} events/s; ${memLine()}`,
     );
     log(
-      `      failures: ${failures.length === 0 ? "none (every event parsed)" : JSON.stringify(rebuilt.failures)}; ` +
+      `      failures: ${failures.length === 0 ? "none (every event parsed)" : JSON.stringify(failures)}; ` +
         `board items open: ${Object.keys(board.items).length}`,
     );
-    if (count !== rawCount) throw new Error(`store read ${count} events, raw ${rawCount}`);
+    const prefix = (await store.readAll({ maxCount: Math.min(count, PROFILE_PREFIX) })).slice();
+    await store.close();
     if (failures.length > 0) throw new Error("some events did not parse: the generator is wrong");
 
     const result: Result = {
@@ -216,11 +187,10 @@ export const runRebuild = async (): Promise<Result[]> => {
       value: rebuildRate,
       baseline: rawRate,
       target: { kind: "ratio-min", threshold: 0.5 },
-      note: `read ${readS.toFixed(1)} s + fold ${foldS.toFixed(1)} s${partial ? ` (fold time-boxed: ${fmt(folded)} of ${fmt(count)} events)` : ""}`,
+      note: `runner catch-up from zero, ${rebuildS.toFixed(1)} s`,
     };
     printResult(result);
 
-    events.length = 0;
     log(`  profile on the first ${fmt(prefix.length)} events:`);
     for (const line of profile(prefix)) log(`      ${line}`);
     log("  board evolve vs cases open at once (in-memory log of 20,000 events each, no store):");

@@ -98,7 +98,7 @@ describe("board feed", () => {
     clock.advance(10);
     harness.service.readModels.tickAlarms();
     const alarmed = await feed.next(
-      (m) => isIt(m) && Array.isArray(m.item?.alarms) && (m.item?.alarms as unknown[]).length > 0,
+      (m) => isIt(m) && ((m.item?.alarms as unknown[] | undefined) ?? []).length > 0,
     );
     expect(alarmed.item).toMatchObject({ alarms: [{ kind: "emergency_referral_unanswered" }] });
     feed.close();
