@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Clock, DomainEvent } from "@mtc/domain";
-import { CURRENT_SCHEMA_VERSION } from "@mtc/domain";
+import { CURRENT_SCHEMA_VERSION, parseDomainEvent } from "@mtc/domain";
 import type { EventStore } from "@mtc/eventstore";
 import {
   type BoardItem,
@@ -101,7 +101,19 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     },
   };
 
-  const entriesOf = (caseId: string) => timelineState().cases[caseId] ?? [];
+  /** Joins timeline entries with their events' data, read (and upcast) from the store, stream by stream. */
+  const withData = async <E extends { streamId: string; position: number }>(entries: E[]) => {
+    const data = new Map<number, unknown>();
+    for (const streamId of new Set(entries.map((e) => e.streamId))) {
+      for await (const recorded of store.readStream(streamId)) {
+        const parsed = parseDomainEvent(recorded.type, recorded.data, recorded.metadata.schemaVersion);
+        if (!parsed.ok)
+          throw new Error(`event ${streamId}@${recorded.revision} cannot be read: ${parsed.reason}`);
+        data.set(recorded.position, parsed.event.data);
+      }
+    }
+    return entries.map((entry) => ({ ...entry, data: data.get(entry.position) }));
+  };
 
   return {
     boardSource,
@@ -141,9 +153,10 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     }),
 
     /** The parties of each referral and transfer of a case. */
-    partiesOfCase: (caseId: string): Parties[] => {
+    partiesOfCase: async (caseId: string): Promise<Parties[]> => {
+      const entries = await withData(caseTimeline(timelineState(), caseId, { lateEntryMinutes }));
       const byStream = new Map<string, DomainEvent[]>();
-      for (const entry of entriesOf(caseId)) {
+      for (const entry of entries) {
         const list = byStream.get(entry.streamId) ?? [];
         list.push({ type: entry.type, data: entry.data } as DomainEvent);
         byStream.set(entry.streamId, list);
@@ -151,11 +164,11 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       return [...byStream.values()].flatMap((events) => partiesOf(events) ?? []);
     },
 
-    timeline: (caseId: string, asOf?: Date) => ({
+    timeline: async (caseId: string, asOf?: Date) => ({
       caseId,
       asOf: asOf?.toISOString() ?? null,
       lateEntryMinutes,
-      entries: caseTimeline(timelineState(), caseId, { asOf, lateEntryMinutes }),
+      entries: await withData(caseTimeline(timelineState(), caseId, { asOf, lateEntryMinutes })),
     }),
 
     recordTimelineRead: async (
@@ -207,11 +220,14 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       return reads;
     },
 
-    transferRecord: (transferId: string) => {
-      const result = transferCompleteness(completeness(), `transfer-${transferId}`, { lateEntryMinutes });
+    transferRecord: async (transferId: string) => {
+      const streamId = `transfer-${transferId}`;
+      const result = transferCompleteness(completeness(), streamId, { lateEntryMinutes });
       if (!result) return undefined;
-      const entries = caseTimeline(timelineState(), result.caseId, { lateEntryMinutes }).filter(
-        (e) => e.streamId === `transfer-${transferId}`,
+      const entries = await withData(
+        caseTimeline(timelineState(), result.caseId, { lateEntryMinutes }).filter(
+          (e) => e.streamId === streamId,
+        ),
       );
       const parties = partiesOf(entries.map((e) => ({ type: e.type, data: e.data }) as DomainEvent));
       return {

@@ -15,7 +15,7 @@ export const evolveTimeline = (state: TimelineState, { event, recorded }: Projec
     actor: recorded.metadata.actor,
     occurredAt: event.data.occurredAt,
     recordedAt: recorded.recordedAt,
-    data: event.data,
+    revision: recorded.revision,
   };
   const entries = state.cases[caseId];
   if (entries) entries.push(entry);

@@ -9,7 +9,7 @@ export * from "./state.js";
 /** Case timeline for auditors: every event of a case in log order, replayable as of any moment. */
 export const timelineProjection: Projection<TimelineState> = {
   name: "timeline",
-  version: 1,
+  version: 2,
   initialState: initialTimelineState,
   evolve: evolveTimeline,
 };

@@ -39,7 +39,7 @@ describe("case timeline", () => {
       actor: { userId: "u1", role: "hospital_staff" },
       occurredAt: at(0),
       recordedAt: at(0),
-      data: { referralId: "r1" },
+      revision: 0,
     });
     expect(caseTimeline(state, "c9", { lateEntryMinutes: 30 })).toHaveLength(1);
     expect(caseTimeline(state, "nope", { lateEntryMinutes: 30 })).toEqual([]);

@@ -47,13 +47,13 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
     async (request) => {
       const { principal } = request;
       const caseId = request.params.id;
-      const parties = readModels.partiesOfCase(caseId);
+      const parties = await readModels.partiesOfCase(caseId);
       if (parties.length === 0) throw notFound(`case ${caseId}`);
       if (!parties.some((p) => concerns(principal, p)))
         throw forbidden("this case does not concern your institution");
       const asOf = request.query.asOf ? new Date(request.query.asOf) : undefined;
       await readModels.recordTimelineRead(principal, caseId, asOf);
-      return maskIdentities(principal, readModels.timeline(caseId, asOf));
+      return maskIdentities(principal, await readModels.timeline(caseId, asOf));
     },
   );
 
@@ -84,7 +84,7 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
       },
     },
     async (request) => {
-      const record = readModels.transferRecord(request.params.id);
+      const record = await readModels.transferRecord(request.params.id);
       if (!record) throw notFound(`transfer ${request.params.id}`);
       if (!concerns(request.principal, record.parties))
         throw forbidden("this transfer does not concern your institution");
