@@ -138,11 +138,13 @@ export const createProjectionRunner = (options: ProjectionRunnerOptions): Projec
   };
 
   const maybeSave = (): void => {
-    if (unsaved >= saveEveryEvents || Date.now() - lastSave >= saveEveryMs) flush();
+    // The clock is read once per 64 events: during a catch-up it is otherwise a visible share of the work.
+    if (unsaved >= saveEveryEvents || ((unsaved & 63) === 0 && Date.now() - lastSave >= saveEveryMs)) flush();
     else if (!timer) timer = setTimeout(flush, saveEveryMs).unref();
   };
 
   const settleWaiters = (): void => {
+    if (waiters.length === 0) return;
     const ready = waiters.filter((w) => w.position <= processed);
     waiters = waiters.filter((w) => w.position > processed);
     for (const w of ready) w.resolve();
