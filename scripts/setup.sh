@@ -7,3 +7,5 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$P
   npm install --global --no-fund --no-audit "pnpm@${PNPM_VERSION}" >/dev/null
 fi
 pnpm install --frozen-lockfile
+# The web pages are built from the repo and served by the coordination service.
+pnpm --filter @mtc/web build >/dev/null

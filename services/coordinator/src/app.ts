@@ -19,6 +19,7 @@ import { authRoutes } from "./routes/auth.js";
 import { commandRoutes } from "./routes/commandRoutes.js";
 import { queryRoutes } from "./routes/queries.js";
 import { systemRoutes } from "./routes/system.js";
+import { registerWebPages } from "./routes/webPages.js";
 
 export interface AppDeps {
   logger: FastifyBaseLogger;
@@ -48,8 +49,10 @@ export const buildApp = async (deps: AppDeps) => {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
 
+  // The API description and the static pages answer without a token; every /api route needs one.
   app.addHook("onRoute", (route) => {
-    if (route.url.startsWith("/docs")) route.config = { ...(route.config as object), public: true };
+    const isPage = !route.url.startsWith("/api") && !route.url.startsWith("/health");
+    if (isPage) route.config = { ...(route.config as object), public: true };
   });
   await app.register(swagger, {
     openapi: {

@@ -1,0 +1,15 @@
+import { useI18n } from "vue-i18n";
+import { ApiError } from "./api.js";
+
+/** Turns any failure into words for the user (never a blank page or a console error). */
+export const useErrorText = () => {
+  const { t } = useI18n();
+  return (error: unknown): string => {
+    if (!(error instanceof ApiError)) return t("errors.other", { status: "?", detail: String(error) });
+    if (error.status === 0) return t("errors.network");
+    const known = [400, 401, 403, 404, 409, 413];
+    return known.includes(error.status)
+      ? t(`errors.${error.status}`, { detail: error.detail })
+      : t("errors.other", { status: error.status, detail: error.detail });
+  };
+};
