@@ -41,7 +41,7 @@ const referralChange = (item: BoardItem, event: ReferralEvent, recorded: Recorde
   const at = event.data.occurredAt;
   switch (event.type) {
     case "ReferralAccepted":
-      return moveTo(item, "accepted", at, recorded);
+      return { ...moveTo(item, "accepted", at, recorded), expectedArrivalAt: event.data.expectedArrivalAt ?? null };
     case "ReferralDeclined": {
       const declined = moveTo(item, "declined", at, recorded);
       // 000 §十(七): orange/red/purple may not simply be refused; they stay until redirected or escalated.
@@ -118,6 +118,12 @@ const opened = ({ event, recorded }: ProjectedEvent): BoardItem | undefined => {
         stepAt: d.occurredAt,
         ambulance: null,
         escortRequired: false,
+        requiredAmbulanceType: [],
+        referralId: null,
+        clinicalSummary: d.clinicalSummary,
+        reasons: d.reasons,
+        gestationalWeeks: d.gestationalWeeks ?? null,
+        expectedArrivalAt: null,
       };
     }
     case "OffProtocolArrivalRegistered": {
@@ -139,6 +145,12 @@ const opened = ({ event, recorded }: ProjectedEvent): BoardItem | undefined => {
         stepAt: d.occurredAt,
         ambulance: null,
         escortRequired: false,
+        requiredAmbulanceType: [],
+        referralId: null,
+        clinicalSummary: d.clinicalSummary,
+        reasons: [],
+        gestationalWeeks: d.gestationalWeeks ?? null,
+        expectedArrivalAt: null,
       };
     }
     case "TransferRequested": {
@@ -160,6 +172,12 @@ const opened = ({ event, recorded }: ProjectedEvent): BoardItem | undefined => {
         ambulance: null,
         escortRequired: d.escortRequired,
         enRouteCareCount: 0,
+        requiredAmbulanceType: d.requiredAmbulanceType,
+        referralId: d.referralId ?? null,
+        clinicalSummary: d.clinicalSummary,
+        reasons: [],
+        gestationalWeeks: null,
+        expectedArrivalAt: null,
       };
     }
     default:

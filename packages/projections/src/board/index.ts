@@ -11,7 +11,7 @@ export * from "./view.js";
 /** Live transfer board for the dispatch centre (000 §十二). */
 export const boardProjection: Projection<BoardState> = {
   name: "board",
-  version: 1,
+  version: 2,
   handles: [...Object.keys(referralEventSchemas), ...Object.keys(transferEventSchemas)],
   initialState: initialBoardState,
   evolve: evolveBoard,

@@ -34,6 +34,17 @@ export interface BoardItem {
   /** occurredAt of the current step: elapsed-in-step counts from here. */
   stepAt: string;
   ambulance: { id: string; type: AmbulanceType } | null;
+  /** Transfers: the ambulance types that fit the case (000 §十二(三)(四)(六)); the dispatch dialog offers these first. */
+  requiredAmbulanceType: AmbulanceType[];
+  /** Transfers: the referral it carries out, if any. */
+  referralId: string | null;
+  /** 病情摘要 */
+  clinicalSummary: string;
+  /** Referrals: 转诊原因. */
+  reasons: string[];
+  gestationalWeeks: number | null;
+  /** Referrals: expected arrival given at acceptance. */
+  expectedArrivalAt: string | null;
   escortRequired: boolean;
   enRouteCareCount: number;
   /** Global log position of the last event applied to the item (for change feeds and read-your-writes). */

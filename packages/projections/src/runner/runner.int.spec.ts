@@ -256,14 +256,14 @@ describe("projection runner (real SQLite event store)", () => {
     await a.whenLive();
     await a.close();
 
-    const { counts, wrapped } = counting([{ ...boardProjection, version: 2 }]);
+    const { counts, wrapped } = counting([{ ...boardProjection, version: boardProjection.version + 1 }]);
     const b = createProjectionRunner({ store: events, projections: wrapped, snapshots });
     await b.start();
     await b.whenLive();
     expect(counts.board).toBe(log.events.length);
     expect(b.current("board")).toEqual(a.current("board"));
     await b.close();
-    expect(snapshots.load("board")?.version).toBe(2);
+    expect(snapshots.load("board")?.version).toBe(boardProjection.version + 1);
     snapshots.close();
   });
 });
