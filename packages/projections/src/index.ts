@@ -1,4 +1,5 @@
 export * from "./board/index.js";
+export * from "./cases/index.js";
 export * from "./completeness/index.js";
 export * from "./runner/index.js";
 export * from "./shared/projectedEvent.js";
@@ -6,6 +7,7 @@ export * from "./shared/projection.js";
 export * from "./timeline/index.js";
 
 import { boardProjection } from "./board/index.js";
+import { casesProjection } from "./cases/index.js";
 import { completenessProjection } from "./completeness/index.js";
 import type { AnyProjection } from "./shared/projection.js";
 import { timelineProjection } from "./timeline/index.js";
@@ -15,4 +17,5 @@ export const allProjections: readonly AnyProjection[] = [
   boardProjection,
   timelineProjection,
   completenessProjection,
+  casesProjection,
 ];

@@ -8,10 +8,13 @@ import {
   type BoardThresholds,
   type BoardViewItem,
   boardView,
+  type CaseQuery,
+  type CasesState,
   type CompletenessFilter,
   type CompletenessState,
   caseTimeline,
   evolveBoard,
+  findCases,
   initialBoardState,
   listTransferCompleteness,
   type ProjectedEvent,
@@ -51,6 +54,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
   const board = () => runner.current<BoardState>("board");
   const timelineState = () => runner.current<TimelineState>("timeline");
   const completeness = () => runner.current<CompletenessState>("completeness");
+  const cases = () => runner.current<CasesState>("cases");
   let position = Math.max(-1, ...runner.status().map((s) => s.checkpoint));
 
   const listeners = new Set<(change: BoardChange<BoardViewItem>) => void>();
@@ -239,6 +243,8 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
         view: { ...result, entries },
       };
     },
+
+    findCases: (query: CaseQuery) => findCases(cases(), query),
 
     transferRecords: (filter: CompletenessFilter) =>
       listTransferCompleteness(completeness(), { lateEntryMinutes }, filter),

@@ -1,11 +1,25 @@
 import { Instant } from "@mtc/domain";
+import { stringify } from "csv-stringify/sync";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { maskIdentities } from "../auth/masking.js";
 import { concerns } from "../auth/policy.js";
-import { institutionBoundRoles } from "../auth/roles.js";
+import { identityMaskedRoles, institutionBoundRoles, type Principal } from "../auth/roles.js";
 import { forbidden, notFound } from "../errors.js";
 import type { ReadModels } from "../readModels.js";
+
+const CSV_COLUMNS = [
+  "occurredAt",
+  "recordedAt",
+  "type",
+  "userId",
+  "role",
+  "institutionId",
+  "streamId",
+  "position",
+  "lateEntry",
+  "data",
+];
 
 const AsOf = z.object({ asOf: Instant.optional() });
 const Id = z.object({ id: z.string().regex(/^[A-Za-z0-9_]{1,64}$/) });
@@ -15,6 +29,13 @@ const Id = z.object({ id: z.string().regex(/^[A-Za-z0-9_]{1,64}$/) });
  * of a case timeline is itself recorded (who, when, which case).
  */
 export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = async (app, { readModels }) => {
+  const authoriseCaseRead = async (principal: Principal, caseId: string): Promise<void> => {
+    const parties = await readModels.partiesOfCase(caseId);
+    if (parties.length === 0) throw notFound(`case ${caseId}`);
+    if (!parties.some((p) => concerns(principal, p)))
+      throw forbidden("this case does not concern your institution");
+  };
+
   app.get(
     "/api/board",
     {
@@ -54,6 +75,84 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
       const asOf = request.query.asOf ? new Date(request.query.asOf) : undefined;
       await readModels.recordTimelineRead(principal, caseId, asOf);
       return maskIdentities(principal, await readModels.timeline(caseId, asOf));
+    },
+  );
+
+  app.get(
+    "/api/cases",
+    {
+      schema: {
+        tags: ["cases"],
+        summary: "Find cases by case id, patient name, institution and opening time",
+        querystring: z.strictObject({
+          caseId: z.string().max(64).optional(),
+          name: z.string().max(50).optional(),
+          institutionId: z.string().max(64).optional(),
+          from: Instant.optional(),
+          to: Instant.optional(),
+        }),
+      },
+    },
+    async (request) => {
+      const { principal } = request;
+      const { caseId, name, institutionId, from, to } = request.query;
+      if (name && identityMaskedRoles.has(principal.role)) {
+        throw forbidden("your role sees identities masked; search by case id or institution");
+      }
+      const found = readModels
+        .findCases({
+          caseId,
+          name,
+          institutionId,
+          from: from ? new Date(from) : undefined,
+          to: to ? new Date(to) : undefined,
+        })
+        .filter(
+          (c) =>
+            !institutionBoundRoles.has(principal.role) ||
+            c.institutionIds.includes(principal.institutionId ?? ""),
+        )
+        .slice(0, 200);
+      return maskIdentities(principal, { cases: found });
+    },
+  );
+
+  app.get(
+    "/api/cases/:id/timeline.csv",
+    {
+      schema: {
+        tags: ["cases"],
+        summary: "The case timeline as CSV (same rows as the JSON timeline); the read is recorded",
+        params: Id,
+        querystring: AsOf,
+      },
+    },
+    async (request, reply) => {
+      const { principal } = request;
+      const caseId = request.params.id;
+      await authoriseCaseRead(principal, caseId);
+      const asOf = request.query.asOf ? new Date(request.query.asOf) : undefined;
+      await readModels.recordTimelineRead(principal, caseId, asOf);
+      const timeline = maskIdentities(principal, await readModels.timeline(caseId, asOf));
+      const csv = stringify(
+        timeline.entries.map((e) => [
+          e.occurredAt,
+          e.recordedAt,
+          e.type,
+          e.actor.userId,
+          e.actor.role,
+          e.actor.institutionId ?? "",
+          e.streamId,
+          e.position,
+          e.recordedLate || e.recordedAfterLaterEvents ? "late" : "",
+          JSON.stringify(e.data),
+        ]),
+        { header: true, columns: CSV_COLUMNS },
+      );
+      return reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", `attachment; filename="timeline-${caseId}.csv"`)
+        .send(`\uFEFF${csv}`);
     },
   );
 

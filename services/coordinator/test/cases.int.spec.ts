@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiClient, apiClient, type Harness, startHarness, testClock } from "./harness.js";
+
+/** Finding a case again, and taking its timeline away as CSV. */
+describe("case search and timeline export", () => {
+  const clock = testClock("2026-11-24T09:00:00.000Z");
+  let harness: Harness;
+  let auditor: ApiClient;
+
+  beforeAll(async () => {
+    harness = await startHarness(clock);
+    const clinic = await apiClient(harness.service.url, "clinic");
+    auditor = await apiClient(harness.service.url, "auditor");
+    for (const [caseId, name] of [
+      ["CASE_FIND_1", "陈美玲"],
+      ["CASE_FIND_2", "黄丽"],
+    ] as const) {
+      clock.advance(30);
+      const answer = await clinic.command("/api/referrals", {
+        caseId,
+        patientKind: "maternal",
+        patient: { name, phone: "13900002222" },
+        riskGrade: "orange",
+        urgency: "urgent",
+        reasons: ["瘢痕子宫"],
+        clinicalSummary: "孕36周",
+        fromInstitutionId: clinic.institutionId,
+        requestedBy: "林医生",
+        occurredAt: clock.iso(),
+      });
+      expect(answer.status).toBe(201);
+    }
+  });
+  afterAll(async () => harness?.stop());
+
+  const ids = (answer: { body: { cases: { caseId: string }[] } }) => answer.body.cases.map((c) => c.caseId);
+
+  it("finds by case id, name, institution and opening time", async () => {
+    expect(ids(await auditor.get("/api/cases?caseId=find_1"))).toEqual(["CASE_FIND_1"]);
+    expect(ids(await auditor.get(`/api/cases?name=${encodeURIComponent("黄")}`))).toEqual(["CASE_FIND_2"]);
+    expect(ids(await auditor.get("/api/cases?institutionId=qc_shiqiao_thc"))).toEqual([
+      "CASE_FIND_2",
+      "CASE_FIND_1",
+    ]);
+    const from = encodeURIComponent("2026-11-24T09:45:00.000Z");
+    expect(ids(await auditor.get(`/api/cases?from=${from}`))).toEqual(["CASE_FIND_2"]);
+    const found = await auditor.get("/api/cases?caseId=CASE_FIND_1");
+    expect(found.body.cases[0]).toMatchObject({ patient: { name: "陈美玲" }, riskGrade: "orange" });
+  });
+
+  it("a dispatcher sees names masked and may not search by name; other hospitals see nothing", async () => {
+    const dispatcher = await apiClient(harness.service.url, "dispatcher");
+    expect((await dispatcher.get(`/api/cases?name=${encodeURIComponent("黄")}`)).status).toBe(403);
+    const masked = await dispatcher.get("/api/cases?caseId=CASE_FIND_1");
+    expect(masked.body.cases[0].patient.name).toBe("陈**");
+    const county = await apiClient(harness.service.url, "county");
+    expect(ids(await county.get("/api/cases"))).toEqual([]);
+  });
+
+  it("exports the timeline as CSV, and the export is recorded as a read", async () => {
+    const response = await fetch(`${harness.service.url}/api/cases/CASE_FIND_1/timeline.csv`, {
+      headers: { authorization: `Bearer ${auditor.token}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/csv");
+    const text = await response.text();
+    const lines = text
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split("\n");
+    expect(lines[0]).toBe(
+      "occurredAt,recordedAt,type,userId,role,institutionId,streamId,position,lateEntry,data",
+    );
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain("ReferralRequested");
+    const reads = await auditor.get("/api/cases/CASE_FIND_1/timeline-reads");
+    expect(reads.body.reads).toHaveLength(1);
+  });
+});
