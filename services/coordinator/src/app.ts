@@ -84,6 +84,7 @@ export const buildApp = async (deps: AppDeps) => {
     readModels: deps.readModels,
     store: deps.store,
   });
+  await registerWebPages(app);
   return app;
 };
 

@@ -41,7 +41,10 @@ const referralChange = (item: BoardItem, event: ReferralEvent, recorded: Recorde
   const at = event.data.occurredAt;
   switch (event.type) {
     case "ReferralAccepted":
-      return { ...moveTo(item, "accepted", at, recorded), expectedArrivalAt: event.data.expectedArrivalAt ?? null };
+      return {
+        ...moveTo(item, "accepted", at, recorded),
+        expectedArrivalAt: event.data.expectedArrivalAt ?? null,
+      };
     case "ReferralDeclined": {
       const declined = moveTo(item, "declined", at, recorded);
       // 000 §十(七): orange/red/purple may not simply be refused; they stay until redirected or escalated.

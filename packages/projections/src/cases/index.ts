@@ -30,7 +30,12 @@ export const evolveCases = (state: CasesState, { event, recorded }: ProjectedEve
   const caseId = recorded.metadata.caseId;
   const known = state.cases[caseId];
   const summary: CaseSummary = known
-    ? { ...known, institutionIds: [...known.institutionIds], referralIds: [...known.referralIds], transferIds: [...known.transferIds] }
+    ? {
+        ...known,
+        institutionIds: [...known.institutionIds],
+        referralIds: [...known.referralIds],
+        transferIds: [...known.transferIds],
+      }
     : {
         caseId,
         patient: { name: "" },
@@ -45,13 +50,21 @@ export const evolveCases = (state: CasesState, { event, recorded }: ProjectedEve
   summary.lastEventAt = recorded.recordedAt;
   switch (event.type) {
     case "ReferralRequested":
-      Object.assign(summary, { patient: event.data.patient, patientKind: event.data.patientKind, riskGrade: event.data.riskGrade });
+      Object.assign(summary, {
+        patient: event.data.patient,
+        patientKind: event.data.patientKind,
+        riskGrade: event.data.riskGrade,
+      });
       addOnce(summary.referralIds, event.data.referralId);
       addOnce(summary.institutionIds, event.data.fromInstitutionId);
       addOnce(summary.institutionIds, event.data.toInstitutionId);
       break;
     case "OffProtocolArrivalRegistered":
-      Object.assign(summary, { patient: event.data.patient, patientKind: event.data.patientKind, riskGrade: event.data.riskGrade });
+      Object.assign(summary, {
+        patient: event.data.patient,
+        patientKind: event.data.patientKind,
+        riskGrade: event.data.riskGrade,
+      });
       addOnce(summary.referralIds, event.data.referralId);
       addOnce(summary.institutionIds, event.data.fromInstitutionId);
       addOnce(summary.institutionIds, event.data.institutionId);

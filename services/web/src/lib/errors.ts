@@ -5,11 +5,11 @@ import { ApiError } from "./api.js";
 export const useErrorText = () => {
   const { t } = useI18n();
   return (error: unknown): string => {
-    if (!(error instanceof ApiError)) return t("errors.other", { status: "?", detail: String(error) });
-    if (error.status === 0) return t("errors.network");
+    if (!(error instanceof ApiError)) return t("common.errors.other", { status: "?", detail: String(error) });
+    if (error.status === 0) return t("common.errors.network");
     const known = [400, 401, 403, 404, 409, 413];
     return known.includes(error.status)
-      ? t(`errors.${error.status}`, { detail: error.detail })
-      : t("errors.other", { status: error.status, detail: error.detail });
+      ? t(`common.errors.${error.status}`, { detail: error.detail })
+      : t("common.errors.other", { status: error.status, detail: error.detail });
   };
 };
