@@ -39,27 +39,27 @@ const command = async (url: string, token: string, route: string, body: unknown)
   return (await response.json()) as { id: string };
 };
 
-/** Frame intervals from requestAnimationFrame, collected inside the page. */
+/**
+ * Frame intervals from requestAnimationFrame, collected inside the page. Passed as source text: tsx would
+ * otherwise wrap the page function with a helper the page does not have.
+ */
 const frameTimes = async (page: Page, seconds: number): Promise<number[]> =>
-  page.evaluate(
-    (ms) =>
-      new Promise<number[]>((resolve) => {
-        const deltas: number[] = [];
-        let last = performance.now();
-        const end = last + ms;
-        const tick = (now: number) => {
-          deltas.push(now - last);
-          last = now;
-          if (now < end) requestAnimationFrame(tick);
-          else resolve(deltas);
-        };
-        requestAnimationFrame(tick);
-      }),
-    seconds * 1000,
-  );
+  page.evaluate(`new Promise((resolve) => {
+    const deltas = [];
+    let last = performance.now();
+    const end = last + ${seconds * 1000};
+    const tick = (now) => {
+      deltas.push(now - last);
+      last = now;
+      if (now < end) requestAnimationFrame(tick);
+      else resolve(deltas);
+    };
+    requestAnimationFrame(tick);
+  })`);
 
 const heapMb = async (page: Page): Promise<number> => {
   const session = await page.context().newCDPSession(page);
+  await session.send("Performance.enable");
   await session.send("HeapProfiler.collectGarbage");
   const { metrics } = await session.send("Performance.getMetrics");
   return (metrics.find((m) => m.name === "JSHeapUsedSize")?.value ?? 0) / 1024 / 1024;
@@ -146,14 +146,14 @@ const main = async () => {
     const row = (name: string, unsorted: number[], heap: number) => {
       const values = [...unsorted].sort((a, b) => a - b);
       log(
-        `  ${name.padEnd(28)} frames=${fmt(values.length)} p50=${fmt(percentile(values, 50), 1)} ms p99=${fmt(percentile(values, 99), 1)} ms ` +
+        `  ${name.padEnd(28)} frames=${fmt(values.length, 0)} p50=${fmt(percentile(values, 50), 1)} ms p99=${fmt(percentile(values, 99), 1)} ms ` +
           `max=${fmt(values.at(-1) ?? 0, 1)} ms; JS heap ${fmt(heap, 1)} MB`,
       );
     };
     row("baseline (no updates)", baseline, baselineHeap);
     row(`${UPDATES_PER_SECOND} updates/s, ${MINUTES} min`, loaded, loadedHeap);
     log(
-      `  updates sent ${fmt(sent)} (${fmt(failed)} failed); heap growth ${fmt(loadedHeap - baselineHeap, 1)} MB`,
+      `  updates sent ${fmt(sent, 0)} (${fmt(failed, 0)} failed); heap growth ${fmt(loadedHeap - baselineHeap, 1)} MB`,
     );
   } finally {
     await browser.close();

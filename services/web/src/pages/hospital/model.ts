@@ -1,0 +1,164 @@
+/** Shapes the hospital page reads from the API, and small pure helpers around them. */
+
+export const RISK_GRADES = ["green", "yellow", "orange", "red", "purple"] as const;
+export type RiskGrade = (typeof RISK_GRADES)[number];
+export const PATIENT_KINDS = ["maternal", "neonatal"] as const;
+export type PatientKind = (typeof PATIENT_KINDS)[number];
+export const URGENCIES = ["emergency", "urgent", "routine"] as const;
+export type Urgency = (typeof URGENCIES)[number];
+
+/** Orange, red and purple: high-risk case management; a decline must redirect or escalate (000 §十(七)). */
+export const isHighRisk = (grade: RiskGrade): boolean =>
+  grade === "orange" || grade === "red" || grade === "purple";
+
+export interface Institution {
+  id: string;
+  name: string;
+  kind: string;
+  level: number;
+  countyId: string;
+  contactPhone: string;
+}
+
+export interface Zone {
+  id: string;
+  name: string;
+  maternalRescueCentreId: string;
+  neonatalRescueCentreId?: string;
+  countyIds: string[];
+  institutionIds: string[];
+}
+
+export interface Reference {
+  region: { id: string; name: string; timeZone: string };
+  institutions: Institution[];
+  ambulances: { id: string; callSign: string; type: string; baseInstitutionId: string }[];
+  zones: Zone[];
+}
+
+export interface BoardAlarm {
+  kind: string;
+  since: string;
+  overdueByMinutes: number;
+}
+
+export interface PatientIdentity {
+  name: string;
+  idCardNumber?: string;
+  phone?: string;
+  age?: number;
+}
+
+export interface BoardItem {
+  id: string;
+  kind: "referral" | "transfer";
+  caseId: string;
+  riskGrade: RiskGrade;
+  patientKind: PatientKind;
+  urgency: Urgency | null;
+  patient: PatientIdentity;
+  originInstitutionId: string | null;
+  destinationInstitutionId: string;
+  step: string;
+  stepsAt: Record<string, string | undefined>;
+  openedAt: string;
+  stepAt: string;
+  ambulance: { id: string; type: string } | null;
+  requiredAmbulanceType?: string[];
+  referralId?: string | null;
+  clinicalSummary?: string;
+  reasons?: string[];
+  gestationalWeeks?: number | null;
+  expectedArrivalAt?: string | null;
+  escortRequired: boolean;
+  enRouteCareCount: number;
+  lastPosition: number;
+  minutesSinceOpened: number;
+  minutesInStep: number;
+  alarms: BoardAlarm[];
+}
+
+export interface Board {
+  asOf: string;
+  position: number;
+  items: BoardItem[];
+}
+
+/** The aggregate id inside a board item's stream id: `referral-R_1` → `R_1`. */
+export const aggregateId = (item: BoardItem): string => item.id.replace(/^(referral|transfer)-/, "");
+
+/** Kinds that admit nobody (mirrors reference/capability.ts). */
+const NON_RECEIVING = new Set(["dispatch_centre", "blood_station", "primary_clinic"]);
+
+/** Institutions able to take a referred or transferred woman: level 2 or above hospitals and rescue centres. */
+export const capableInstitutions = (reference: Reference | null, exclude: (string | null | undefined)[]) =>
+  (reference?.institutions ?? []).filter(
+    (i) => i.level >= 2 && !NON_RECEIVING.has(i.kind) && !exclude.includes(i.id),
+  );
+
+/** The rescue centre a referral goes to when no destination is named (分片包干, 000 §十一). */
+export const zoneCentreId = (
+  reference: Reference | null,
+  institutionId: string | undefined,
+  patientKind: PatientKind,
+): string | undefined => {
+  if (!reference || !institutionId) return undefined;
+  const institution = reference.institutions.find((i) => i.id === institutionId);
+  const zone =
+    reference.zones.find((z) => z.institutionIds.includes(institutionId)) ??
+    reference.zones.find((z) => institution !== undefined && z.countyIds.includes(institution.countyId));
+  if (!zone) return undefined;
+  return patientKind === "neonatal"
+    ? (zone.neonatalRescueCentreId ?? zone.maternalRescueCentreId)
+    : zone.maternalRescueCentreId;
+};
+
+const pad = (n: number): string => String(n).padStart(2, "0");
+
+/** A Date as the value of a datetime-local input, in the browser's time zone. */
+export const toLocalInput = (date: Date): string =>
+  `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+
+/** A datetime-local value as an ISO instant; undefined when empty or not a time. */
+export const fromLocalInput = (value: string): string | undefined => {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+};
+
+/** A case id suggestion: CASE_<yyyymmddhhmm>. */
+export const suggestCaseId = (date: Date = new Date()): string =>
+  `CASE_${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}${pad(date.getHours())}${pad(date.getMinutes())}`;
+
+/** An instant shown in the user's locale and time zone. */
+export const formatInstant = (iso: string | null | undefined, locale: string): string => {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(locale, {
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+  });
+};
+
+/** What a row offers to do. */
+export type RowAction =
+  | "accept"
+  | "decline"
+  | "redirect"
+  | "reception"
+  | "handover"
+  | "complete"
+  | "transfer";
+
+/**
+ * The instant to send for a datetime-local field that defaulted to "now". Left as it was, or set to the current
+ * minute, it means now, sent to the second (a minute-rounded time could fall before a step recorded seconds ago).
+ */
+export const instantToSend = (local: string, defaultValue: string): string | undefined =>
+  local === defaultValue || local === toLocalInput(new Date())
+    ? new Date().toISOString()
+    : fromLocalInput(local);

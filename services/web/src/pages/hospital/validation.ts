@@ -1,0 +1,139 @@
+/**
+ * Client-side checks with the same rules as the API (packages/domain/src/shared/clinical.ts and identity.ts),
+ * so that mistakes are shown beside the field before anything is sent. The server checks again.
+ */
+
+export type Errors = Record<string, string>;
+type Translate = (key: string, params?: Record<string, unknown>) => string;
+
+const ID_CARD_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
+const ID_CARD_CHECK_CHARS = "10X98765432";
+
+/** Resident identity card number with the GB 11643-1999 ISO 7064 MOD 11-2 check character. */
+export const isValidIdCardNumber = (value: string): boolean => {
+  if (!/^\d{17}[\dX]$/.test(value)) return false;
+  const year = Number(value.slice(6, 10));
+  const month = Number(value.slice(10, 12));
+  const day = Number(value.slice(12, 14));
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (year < 1800 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(value[i]) * (ID_CARD_WEIGHTS[i] ?? 0);
+  return ID_CARD_CHECK_CHARS[sum % 11] === value[17];
+};
+
+/** Mainland mobile (1[3-9]xxxxxxxxx) or a landline with area code (0xx-xxxxxxx[x]). */
+export const PHONE = /^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
+export const ID = /^[A-Za-z0-9_]{1,64}$/;
+
+/** Vital-sign ranges (clinical.ts): anything outside is a typing error. */
+export const VITAL_SIGNS = [
+  { key: "systolicBp", min: 30, max: 300, integer: true, unit: "mmHg" },
+  { key: "diastolicBp", min: 10, max: 200, integer: true, unit: "mmHg" },
+  { key: "heartRate", min: 20, max: 250, integer: true, unit: "/min" },
+  { key: "respiratoryRate", min: 4, max: 80, integer: true, unit: "/min" },
+  { key: "spo2", min: 40, max: 100, integer: true, unit: "%" },
+  { key: "temperatureC", min: 30, max: 45, integer: false, unit: "°C" },
+] as const;
+export const CONSCIOUSNESS = ["alert", "voice", "pain", "unresponsive"] as const;
+
+/** How far into the future a user-given time may lie (shared/time.ts). */
+const ALLOWED_CLOCK_SKEW_MS = 2 * 60 * 1000;
+
+/** A number input's value (Vue gives a number, or the raw string when it is empty or not a number). */
+export type NumberInput = number | string | null | undefined;
+
+/** The number in an input; undefined when empty, NaN when not a number. */
+export const parseNumber = (raw: NumberInput): number | undefined => {
+  if (raw === null || raw === undefined) return undefined;
+  if (typeof raw === "number") return raw;
+  const text = raw.trim();
+  if (text === "") return undefined;
+  return Number(text);
+};
+
+/** Collects one message per field path, translated under `hospital.validation.*`. */
+export const checker = (t: Translate) => {
+  const errors: Errors = {};
+  const set = (path: string, key: string, params: Record<string, unknown> = {}) => {
+    if (!(path in errors)) errors[path] = t(`hospital.validation.${key}`, params);
+  };
+  const text = (path: string, value: string, max: number, required = true): void => {
+    const v = value.trim();
+    if (v === "") {
+      if (required) set(path, "required");
+      return;
+    }
+    if (v.length > max) set(path, "tooLong", { max });
+  };
+  return {
+    errors,
+    set,
+    text,
+    /** A person's name (PersonName: 1-50 characters). */
+    person: (path: string, value: string, required = true) => text(path, value, 50, required),
+    id: (path: string, value: string, required = true): void => {
+      const v = value.trim();
+      if (v === "") {
+        if (required) set(path, "required");
+      } else if (!ID.test(v)) set(path, "id");
+    },
+    choice: (path: string, value: string, allowed: readonly string[]): void => {
+      if (value === "") set(path, "required");
+      else if (!allowed.includes(value)) set(path, "choice");
+    },
+    idCard: (path: string, value: string): void => {
+      const v = value.trim().toUpperCase();
+      if (v !== "" && !isValidIdCardNumber(v)) set(path, "idCard");
+    },
+    phone: (path: string, value: string): void => {
+      const v = value.trim();
+      if (v !== "" && !PHONE.test(v)) set(path, "phone");
+    },
+    number: (
+      path: string,
+      raw: NumberInput,
+      range: { min: number; max: number; integer?: boolean; required?: boolean },
+    ): void => {
+      const n = parseNumber(raw);
+      if (n === undefined) {
+        if (range.required) set(path, "required");
+        return;
+      }
+      if (Number.isNaN(n)) set(path, "number");
+      else if (range.integer && !Number.isInteger(n)) set(path, "integer");
+      else if (n < range.min || n > range.max) set(path, "range", { min: range.min, max: range.max });
+    },
+    /** A datetime-local value; `notFuture` for the time a step happened. */
+    instant: (path: string, local: string, options: { required?: boolean; notFuture?: boolean } = {}) => {
+      if (local === "") {
+        if (options.required ?? true) set(path, "required");
+        return;
+      }
+      const at = new Date(local).getTime();
+      if (Number.isNaN(at)) set(path, "instant");
+      else if (options.notFuture && at > Date.now() + ALLOWED_CLOCK_SKEW_MS) set(path, "future");
+    },
+  };
+};
+
+/** Lines of a textarea, trimmed, without empty ones. */
+export const lines = (text: string): string[] =>
+  text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+
+/** A comma (or 、，;) separated list, trimmed, without empty entries. */
+export const commaList = (text: string): string[] =>
+  text
+    .split(/[,，、;；\n]/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+
+/** A server field path as the form shows it: array entries (`reasons.0`) belong to their array (`reasons`). */
+export const fieldPath = (path: string): string => {
+  const parts = path.split(".");
+  const numeric = parts.findIndex((p) => /^\d+$/.test(p));
+  return numeric > 0 ? parts.slice(0, numeric).join(".") : path;
+};
