@@ -31,6 +31,7 @@ export * from "./shared/context.js";
 export * from "./shared/decider.js";
 export * from "./shared/identity.js";
 export * from "./shared/risk.js";
+export * from "./shared/rules.js";
 export * from "./shared/steps.js";
 export * from "./shared/time.js";
 export * from "./shared/workingDays.js";

@@ -67,7 +67,7 @@ describe.skipIf(!hasChromium)("forms: errors beside the fields and refusals in w
     const error = page.getByTestId("form-error");
     await error.waitFor();
     const text = (await error.textContent()) ?? "";
-    expect(text).toContain("cancelled");
+    expect(text).toContain("转诊已取消");
     expect(text).not.toMatch(/errors\.\d+/);
     await screenshot(page, "forms-refusal-in-words");
   });

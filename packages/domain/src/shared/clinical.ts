@@ -1,14 +1,17 @@
 import { z } from "zod";
+import { CONSCIOUSNESS_LEVELS, GESTATIONAL_WEEKS, ID_PATTERN, VITAL_SIGN_RANGES } from "./rules.js";
 
 /** Vital signs (生命体征) with physiologically possible ranges; anything outside is a typing error. */
+const vitalSign = ({ min, max, integer }: (typeof VITAL_SIGN_RANGES)[number]) =>
+  (integer ? z.number().int() : z.number()).min(min).max(max).optional();
+
+/** Vital signs (生命体征), each within the range of rules.ts. */
 export const VitalSigns = z.strictObject({
-  systolicBp: z.number().int().min(30).max(300).optional(), // 收缩压 mmHg
-  diastolicBp: z.number().int().min(10).max(200).optional(), // 舒张压 mmHg
-  heartRate: z.number().int().min(20).max(250).optional(), // 心率 /min
-  respiratoryRate: z.number().int().min(4).max(80).optional(), // 呼吸 /min
-  spo2: z.number().int().min(40).max(100).optional(), // 血氧饱和度 %
-  temperatureC: z.number().min(30).max(45).optional(), // 体温 °C
-  consciousness: z.enum(["alert", "voice", "pain", "unresponsive"]).optional(), // 意识 (AVPU)
+  ...(Object.fromEntries(VITAL_SIGN_RANGES.map((range) => [range.key, vitalSign(range)])) as Record<
+    (typeof VITAL_SIGN_RANGES)[number]["key"],
+    ReturnType<typeof vitalSign>
+  >),
+  consciousness: z.enum(CONSCIOUSNESS_LEVELS).optional(),
 });
 export type VitalSigns = z.infer<typeof VitalSigns>;
 
@@ -19,8 +22,8 @@ export const Condition = z.strictObject({
 });
 export type Condition = z.infer<typeof Condition>;
 
-export const GestationalWeeks = z.number().min(0).max(45); // 孕周
+export const GestationalWeeks = z.number().min(GESTATIONAL_WEEKS.min).max(GESTATIONAL_WEEKS.max); // 孕周
 
 export const PersonName = z.string().trim().min(1).max(50);
-export const Id = z.string().regex(/^[A-Za-z0-9_]{1,64}$/, { message: "ids are 1-64 letters, digits or _" });
+export const Id = z.string().regex(ID_PATTERN, { message: "ids are 1-64 letters, digits or _" });
 export const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
   IdCardNumber,
-  isValidIdCardNumber,
   maskIdCardNumber,
   maskName,
   maskPatientIdentity,
   maskPhone,
   PhoneNumber,
 } from "./identity.js";
+import { isValidIdCardNumber } from "./rules.js";
 
 describe("identity", () => {
   it("GB 11643-1999: valid numbers pass the MOD 11-2 check character, X included", () => {

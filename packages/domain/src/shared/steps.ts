@@ -1,5 +1,5 @@
 import { type Rejection, reject } from "./decider.js";
-import { ALLOWED_CLOCK_SKEW_MS } from "./time.js";
+import { ALLOWED_CLOCK_SKEW_MS } from "./rules.js";
 
 /**
  * Every step's `occurredAt` is the time the user gives (crews enter things late). It may not lie in the

@@ -2,6 +2,3 @@
 export type Clock = () => Date;
 
 export const systemClock: Clock = () => new Date();
-
-/** How far into the future a user-given time may lie (clocks on phones and ambulance tablets drift). */
-export const ALLOWED_CLOCK_SKEW_MS = 2 * 60 * 1000;

@@ -1,11 +1,14 @@
 /** Answers of the read API the auditor page uses (see services/coordinator/src/routes/queries.ts). */
+import type {
+  Ambulance,
+  Board,
+  BoardItem,
+  Institution,
+  PatientIdentity,
+  Reference,
+} from "../../lib/types.js";
 
-export interface PatientIdentity {
-  name: string;
-  idCardNumber?: string;
-  phone?: string;
-  age?: number;
-}
+export type { Ambulance, Board, BoardItem, Institution, PatientIdentity, Reference };
 
 export interface CaseSummary {
   caseId: string;
@@ -45,31 +48,6 @@ export interface Timeline {
   entries: TimelineEntry[];
 }
 
-export interface BoardItem {
-  id: string;
-  kind: "referral" | "transfer";
-  caseId: string;
-  riskGrade: string;
-  patientKind: string;
-  urgency: string | null;
-  patient: PatientIdentity;
-  originInstitutionId: string | null;
-  destinationInstitutionId: string;
-  step: string;
-  stepAt: string;
-  openedAt: string;
-  ambulance: { id: string; type: string } | null;
-  minutesSinceOpened: number;
-  minutesInStep: number;
-  alarms: { kind: string; since: string; overdueByMinutes: number }[];
-}
-
-export interface Board {
-  asOf: string;
-  position: number;
-  items: BoardItem[];
-}
-
 export type ItemStatus = "present" | "late" | "missing";
 export const CHECKLIST_ITEMS = [
   "departureTime",
@@ -89,25 +67,4 @@ export interface TransferRecord {
   items: Record<ChecklistItem, ItemStatus>;
   complete: boolean;
   entries: TimelineEntry[];
-}
-
-export interface Institution {
-  id: string;
-  name: string;
-  kind: string;
-  level?: number;
-  countyId?: string;
-  contactPhone?: string;
-}
-
-export interface Ambulance {
-  id: string;
-  callSign: string;
-  type: string;
-  baseInstitutionId: string;
-}
-
-export interface Reference {
-  institutions: Institution[];
-  ambulances: Ambulance[];
 }

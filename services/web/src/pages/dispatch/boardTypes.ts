@@ -1,48 +1,6 @@
-/**
- * The board item as the coordination service sends it (packages/projections board `BoardViewItem`), typed here
- * so that the page needs nothing from the server packages. Fields added later are optional.
- */
-export type RiskGrade = "green" | "yellow" | "orange" | "red" | "purple";
-export type AlarmKind =
-  | "emergency_referral_unanswered"
-  | "no_unit_dispatched"
-  | "departure_overdue"
-  | "handover_missing";
+import type { AlarmKind, BoardAlarm, BoardItem, RiskGrade } from "../../lib/types.js";
 
-export interface BoardAlarm {
-  kind: AlarmKind;
-  since: string;
-  overdueByMinutes: number;
-}
-
-export interface BoardItem {
-  id: string;
-  kind: "referral" | "transfer";
-  caseId: string;
-  riskGrade: RiskGrade;
-  patientKind: "maternal" | "neonatal";
-  urgency: "emergency" | "urgent" | "routine" | null;
-  patient: { name: string; idCardNumber?: string; phone?: string; age?: number };
-  originInstitutionId: string | null;
-  destinationInstitutionId: string;
-  step: string;
-  stepsAt: Partial<Record<string, string>>;
-  openedAt: string;
-  stepAt: string;
-  ambulance: { id: string; type: string } | null;
-  requiredAmbulanceType?: string[];
-  referralId?: string | null;
-  clinicalSummary?: string;
-  reasons?: string[];
-  gestationalWeeks?: number | null;
-  expectedArrivalAt?: string | null;
-  escortRequired: boolean;
-  enRouteCareCount: number;
-  lastPosition: number;
-  minutesSinceOpened: number;
-  minutesInStep: number;
-  alarms: BoardAlarm[];
-}
+export type { AlarmKind, BoardAlarm, BoardItem, RiskGrade };
 
 export type FeedMessage =
   | { type: "snapshot"; position: number; items: BoardItem[] }

@@ -28,16 +28,11 @@ export const useOccurredAt = () => {
   };
 };
 
-/** Vital signs (生命体征) with the API's ranges (packages/domain shared/clinical.ts). */
-export const VITALS = [
-  { key: "systolicBp", min: 30, max: 300, integer: true, unit: "mmHg" },
-  { key: "diastolicBp", min: 10, max: 200, integer: true, unit: "mmHg" },
-  { key: "heartRate", min: 20, max: 250, integer: true, unit: "/min" },
-  { key: "respiratoryRate", min: 4, max: 80, integer: true, unit: "/min" },
-  { key: "spo2", min: 40, max: 100, integer: true, unit: "%" },
-  { key: "temperatureC", min: 30, max: 45, integer: false, unit: "°C" },
-] as const;
-export const CONSCIOUSNESS = ["alert", "voice", "pain", "unresponsive"] as const;
+/** Vital signs (生命体征) and their ranges: the API's own rules, imported. */
+import { CONSCIOUSNESS_LEVELS as CONSCIOUSNESS, VITAL_SIGN_RANGES as VITALS } from "@mtc/domain/rules";
+
+export { CONSCIOUSNESS, VITALS };
+
 export type VitalsInput = Record<(typeof VITALS)[number]["key"] | "consciousness", string>;
 export const emptyVitals = (): VitalsInput => ({
   systolicBp: "",
@@ -48,21 +43,6 @@ export const emptyVitals = (): VitalsInput => ({
   temperatureC: "",
   consciousness: "",
 });
-
-/**
- * An error in words (lib/errors.ts). Its keys are `errors.*` while the common catalogue is merged under
- * `common.`; until that is settled, a key that came back untranslated is looked up under `common.`.
- */
-export const useErrorWords = () => {
-  const errorText = useErrorText();
-  const { t, te } = useI18n();
-  return (error: unknown): string => {
-    const text = errorText(error);
-    if (!/^errors\.\w+$/.test(text) || !te(`common.${text}`)) return text;
-    if (!(error instanceof ApiError)) return t("common.errors.other", { status: "?", detail: String(error) });
-    return t(`common.${text}`, { status: error.status, detail: error.detail });
-  };
-};
 
 /** Client-side checks with the API's rules, messages in the user's language. */
 export const useValidation = (errors: Record<string, string>) => {
@@ -118,7 +98,7 @@ export const useValidation = (errors: Record<string, string>) => {
  * beside the field whose path is the longest prefix of the error's path (`escorts.0` → `escorts`).
  */
 export const useCommandForm = (fields: () => string[]) => {
-  const errorText = useErrorWords();
+  const errorText = useErrorText();
   const { t } = useI18n();
   const errors = reactive<Record<string, string>>({});
   const formError = ref("");

@@ -1,88 +1,36 @@
 /** Shapes the hospital page reads from the API, and small pure helpers around them. */
 
-export const RISK_GRADES = ["green", "yellow", "orange", "red", "purple"] as const;
-export type RiskGrade = (typeof RISK_GRADES)[number];
-export const PATIENT_KINDS = ["maternal", "neonatal"] as const;
-export type PatientKind = (typeof PATIENT_KINDS)[number];
-export const URGENCIES = ["emergency", "urgent", "routine"] as const;
-export type Urgency = (typeof URGENCIES)[number];
+import type {
+  Board,
+  BoardAlarm,
+  BoardItem,
+  Institution,
+  PatientIdentity,
+  PatientKind,
+  Reference,
+  RiskGrade,
+  Urgency,
+  Zone,
+} from "../../lib/types.js";
+import { PATIENT_KINDS, RISK_GRADES, URGENCIES } from "../../lib/types.js";
+
+export type {
+  Board,
+  BoardAlarm,
+  BoardItem,
+  Institution,
+  PatientIdentity,
+  PatientKind,
+  Reference,
+  RiskGrade,
+  Urgency,
+  Zone,
+};
+export { PATIENT_KINDS, RISK_GRADES, URGENCIES };
 
 /** Orange, red and purple: high-risk case management; a decline must redirect or escalate (000 §十(七)). */
 export const isHighRisk = (grade: RiskGrade): boolean =>
   grade === "orange" || grade === "red" || grade === "purple";
-
-export interface Institution {
-  id: string;
-  name: string;
-  kind: string;
-  level: number;
-  countyId: string;
-  contactPhone: string;
-}
-
-export interface Zone {
-  id: string;
-  name: string;
-  maternalRescueCentreId: string;
-  neonatalRescueCentreId?: string;
-  countyIds: string[];
-  institutionIds: string[];
-}
-
-export interface Reference {
-  region: { id: string; name: string; timeZone: string };
-  institutions: Institution[];
-  ambulances: { id: string; callSign: string; type: string; baseInstitutionId: string }[];
-  zones: Zone[];
-}
-
-export interface BoardAlarm {
-  kind: string;
-  since: string;
-  overdueByMinutes: number;
-}
-
-export interface PatientIdentity {
-  name: string;
-  idCardNumber?: string;
-  phone?: string;
-  age?: number;
-}
-
-export interface BoardItem {
-  id: string;
-  kind: "referral" | "transfer";
-  caseId: string;
-  riskGrade: RiskGrade;
-  patientKind: PatientKind;
-  urgency: Urgency | null;
-  patient: PatientIdentity;
-  originInstitutionId: string | null;
-  destinationInstitutionId: string;
-  step: string;
-  stepsAt: Record<string, string | undefined>;
-  openedAt: string;
-  stepAt: string;
-  ambulance: { id: string; type: string } | null;
-  requiredAmbulanceType?: string[];
-  referralId?: string | null;
-  clinicalSummary?: string;
-  reasons?: string[];
-  gestationalWeeks?: number | null;
-  expectedArrivalAt?: string | null;
-  escortRequired: boolean;
-  enRouteCareCount: number;
-  lastPosition: number;
-  minutesSinceOpened: number;
-  minutesInStep: number;
-  alarms: BoardAlarm[];
-}
-
-export interface Board {
-  asOf: string;
-  position: number;
-  items: BoardItem[];
-}
 
 /** The aggregate id inside a board item's stream id: `referral-R_1` → `R_1`. */
 export const aggregateId = (item: BoardItem): string => item.id.replace(/^(referral|transfer)-/, "");

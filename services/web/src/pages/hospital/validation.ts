@@ -6,39 +6,17 @@
 export type Errors = Record<string, string>;
 type Translate = (key: string, params?: Record<string, unknown>) => string;
 
-const ID_CARD_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
-const ID_CARD_CHECK_CHARS = "10X98765432";
+// The rules are the API's own (packages/domain/src/shared/rules.ts), imported, not copied.
+import {
+  ALLOWED_CLOCK_SKEW_MS,
+  CONSCIOUSNESS_LEVELS as CONSCIOUSNESS,
+  ID_PATTERN as ID,
+  isValidIdCardNumber,
+  PHONE_PATTERN as PHONE,
+  VITAL_SIGN_RANGES as VITAL_SIGNS,
+} from "@mtc/domain/rules";
 
-/** Resident identity card number with the GB 11643-1999 ISO 7064 MOD 11-2 check character. */
-export const isValidIdCardNumber = (value: string): boolean => {
-  if (!/^\d{17}[\dX]$/.test(value)) return false;
-  const year = Number(value.slice(6, 10));
-  const month = Number(value.slice(10, 12));
-  const day = Number(value.slice(12, 14));
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (year < 1800 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return false;
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(value[i]) * (ID_CARD_WEIGHTS[i] ?? 0);
-  return ID_CARD_CHECK_CHARS[sum % 11] === value[17];
-};
-
-/** Mainland mobile (1[3-9]xxxxxxxxx) or a landline with area code (0xx-xxxxxxx[x]). */
-export const PHONE = /^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
-export const ID = /^[A-Za-z0-9_]{1,64}$/;
-
-/** Vital-sign ranges (clinical.ts): anything outside is a typing error. */
-export const VITAL_SIGNS = [
-  { key: "systolicBp", min: 30, max: 300, integer: true, unit: "mmHg" },
-  { key: "diastolicBp", min: 10, max: 200, integer: true, unit: "mmHg" },
-  { key: "heartRate", min: 20, max: 250, integer: true, unit: "/min" },
-  { key: "respiratoryRate", min: 4, max: 80, integer: true, unit: "/min" },
-  { key: "spo2", min: 40, max: 100, integer: true, unit: "%" },
-  { key: "temperatureC", min: 30, max: 45, integer: false, unit: "°C" },
-] as const;
-export const CONSCIOUSNESS = ["alert", "voice", "pain", "unresponsive"] as const;
-
-/** How far into the future a user-given time may lie (shared/time.ts). */
-const ALLOWED_CLOCK_SKEW_MS = 2 * 60 * 1000;
+export { CONSCIOUSNESS, ID, isValidIdCardNumber, PHONE, VITAL_SIGNS };
 
 /** A number input's value (Vue gives a number, or the raw string when it is empty or not a number). */
 export type NumberInput = number | string | null | undefined;
