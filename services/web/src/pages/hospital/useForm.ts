@@ -1,7 +1,8 @@
-import { nextTick, type Ref, ref } from "vue";
+import { nextTick, reactive, ref } from "vue";
 import { useI18n } from "vue-i18n";
-import { ApiError, newIdempotencyKey } from "../../lib/api.js";
+import { ApiError, api, newIdempotencyKey } from "../../lib/api.js";
 import { useErrorText } from "../../lib/errors.js";
+import { aggregateId, type BoardItem, instantToSend, type Reference, toLocalInput } from "./model.js";
 import { type Errors, fieldPath } from "./validation.js";
 
 /**
@@ -9,8 +10,9 @@ import { type Errors, fieldPath } from "./validation.js";
  * form-level error in words (403, 409, network), and the Idempotency-Key, kept across retries after a
  * network failure so that a command is never applied twice.
  */
-export const useForm = (formElement: Ref<HTMLFormElement | null>) => {
+export const useForm = () => {
   const { t } = useI18n();
+  const formElement = ref<HTMLFormElement | null>(null);
   const errorText = useErrorText();
   const errors = ref<Errors>({});
   const formError = ref("");
@@ -65,5 +67,64 @@ export const useForm = (formElement: Ref<HTMLFormElement | null>) => {
     }
   };
 
-  return { errors, formError, busy, submit };
+  /** Validates, then sends `body()` as the command to `url`. */
+  const send = (url: string, validate: () => Errors, body: () => object) =>
+    submit(validate, (key) => api.command(url, body(), key));
+
+  return { t, formElement, errors, formError, busy, submit, send };
+};
+
+/** The time an event happened, now by default; sent only when the user changed it (see instantToSend). */
+export const occurredNow = () => toLocalInput(new Date());
+
+/** The props of a form acting on one board item that may send it elsewhere (decline, redirect). */
+export interface ItemFormProps {
+  item: BoardItem;
+  reference: Reference | null;
+  ownId: string;
+  userName: string;
+}
+
+/** The command URL for one step on a board item: `/api/<collection>/<id>/<verb>`. */
+export const itemUrl = (collection: "referrals" | "transfers", item: BoardItem, verb: string) =>
+  `/api/${collection}/${encodeURIComponent(aggregateId(item))}/${verb}`;
+
+/** A form for one step: its fields, and the occurredAt to send (left out when the user kept the default). */
+export const useStepForm = <F extends { occurredAt: string }>(fields: F) => {
+  const form = reactive(fields) as F;
+  let defaultOccurredAt = form.occurredAt;
+  const occurredAt = () => instantToSend(form.occurredAt, defaultOccurredAt);
+  /** Puts the fields back to `blank`, with its occurredAt as the new default. */
+  const reset = (blank: F) => {
+    Object.assign(form, blank);
+    defaultOccurredAt = form.occurredAt;
+  };
+  return { ...useForm(), form, occurredAt, reset };
+};
+
+/** A form that creates a referral or transfer: its fields (from `blank`, reset by "another") and the created id. */
+export const useCreateForm = <F extends { caseId: string; occurredAt: string }>(
+  blank: () => F,
+  onReset = () => {},
+) => {
+  const base = useStepForm(blank());
+  const createdId = ref("");
+
+  /** Sends; answers the created id, or undefined when it was not created. */
+  const create = async (url: string, validate: () => Errors, body: () => object) => {
+    const answer = await base.send(url, validate, body);
+    if (!answer) return undefined;
+    createdId.value = answer.id;
+    return answer.id;
+  };
+
+  const another = async () => {
+    base.reset(blank());
+    onReset();
+    createdId.value = "";
+    await nextTick();
+    base.formElement.value?.querySelector<HTMLElement>("input, select, textarea")?.focus();
+  };
+
+  return { ...base, createdId, create, another };
 };

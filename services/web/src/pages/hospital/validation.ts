@@ -4,6 +4,15 @@
  */
 
 export type Errors = Record<string, string>;
+
+/** What a FormField is told: its path (for `field-<path>`, `error-<path>`), label, hint, error, and whether required. */
+export interface FieldProps {
+  path: string;
+  label: string;
+  error?: string | undefined;
+  hint?: string | undefined;
+  required?: boolean | undefined;
+}
 type Translate = (key: string, params?: Record<string, unknown>) => string;
 
 // The rules are the API's own (packages/domain/src/shared/rules.ts), imported, not copied.
