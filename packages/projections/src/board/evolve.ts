@@ -99,14 +99,50 @@ const transferChange = (item: BoardItem, event: TransferEvent, recorded: Recorde
   }
 };
 
+type OpeningFields = Pick<
+  BoardItem,
+  | "kind"
+  | "caseId"
+  | "riskGrade"
+  | "patientKind"
+  | "patient"
+  | "originInstitutionId"
+  | "destinationInstitutionId"
+  | "clinicalSummary"
+> &
+  Partial<BoardItem>;
+
+/** An item as it opens: at its first step, with no unit yet and nothing recorded en route. */
+const newItem = (
+  recorded: RecordedHeader,
+  step: ReferralStep | TransferStep,
+  at: string,
+  fields: OpeningFields,
+): BoardItem => ({
+  id: recorded.streamId,
+  lastPosition: recorded.position,
+  urgency: null,
+  step,
+  stepsAt: { [step]: at },
+  openedAt: at,
+  stepAt: at,
+  ambulance: null,
+  escortRequired: false,
+  enRouteCareCount: 0,
+  requiredAmbulanceType: [],
+  referralId: null,
+  reasons: [],
+  gestationalWeeks: null,
+  expectedArrivalAt: null,
+  ...fields,
+});
+
 /** A new item for an event that opens one, else undefined. */
 const opened = ({ event, recorded }: ProjectedEvent): BoardItem | undefined => {
-  const base = { id: recorded.streamId, lastPosition: recorded.position, enRouteCareCount: 0 };
   switch (event.type) {
     case "ReferralRequested": {
       const d = event.data;
-      return {
-        ...base,
+      return newItem(recorded, "requested", d.occurredAt, {
         kind: "referral",
         caseId: d.caseId,
         riskGrade: d.riskGrade,
@@ -115,73 +151,41 @@ const opened = ({ event, recorded }: ProjectedEvent): BoardItem | undefined => {
         patient: d.patient,
         originInstitutionId: d.fromInstitutionId,
         destinationInstitutionId: d.toInstitutionId,
-        step: "requested",
-        stepsAt: { requested: d.occurredAt },
-        openedAt: d.occurredAt,
-        stepAt: d.occurredAt,
-        ambulance: null,
-        escortRequired: false,
-        requiredAmbulanceType: [],
-        referralId: null,
         clinicalSummary: d.clinicalSummary,
         reasons: d.reasons,
         gestationalWeeks: d.gestationalWeeks ?? null,
-        expectedArrivalAt: null,
-      };
+      });
     }
     case "OffProtocolArrivalRegistered": {
       // 001 (五): she arrived without an agreed referral; the record opens at reception.
       const d = event.data;
-      return {
-        ...base,
+      return newItem(recorded, "off_protocol_arrival", d.occurredAt, {
         kind: "referral",
         caseId: d.caseId,
         riskGrade: d.riskGrade,
         patientKind: d.patientKind,
-        urgency: null,
         patient: d.patient,
         originInstitutionId: d.fromInstitutionId ?? null,
         destinationInstitutionId: d.institutionId,
-        step: "off_protocol_arrival",
-        stepsAt: { off_protocol_arrival: d.occurredAt },
-        openedAt: d.occurredAt,
-        stepAt: d.occurredAt,
-        ambulance: null,
-        escortRequired: false,
-        requiredAmbulanceType: [],
-        referralId: null,
         clinicalSummary: d.clinicalSummary,
-        reasons: [],
         gestationalWeeks: d.gestationalWeeks ?? null,
-        expectedArrivalAt: null,
-      };
+      });
     }
     case "TransferRequested": {
       const d = event.data;
-      return {
-        ...base,
+      return newItem(recorded, "requested", d.occurredAt, {
         kind: "transfer",
         caseId: d.caseId,
         riskGrade: d.riskGrade,
         patientKind: d.patientKind,
-        urgency: null,
         patient: d.patient,
         originInstitutionId: d.originInstitutionId,
         destinationInstitutionId: d.destinationInstitutionId,
-        step: "requested",
-        stepsAt: { requested: d.occurredAt },
-        openedAt: d.occurredAt,
-        stepAt: d.occurredAt,
-        ambulance: null,
+        clinicalSummary: d.clinicalSummary,
         escortRequired: d.escortRequired,
-        enRouteCareCount: 0,
         requiredAmbulanceType: d.requiredAmbulanceType,
         referralId: d.referralId ?? null,
-        clinicalSummary: d.clinicalSummary,
-        reasons: [],
-        gestationalWeeks: null,
-        expectedArrivalAt: null,
-      };
+      });
     }
     default:
       return undefined;

@@ -1,24 +1,11 @@
 import { shallowRef } from "vue";
 import { api } from "../../lib/api.js";
+import type { Ambulance, Institution, Reference } from "../../lib/types.js";
 
-export interface Institution {
-  id: string;
-  name: string;
-  kind: string;
-  level: number;
-  countyId: string;
-  contactPhone: string;
-}
-export interface Ambulance {
-  id: string;
-  callSign: string;
-  type: string;
-  baseInstitutionId: string;
-}
-export interface ReferenceData {
-  institutions: Institution[];
-  ambulances: Ambulance[];
-}
+export type { Ambulance, Institution } from "../../lib/types.js";
+
+/** The part of `GET /api/reference` this page uses. */
+export type ReferenceData = Pick<Reference, "institutions" | "ambulances">;
 
 /** Region reference data (institution names, ambulances), loaded once for the page. */
 export const reference = shallowRef<{
