@@ -150,6 +150,15 @@ export function describeEventStoreConformance(name: string, open: () => Promise<
       expect((await readStreamAll(store, streamId)).map((e) => e.type)).toEqual(["A0", "A1", "B"]);
     });
 
+    it("keeps event ids unique across the log: an id used in one stream is refused in another", async () => {
+      const [s1, s2] = [newStream(), newStream()];
+      const event = newEvent("A");
+      const first = await store.append(s1, [event], "no_stream");
+      await expect(store.append(s2, [event], "no_stream")).rejects.toBeInstanceOf(EventIdConflictError);
+      expect(await readStreamAll(store, s2)).toEqual([]);
+      expect(await store.append(s1, [event], "any")).toEqual(first);
+    });
+
     it("keeps one global order across streams", async () => {
       const [c1, c2] = [newCategory(), newCategory()];
       const [s1, s2] = [newStream(c1), newStream(c2)];

@@ -91,6 +91,11 @@ export interface SubscribeAllOptions extends Omit<ReadAllOptions, "maxCount"> {
   onEvent(event: RecordedEvent): Promise<void> | void;
   /** Called once the subscription has delivered everything recorded when it started (catch-up → live). */
   onCaughtUp?(): void;
+  /**
+   * Called when the connection dropped and the adapter resubscribes from the last handled position after
+   * `retryInMs`, so that a subscription never retries silently. Not called for failures that end it.
+   */
+  onRetry?(error: unknown, retryInMs: number): void;
 }
 
 export interface EventStore {

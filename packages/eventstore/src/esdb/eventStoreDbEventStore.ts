@@ -20,6 +20,8 @@ import {
   type RecordedEvent,
   WrongExpectedRevisionError,
 } from "../port.js";
+import { claim, complete } from "./claims.js";
+import { readAllFiltered } from "./filteredRead.js";
 import {
   fromEsdbCurrentRevision,
   positionOf,
@@ -95,6 +97,7 @@ export function openEventStoreDbEventStore({
     maxCount = PAGE_SIZE,
     categories,
   }: ReadAllOptions): Promise<RecordedEvent[]> {
+    if (categories) return readAllFiltered(client, { after, maxCount, categories }, headPosition);
     const page: RecordedEvent[] = [];
     let cursor = after;
     let from: ReadPosition = after < 0 ? START : readPositionAt(after);
@@ -146,20 +149,39 @@ export function openEventStoreDbEventStore({
     append(streamId, events, expectedRevision) {
       if (events.length === 0) return Promise.reject(new Error(`stream ${streamId}: append needs events`));
       return limitAppends(async () => {
-        // Server-side dedup is best-effort (not for `any`, not once the stream moved on): ours covers every case.
+        const first = (events[0] as NewEvent).id;
+        const ids = events.map((event) => event.id);
+        const standing = await claim(client, first, streamId);
+        if (standing.streamId !== streamId)
+          throw new EventIdConflictError(streamId, first, `is in stream ${standing.streamId}`);
+        if (standing.completed) {
+          const same =
+            standing.completed.eventIds.length === ids.length &&
+            standing.completed.eventIds.every((id, i) => id === ids[i]);
+          if (!same)
+            throw new EventIdConflictError(streamId, first, "was appended with other events beside it");
+          return standing.completed.result;
+        }
+        // Claimed but not completed: a crash after the write, or a racing retry, may have written it already.
         const earlier = await findEarlierAppend(streamId, events);
-        if (earlier) return earlier;
+        if (earlier) {
+          await complete(client, first, earlier, ids);
+          return earlier;
+        }
         try {
-          const result = await client.appendToStream(streamId, events.map(toEventData), {
+          const appended = await client.appendToStream(streamId, events.map(toEventData), {
             expectedRevision: toEsdbExpectedRevision(expectedRevision),
           });
           // No position: the server took it as an idempotent repeat of a racing retry.
-          if (result.position === undefined)
-            return (await findEarlierAppend(streamId, events)) ?? noPosition(result);
-          return {
-            nextExpectedRevision: Number(result.nextExpectedRevision),
-            position: Number(result.position.commit),
-          };
+          const result =
+            appended.position === undefined
+              ? ((await findEarlierAppend(streamId, events)) ?? noPosition(appended))
+              : {
+                  nextExpectedRevision: Number(appended.nextExpectedRevision),
+                  position: Number(appended.position.commit),
+                };
+          await complete(client, first, result, ids);
+          return result;
         } catch (error) {
           if (!(error instanceof WrongExpectedVersionError)) throw error;
           const raced = await findEarlierAppend(streamId, events);

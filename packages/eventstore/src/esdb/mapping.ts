@@ -17,6 +17,7 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from "../port.js";
+import { CLAIM_CATEGORY } from "./claims.js";
 
 /** The legacy client's `expectedRevision` vocabulary (the successor calls it `streamState`) stays in here. */
 export function toEsdbExpectedRevision(expected: ExpectedRevision): AppendExpectedRevision {
@@ -65,7 +66,9 @@ export function readPositionAt(position: number): Position {
   return { commit: BigInt(position), prepare: BigInt(position) };
 }
 
-export const isSystemStream = (streamId: string): boolean => streamId.startsWith("$");
+/** System streams, and the adapter's own id claims (claims.ts): neither is part of the log the port shows. */
+export const isSystemStream = (streamId: string): boolean =>
+  streamId.startsWith("$") || categoryOf(streamId) === CLAIM_CATEGORY;
 
 /** Our RecordedEvent, or undefined for what the contract does not show: system events, other categories. */
 export function toRecordedEvent(

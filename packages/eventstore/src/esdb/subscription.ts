@@ -27,9 +27,23 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** An event the adapter cannot turn into ours (unreadable JSON): retrying would meet it again, so it is fatal. */
+export class UnreadableEventError extends Error {
+  override readonly name = "UnreadableEventError";
+  constructor(
+    readonly position: number,
+    cause: unknown,
+  ) {
+    super(
+      `event at position ${position} cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+  }
+}
+
 /**
  * `for await` over subscribeToAll, so the handler runs strictly in order. A dropped connection resubscribes
- * with backoff from the last handled position; a handler error ends the subscription for good.
+ * with backoff from the last handled position and is reported through `onRetry`; a handler error or an event
+ * that cannot be read ends the subscription for good (`done` rejects), so the projection is marked failed.
  */
 export function startEsdbSubscription(
   client: EventStoreDBClient,
@@ -69,7 +83,7 @@ export function startEsdbSubscription(
           if (stop.signal.aborted) return;
           const position = positionOf(resolved);
           if (position === undefined || position <= cursor) continue;
-          const event = toRecordedEvent(resolved, options.categories);
+          const event = readable(resolved, position, options.categories);
           if (event) {
             handling = true;
             await options.onEvent(event);
@@ -80,11 +94,17 @@ export function startEsdbSubscription(
           if (cursor >= startHead || (serverCaughtUp && subscription.readableLength === 0)) reportCaughtUp();
         }
       } catch (error) {
-        if (handling) throw error;
+        if (handling || error instanceof UnreadableEventError) throw error;
         if (stop.signal.aborted) return;
+        failures++;
+        const delay = Math.min(100 * 2 ** failures, MAX_BACKOFF_MS);
+        options.onRetry?.(error, delay);
+        await sleep(delay, stop.signal);
+        continue;
       } finally {
         await subscription.unsubscribe().catch(() => undefined);
       }
+      // The server ended the stream without an error: resubscribe from where we are.
       failures++;
       await sleep(Math.min(100 * 2 ** failures, MAX_BACKOFF_MS), stop.signal);
     }
@@ -99,4 +119,16 @@ export function startEsdbSubscription(
       await done.catch(() => undefined);
     },
   };
+}
+
+export function readable(
+  resolved: Parameters<typeof toRecordedEvent>[0],
+  position: number,
+  categories: readonly string[] | undefined,
+) {
+  try {
+    return toRecordedEvent(resolved, categories);
+  } catch (error) {
+    throw new UnreadableEventError(position, error);
+  }
 }
