@@ -20,6 +20,7 @@ import {
   type RecordedEvent,
   WrongExpectedRevisionError,
 } from "../port.js";
+import { classifyEsdbError, guardedEsdb } from "./errors.js";
 import {
   fromEsdbCurrentRevision,
   positionOf,
@@ -119,7 +120,7 @@ export function openEventStoreDbEventStore({
     return page;
   }
 
-  async function headPosition(): Promise<number> {
+  async function readHead(): Promise<number> {
     let from: ReadPosition = END;
     for (;;) {
       let count = 0;
@@ -140,37 +141,41 @@ export function openEventStoreDbEventStore({
     }
   }
 
+  const headPosition = () => guardedEsdb(readHead);
+
   return {
     kind: "eventstoredb",
 
     append(streamId, events, expectedRevision) {
       if (events.length === 0) return Promise.reject(new Error(`stream ${streamId}: append needs events`));
-      return limitAppends(async () => {
-        // Server-side dedup is best-effort (not for `any`, not once the stream moved on): ours covers every case.
-        const earlier = await findEarlierAppend(streamId, events);
-        if (earlier) return earlier;
-        try {
-          const result = await client.appendToStream(streamId, events.map(toEventData), {
-            expectedRevision: toEsdbExpectedRevision(expectedRevision),
-          });
-          // No position: the server took it as an idempotent repeat of a racing retry.
-          if (result.position === undefined)
-            return (await findEarlierAppend(streamId, events)) ?? noPosition(result);
-          return {
-            nextExpectedRevision: Number(result.nextExpectedRevision),
-            position: Number(result.position.commit),
-          };
-        } catch (error) {
-          if (!(error instanceof WrongExpectedVersionError)) throw error;
-          const raced = await findEarlierAppend(streamId, events);
-          if (raced) return raced;
-          throw new WrongExpectedRevisionError(
-            streamId,
-            expectedRevision,
-            fromEsdbCurrentRevision(error.actualVersion),
-          );
-        }
-      });
+      return guardedEsdb(() =>
+        limitAppends(async () => {
+          // Server-side dedup is best-effort (not for `any`, not once the stream moved on): ours covers every case.
+          const earlier = await findEarlierAppend(streamId, events);
+          if (earlier) return earlier;
+          try {
+            const result = await client.appendToStream(streamId, events.map(toEventData), {
+              expectedRevision: toEsdbExpectedRevision(expectedRevision),
+            });
+            // No position: the server took it as an idempotent repeat of a racing retry.
+            if (result.position === undefined)
+              return (await findEarlierAppend(streamId, events)) ?? noPosition(result);
+            return {
+              nextExpectedRevision: Number(result.nextExpectedRevision),
+              position: Number(result.position.commit),
+            };
+          } catch (error) {
+            if (!(error instanceof WrongExpectedVersionError)) throw error;
+            const raced = await findEarlierAppend(streamId, events);
+            if (raced) return raced;
+            throw new WrongExpectedRevisionError(
+              streamId,
+              expectedRevision,
+              fromEsdbCurrentRevision(error.actualVersion),
+            );
+          }
+        }),
+      );
     },
 
     async *readStream(streamId: string, { fromRevision = 0, maxCount = PAGE_SIZE }: ReadStreamOptions = {}) {
@@ -191,14 +196,14 @@ export function openEventStoreDbEventStore({
           }
         } catch (error) {
           if (error instanceof StreamNotFoundError) return;
-          throw error;
+          throw classifyEsdbError(error) ?? error;
         }
         if (count < maxCount || last === undefined) return;
         next = last + 1n;
       }
     },
 
-    readAll: (options = {}) => readAllPage(options),
+    readAll: (options = {}) => guardedEsdb(() => readAllPage(options)),
 
     subscribeAll(options) {
       const subscription = startEsdbSubscription(client, options, headPosition);
@@ -209,6 +214,12 @@ export function openEventStoreDbEventStore({
     },
 
     headPosition,
+
+    probe: () =>
+      guardedEsdb(async () => {
+        // One event read backwards from the end: the cheapest round trip that proves the node serves reads.
+        for await (const _ of client.readAll({ fromPosition: END, maxCount: 1, direction: BACKWARDS })) break;
+      }),
 
     async close() {
       await Promise.all([...subscriptions].map((subscription) => subscription.close()));
