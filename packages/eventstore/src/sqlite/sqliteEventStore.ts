@@ -24,6 +24,10 @@ const PAGE_SIZE = 500;
 const POLL_MS = 200;
 /** Below this much free space the probe calls the disk full: a commit writes whole pages to the WAL. */
 const MIN_FREE_BYTES = 1024 * 1024;
+/** How long the probe waits for a write lock: long enough for another process's commit, short for the event loop. */
+const PROBE_BUSY_TIMEOUT_MS = 50;
+/** An integrity check blocks the connection for as long as it reads the file: at most this share of the time. */
+const INTEGRITY_CHECK_DUTY = 0.05;
 
 export interface SqliteEventStoreOptions {
   path: string;
@@ -59,6 +63,7 @@ export function openSqliteEventStore({
   let closed = false;
   // Set when a read or write met a damaged file; the probe then runs an integrity check until one passes.
   let suspectCorrupt = false;
+  let nextIntegrityCheckAt = 0;
   const classified = (error: unknown): unknown => {
     const storeError = classifySqliteError(error);
     if (storeError?.reason === "corrupt") suspectCorrupt = true;
@@ -125,7 +130,11 @@ export function openSqliteEventStore({
   function probeSync(): void {
     q.head.get();
     if (suspectCorrupt) {
+      const started = clock().getTime();
+      if (started < nextIntegrityCheckAt) throw unavailable("corrupt");
       const [check] = db.pragma("quick_check(1)") as { quick_check: string }[];
+      // A large file takes long to check: space the checks so that they use a small share of the time.
+      nextIntegrityCheckAt = started + (clock().getTime() - started) / INTEGRITY_CHECK_DUTY;
       if (check?.quick_check !== "ok") throw unavailable("corrupt");
       suspectCorrupt = false;
     }
@@ -135,9 +144,9 @@ export function openSqliteEventStore({
     if (pages >= maxPages && freePages === 0) throw unavailable("disk_full");
     const disk = statfsSync(dirname(path));
     if (disk.bavail * disk.bsize < MIN_FREE_BYTES) throw unavailable("disk_full");
-    // Without waiting: a lock held elsewhere must show as `locked`, not block the event loop for busy_timeout.
+    // Hardly waiting: a lock held elsewhere must show as `locked`, not block the event loop for busy_timeout.
     const busyTimeout = Number(db.pragma("busy_timeout", { simple: true }));
-    db.pragma("busy_timeout = 0");
+    db.pragma(`busy_timeout = ${PROBE_BUSY_TIMEOUT_MS}`);
     try {
       db.exec("BEGIN IMMEDIATE");
       db.exec("ROLLBACK");
