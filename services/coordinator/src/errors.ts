@@ -58,7 +58,7 @@ export const registerErrorHandler = (app: FastifyInstance): void => {
     }
     if (error instanceof StoreUnavailableError) {
       // Issue 8 finding 7: a store failure is the service's condition, not the request's — never a 500.
-      request.log.warn({ reason: error.reason }, "event store unavailable");
+      request.log.warn({ reason: error.reason, detail: error.message }, "event store unavailable");
       reply.header("retry-after", String(error.retryAfterSeconds));
       return send(503, "Service Unavailable", storeUnavailableDetail[error.reason], {
         code: "store_unavailable",

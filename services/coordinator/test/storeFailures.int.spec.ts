@@ -57,6 +57,7 @@ beforeAll(async () => {
     PORT: "0",
     DATA_DIR: dataDir,
     LOG_LEVEL: "silent",
+    STORE_PROBE_SECONDS: "1",
     STORE_PROBE_DEGRADED_SECONDS: "1",
   });
   const store = openSqliteEventStore({
@@ -228,6 +229,16 @@ describe("store failures: 503 with Retry-After, /health degraded, recovery by it
       () => connection.pragma("query_only = 1"),
       () => connection.pragma("query_only = 0"),
     );
+  });
+
+  it("a failure no request has met yet is found by the background probe, and its end too", async () => {
+    const before = await eventCount();
+    connection.pragma("query_only = 1");
+    await expect.poll(async () => (await health()).body.store.reason, { timeout: 10_000 }).toBe("read_only");
+    expect((await health()).status).toBe(503);
+    connection.pragma("query_only = 0");
+    await expect.poll(async () => (await health()).body.store.state, { timeout: 10_000 }).toBe("ok");
+    expect(await eventCount()).toBe(before);
   });
 
   it("locked (another connection holds BEGIN EXCLUSIVE): 503 locked, then recovery on release", async () => {
