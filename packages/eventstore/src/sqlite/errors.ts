@@ -8,8 +8,10 @@ import { StoreUnavailableError, type StoreUnavailableReason } from "../port.js";
 const REASONS = new Map<string, StoreUnavailableReason>([
   ["SQLITE_FULL", "disk_full"],
   ["SQLITE_READONLY", "read_only"],
+  ["SQLITE_PERM", "read_only"],
   ["SQLITE_BUSY", "locked"],
   ["SQLITE_LOCKED", "locked"],
+  ["SQLITE_PROTOCOL", "locked"],
   ["SQLITE_CORRUPT", "corrupt"],
   ["SQLITE_NOTADB", "corrupt"],
   ["SQLITE_IOERR", "io_error"],
