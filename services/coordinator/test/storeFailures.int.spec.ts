@@ -81,7 +81,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const referral = (forCase: string) => {
+const referral = (forCase: string, clinicalSummary = "孕34周，阴道出血") => {
   clock.advance(5);
   return {
     caseId: forCase,
@@ -90,7 +90,7 @@ const referral = (forCase: string) => {
     riskGrade: "orange",
     urgency: "urgent",
     reasons: ["前置胎盘"],
-    clinicalSummary: "孕34周，阴道出血",
+    clinicalSummary,
     fromInstitutionId: clinic.institutionId,
     requestedBy: "林医生",
     occurredAt: clock.iso(),
@@ -150,10 +150,16 @@ const getWithHeaders = async (client: ApiClient, url: string) => {
 };
 
 /** The whole contract for one cause of failure: refused with 503, nothing written, degraded, heals by itself. */
-const failsCleanlyAndRecovers = async (reason: string, breakIt: () => void, heal: () => void) => {
+const failsCleanlyAndRecovers = async (
+  reason: string,
+  breakIt: () => void,
+  heal: () => void,
+  { summary, accessRecordRefused = true }: { summary?: string; accessRecordRefused?: boolean } = {},
+) => {
   const before = await eventCount();
-  const first = { key: newKey(), body: referral(`CASE_SF_${reason.toUpperCase()}_1`) };
-  const second = { key: newKey(), body: referral(`CASE_SF_${reason.toUpperCase()}_2`) };
+  const name = `CASE_SF_${reason.toUpperCase()}_${before}`;
+  const first = { key: newKey(), body: referral(`${name}_1`, summary) };
+  const second = { key: newKey(), body: referral(`${name}_2`, summary) };
   breakIt();
 
   // Two commands in flight together share a group-commit batch: neither may be acknowledged.
@@ -162,7 +168,7 @@ const failsCleanlyAndRecovers = async (reason: string, breakIt: () => void, heal
     expect503(post(clinic, "/api/referrals", second.body, second.key), reason),
   ]);
   // A timeline read must record who read it; when that record cannot be written the read is refused, with 503.
-  await expect503(getWithHeaders(auditor, `/api/cases/${caseId}/timeline`), reason);
+  if (accessRecordRefused) await expect503(getWithHeaders(auditor, `/api/cases/${caseId}/timeline`), reason);
 
   const degraded = await health();
   expect(degraded.status).toBe(503);
@@ -222,6 +228,18 @@ describe("store failures: 503 with Retry-After, /health degraded, recovery by it
       );
     },
   );
+
+  it("disk full (max_page_count, also where no tmpfs can be mounted): 503 disk_full for commands that need pages", async () => {
+    const maxPages = Number(connection.pragma("max_page_count", { simple: true }));
+    await failsCleanlyAndRecovers(
+      "disk_full",
+      () =>
+        connection.pragma(`max_page_count = ${Number(connection.pragma("page_count", { simple: true }))}`),
+      () => connection.pragma(`max_page_count = ${maxPages}`),
+      // A summary larger than a page needs new pages whatever room is left; a small access record may still fit.
+      { summary: "孕34周，阴道出血，".repeat(400), accessRecordRefused: false },
+    );
+  });
 
   it("read-only (the connection set query_only, as a read-only mount would): 503 read_only, then recovery", async () => {
     await failsCleanlyAndRecovers(
