@@ -291,3 +291,68 @@ describe("store failures: 503 with Retry-After, /health degraded, recovery by it
     );
   });
 });
+
+/** Rounds of commands in flight while the store fails under them; `STORE_FAILURE_ROUNDS` lengthens it for soak runs. */
+const ROUNDS = Number(process.env.STORE_FAILURE_ROUNDS ?? 4);
+const COMMANDS_PER_ROUND = 8;
+
+describe("nothing acknowledged is lost when the store fails under commands in flight", () => {
+  const failures: { reason: string; breakIt(): () => void }[] = [
+    {
+      reason: "read_only",
+      breakIt: () => {
+        connection.pragma("query_only = 1");
+        return () => connection.pragma("query_only = 0");
+      },
+    },
+    {
+      reason: "locked",
+      breakIt: () => {
+        const other = otherConnection();
+        other.db.exec("BEGIN EXCLUSIVE");
+        return () => {
+          other.db.exec("ROLLBACK");
+          void other.close();
+        };
+      },
+    },
+  ];
+
+  it(`${ROUNDS} rounds: every command answers 201 or 503; retried, each lands exactly once`, async () => {
+    const tally = { acknowledged: 0, refused: 0 };
+    for (let round = 0; round < ROUNDS; round++) {
+      const failure = failures[round % failures.length] as (typeof failures)[number];
+      const before = await eventCount();
+      const commands = Array.from({ length: COMMANDS_PER_ROUND }, (_, i) => ({
+        key: newKey(),
+        body: referral(`CASE_SF_FLIGHT_${before}_${i}`),
+      }));
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      // Staggered, so that the store breaks while some commands are done, some in flight and some not yet sent.
+      const answers = commands.map(async (c, i) => {
+        await sleep(i * 2);
+        return post(clinic, "/api/referrals", c.body, c.key);
+      });
+      await sleep(round % 5);
+      const heal = failure.breakIt();
+      const first = await Promise.all(answers);
+      for (const answer of first) {
+        expect([201, 503], JSON.stringify(answer.body)).toContain(answer.status);
+        tally[answer.status === 201 ? "acknowledged" : "refused"]++;
+      }
+      heal();
+      await expect.poll(async () => (await health()).body.store.state, { timeout: 10_000 }).toBe("ok");
+
+      const retried = await Promise.all(commands.map((c) => post(clinic, "/api/referrals", c.body, c.key)));
+      first.forEach((answer, i) => {
+        expect(retried[i]?.status).toBe(201);
+        // What was acknowledged before is what the retry answers: the same stream at the same position.
+        if (answer.status === 201) expect(retried[i]?.body).toEqual(answer.body);
+      });
+      const written = (await service.store.readAll({ maxCount: 100_000 })).slice(before);
+      expect(written.map((e) => e.streamId).sort()).toEqual(retried.map((a) => a.body.streamId).sort());
+    }
+    // The failure must really have met commands, or this test could not fail.
+    expect(tally.refused).toBeGreaterThan(0);
+  });
+});
