@@ -184,6 +184,8 @@ const failsCleanlyAndRecovers = async (
   const found = await auditor.get(`/api/cases?caseId=${caseId}`);
   expect(found.status).toBe(200);
   expect(found.body.cases).toHaveLength(1);
+  // Logging in needs no store.
+  expect((await apiClient(service.url, "centre")).token).toBeTruthy();
 
   heal();
   await expect.poll(async () => (await health()).body.store.state, { timeout: 10_000 }).toBe("ok");
