@@ -39,10 +39,10 @@ export const systemRoutes: FastifyPluginAsyncZod<{
       if (head !== null) lastHead = head;
       const projections = readModels.status(lastHead);
       const storeView = storeHealth.current();
-      const failed = projections.some((p) => p.state === "failed") || storeView.state === "degraded";
+      const degraded = projections.some((p) => p.state === "failed") || storeView.state === "degraded";
       if (storeView.state === "degraded") reply.header("retry-after", String(storeView.retryAfterSeconds));
-      return reply.status(failed ? 503 : 200).send({
-        status: failed ? "degraded" : "ok",
+      return reply.status(degraded ? 503 : 200).send({
+        status: degraded ? "degraded" : "ok",
         store: storeView,
         headPosition: head,
         projections,
