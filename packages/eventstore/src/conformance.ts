@@ -334,5 +334,15 @@ export function describeEventStoreConformance(name: string, open: () => Promise<
       expect(tail[0]?.revision).toBe(1_000);
       expect(tail.at(-1)?.type).toBe("B4E499");
     });
+
+    it("probes a healthy store without adding events", async () => {
+      const streamId = newStream();
+      await store.append(streamId, [newEvent("Before")], "no_stream");
+      const head = await store.headPosition();
+      await expect(store.probe()).resolves.toBeUndefined();
+      await expect(store.probe()).resolves.toBeUndefined();
+      expect(await store.headPosition()).toBe(head);
+      expect((await store.append(streamId, [newEvent("After")], 0)).nextExpectedRevision).toBe(1);
+    });
   });
 }

@@ -117,6 +117,11 @@ export interface EventStore {
   subscribeAll(options: SubscribeAllOptions): Subscription;
   /** Position of the last event in the log, or -1 when empty. */
   headPosition(): Promise<number>;
+  /**
+   * Checks, cheaply and without adding events, that the store answers a read and would take a write.
+   * Rejects with `StoreUnavailableError` naming why not; used by the service's store-health monitor.
+   */
+  probe(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -135,5 +140,42 @@ export class EventIdConflictError extends Error {
     reason: string,
   ) {
     super(`stream ${streamId}: event id ${eventId} ${reason}`);
+  }
+}
+
+/** Why the store cannot serve now; each adapter maps its own client's errors to one of these. */
+export type StoreUnavailableReason =
+  | "disk_full"
+  | "read_only"
+  | "locked"
+  | "corrupt"
+  | "io_error"
+  | "unreachable";
+
+/** How long a client should wait before retrying, per reason: a lock passes in moments, a full disk needs an operator. */
+const RETRY_AFTER_SECONDS: Readonly<Record<StoreUnavailableReason, number>> = {
+  disk_full: 30,
+  read_only: 30,
+  locked: 1,
+  corrupt: 60,
+  io_error: 5,
+  unreachable: 5,
+};
+
+/**
+ * The store cannot take or serve the request now, for a reason outside the request. An append that fails with it
+ * was not acknowledged; retrying it with the same event ids is safe (a repeated append writes nothing twice).
+ * Concurrency and id conflicts are never reported this way.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError";
+  readonly retryAfterSeconds: number;
+  constructor(
+    readonly reason: StoreUnavailableReason,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`event store unavailable (${reason}): ${detail}`, options);
+    this.retryAfterSeconds = RETRY_AFTER_SECONDS[reason];
   }
 }

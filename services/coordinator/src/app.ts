@@ -20,6 +20,7 @@ import { commandRoutes } from "./routes/commandRoutes.js";
 import { queryRoutes } from "./routes/queries.js";
 import { systemRoutes } from "./routes/system.js";
 import { registerWebPages } from "./routes/webPages.js";
+import type { StoreHealth } from "./store/storeHealth.js";
 
 export interface AppDeps {
   logger: FastifyBaseLogger;
@@ -29,6 +30,7 @@ export interface AppDeps {
   users: UserDirectory;
   tokenSecret: string;
   readModels: ReadModels;
+  storeHealth: StoreHealth;
 }
 
 /** Largest command body accepted; a clinical summary fits many times over. */
@@ -83,6 +85,7 @@ export const buildApp = async (deps: AppDeps) => {
     reference: deps.reference,
     readModels: deps.readModels,
     store: deps.store,
+    storeHealth: deps.storeHealth,
   });
   await registerWebPages(app);
   return app;

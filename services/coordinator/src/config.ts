@@ -36,6 +36,8 @@ const Env = z
       .min(1024)
       .default(4 * 1024 * 1024),
     ALARM_TICK_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+    STORE_PROBE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+    STORE_PROBE_DEGRADED_SECONDS: z.coerce.number().int().min(1).max(300).default(3),
   })
   .superRefine((env, ctx) => {
     if (env.MTC_MODE !== "production") return;
@@ -73,6 +75,8 @@ export interface Config {
   wsMaxBufferedBytes: number;
   /** How often the board re-evaluates alarms that time alone raises. */
   alarmTickSeconds: number;
+  /** How often the store is probed while healthy, and while degraded (to notice recovery). */
+  storeProbe: { okProbeMs: number; degradedProbeMs: number };
 }
 
 export class ConfigError extends Error {
@@ -110,5 +114,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     lateEntryMinutes: e.LATE_ENTRY_MIN,
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     alarmTickSeconds: e.ALARM_TICK_SECONDS,
+    storeProbe: {
+      okProbeMs: e.STORE_PROBE_SECONDS * 1000,
+      degradedProbeMs: e.STORE_PROBE_DEGRADED_SECONDS * 1000,
+    },
   };
 };

@@ -1,5 +1,9 @@
 import type { Rejection } from "@mtc/domain";
-import { WrongExpectedRevisionError } from "@mtc/eventstore";
+import {
+  StoreUnavailableError,
+  type StoreUnavailableReason,
+  WrongExpectedRevisionError,
+} from "@mtc/eventstore";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 
@@ -52,6 +56,16 @@ export const registerErrorHandler = (app: FastifyInstance): void => {
         },
       );
     }
+    if (error instanceof StoreUnavailableError) {
+      // Issue 8 finding 7: a store failure is the service's condition, not the request's — never a 500.
+      request.log.warn({ reason: error.reason, detail: error.message }, "event store unavailable");
+      reply.header("retry-after", String(error.retryAfterSeconds));
+      return send(503, "Service Unavailable", storeUnavailableDetail[error.reason], {
+        code: "store_unavailable",
+        reason: error.reason,
+        retryAfterSeconds: error.retryAfterSeconds,
+      });
+    }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error }, "response did not match its schema");
       return send(500, "Internal Server Error", "the server could not produce a valid answer");
@@ -76,6 +90,19 @@ export const registerErrorHandler = (app: FastifyInstance): void => {
         detail: `no route ${request.method} ${request.url.split("?")[0]}`,
       }),
   );
+};
+
+const RETRY_SAME_KEY =
+  "the request was not completed; send it again after the Retry-After delay with the same Idempotency-Key and it is recorded exactly once";
+
+/** In words for the caller: what is wrong with the record store, never a path or a query. */
+const storeUnavailableDetail: Readonly<Record<StoreUnavailableReason, string>> = {
+  disk_full: `the record store's disk is full; ${RETRY_SAME_KEY}`,
+  read_only: `the record store cannot be written at the moment (read-only); ${RETRY_SAME_KEY}`,
+  locked: `the record store is busy (locked by another process); ${RETRY_SAME_KEY}`,
+  corrupt: `the record store's file is damaged and is being checked; ${RETRY_SAME_KEY}`,
+  io_error: `the record store's disk failed to read or write; ${RETRY_SAME_KEY}`,
+  unreachable: `the record store cannot be reached; ${RETRY_SAME_KEY}`,
 };
 
 const statusTitle = (status: number): string =>

@@ -13,6 +13,7 @@ import { demoUsers, loadUsersFile, userDirectory } from "./auth/users.js";
 import type { Config } from "./config.js";
 import { attachBoardFeed } from "./feed/boardFeed.js";
 import { readModels as createReadModels, DOMAIN_CATEGORIES, type ReadModels } from "./readModels.js";
+import { watchStoreHealth } from "./store/storeHealth.js";
 
 export interface RunningService {
   app: App;
@@ -39,7 +40,7 @@ export const createLogger = (config: Pick<Config, "logLevel">, destination?: Des
 /** Wires the store, the projections, the HTTP app and the board feed, and starts listening. */
 export const startService = async (
   config: Config,
-  options: { clock?: Clock; logger?: Logger } = {},
+  options: { clock?: Clock; logger?: Logger; store?: EventStore } = {},
 ): Promise<RunningService> => {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
@@ -52,7 +53,13 @@ export const startService = async (
   // Demo mode only: a fresh secret per start (tokens do not outlive a restart). Production requires one.
   const tokenSecret = config.tokenSecret ?? randomBytes(32).toString("hex");
 
-  const store = await openEventStore(config.store, clock);
+  // A store opened by the caller is for tests that must hold the connection (the store-failure suite).
+  const storeHealth = watchStoreHealth(options.store ?? (await openEventStore(config.store, clock)), {
+    clock,
+    ...config.storeProbe,
+    log: logger.child({ component: "store-health" }),
+  });
+  const store = storeHealth.store;
   const snapshots = openSqliteSnapshotStore({ path: path.join(config.dataDir, "projections.db") });
   const runnerLog = logger.child({ component: "projections" });
   const runner = createProjectionRunner({
@@ -80,6 +87,7 @@ export const startService = async (
     users: userDirectory(users),
     tokenSecret,
     readModels,
+    storeHealth,
   });
   await app.listen({ host: config.host, port: config.port });
   const feed = attachBoardFeed({
@@ -107,6 +115,7 @@ export const startService = async (
     users,
     close: async () => {
       clearInterval(alarmTicker);
+      storeHealth.stop();
       await feed.close();
       await app.close();
       await runner.close();

@@ -21,6 +21,7 @@ import {
   WrongExpectedRevisionError,
 } from "../port.js";
 import { claim, complete } from "./claims.js";
+import { classifyEsdbError, guardedEsdb } from "./errors.js";
 import { readAllFiltered } from "./filteredRead.js";
 import {
   fromEsdbCurrentRevision,
@@ -122,7 +123,7 @@ export function openEventStoreDbEventStore({
     return page;
   }
 
-  async function headPosition(): Promise<number> {
+  async function readHead(): Promise<number> {
     let from: ReadPosition = END;
     for (;;) {
       let count = 0;
@@ -143,56 +144,60 @@ export function openEventStoreDbEventStore({
     }
   }
 
+  const headPosition = () => guardedEsdb(readHead);
+
   return {
     kind: "eventstoredb",
 
     append(streamId, events, expectedRevision) {
       if (events.length === 0) return Promise.reject(new Error(`stream ${streamId}: append needs events`));
-      return limitAppends(async () => {
-        const first = (events[0] as NewEvent).id;
-        const ids = events.map((event) => event.id);
-        const standing = await claim(client, first, streamId);
-        if (standing.streamId !== streamId)
-          throw new EventIdConflictError(streamId, first, `is in stream ${standing.streamId}`);
-        if (standing.completed) {
-          const same =
-            standing.completed.eventIds.length === ids.length &&
-            standing.completed.eventIds.every((id, i) => id === ids[i]);
-          if (!same)
-            throw new EventIdConflictError(streamId, first, "was appended with other events beside it");
-          return standing.completed.result;
-        }
-        // Claimed but not completed: a crash after the write, or a racing retry, may have written it already.
-        const earlier = await findEarlierAppend(streamId, events);
-        if (earlier) {
-          await complete(client, first, earlier, ids);
-          return earlier;
-        }
-        try {
-          const appended = await client.appendToStream(streamId, events.map(toEventData), {
-            expectedRevision: toEsdbExpectedRevision(expectedRevision),
-          });
-          // No position: the server took it as an idempotent repeat of a racing retry.
-          const result =
-            appended.position === undefined
-              ? ((await findEarlierAppend(streamId, events)) ?? noPosition(appended))
-              : {
-                  nextExpectedRevision: Number(appended.nextExpectedRevision),
-                  position: Number(appended.position.commit),
-                };
-          await complete(client, first, result, ids);
-          return result;
-        } catch (error) {
-          if (!(error instanceof WrongExpectedVersionError)) throw error;
-          const raced = await findEarlierAppend(streamId, events);
-          if (raced) return raced;
-          throw new WrongExpectedRevisionError(
-            streamId,
-            expectedRevision,
-            fromEsdbCurrentRevision(error.actualVersion),
-          );
-        }
-      });
+      return guardedEsdb(() =>
+        limitAppends(async () => {
+          const first = (events[0] as NewEvent).id;
+          const ids = events.map((event) => event.id);
+          const standing = await claim(client, first, streamId);
+          if (standing.streamId !== streamId)
+            throw new EventIdConflictError(streamId, first, `is in stream ${standing.streamId}`);
+          if (standing.completed) {
+            const same =
+              standing.completed.eventIds.length === ids.length &&
+              standing.completed.eventIds.every((id, i) => id === ids[i]);
+            if (!same)
+              throw new EventIdConflictError(streamId, first, "was appended with other events beside it");
+            return standing.completed.result;
+          }
+          // Claimed but not completed: a crash after the write, or a racing retry, may have written it already.
+          const earlier = await findEarlierAppend(streamId, events);
+          if (earlier) {
+            await complete(client, first, earlier, ids);
+            return earlier;
+          }
+          try {
+            const appended = await client.appendToStream(streamId, events.map(toEventData), {
+              expectedRevision: toEsdbExpectedRevision(expectedRevision),
+            });
+            // No position: the server took it as an idempotent repeat of a racing retry.
+            const result =
+              appended.position === undefined
+                ? ((await findEarlierAppend(streamId, events)) ?? noPosition(appended))
+                : {
+                    nextExpectedRevision: Number(appended.nextExpectedRevision),
+                    position: Number(appended.position.commit),
+                  };
+            await complete(client, first, result, ids);
+            return result;
+          } catch (error) {
+            if (!(error instanceof WrongExpectedVersionError)) throw error;
+            const raced = await findEarlierAppend(streamId, events);
+            if (raced) return raced;
+            throw new WrongExpectedRevisionError(
+              streamId,
+              expectedRevision,
+              fromEsdbCurrentRevision(error.actualVersion),
+            );
+          }
+        }),
+      );
     },
 
     async *readStream(streamId: string, { fromRevision = 0, maxCount = PAGE_SIZE }: ReadStreamOptions = {}) {
@@ -213,14 +218,14 @@ export function openEventStoreDbEventStore({
           }
         } catch (error) {
           if (error instanceof StreamNotFoundError) return;
-          throw error;
+          throw classifyEsdbError(error) ?? error;
         }
         if (count < maxCount || last === undefined) return;
         next = last + 1n;
       }
     },
 
-    readAll: (options = {}) => readAllPage(options),
+    readAll: (options = {}) => guardedEsdb(() => readAllPage(options)),
 
     subscribeAll(options) {
       const subscription = startEsdbSubscription(client, options, headPosition);
@@ -231,6 +236,12 @@ export function openEventStoreDbEventStore({
     },
 
     headPosition,
+
+    probe: () =>
+      guardedEsdb(async () => {
+        // One event read backwards from the end: the cheapest round trip that proves the node serves reads.
+        for await (const _ of client.readAll({ fromPosition: END, maxCount: 1, direction: BACKWARDS })) break;
+      }),
 
     async close() {
       await Promise.all([...subscriptions].map((subscription) => subscription.close()));

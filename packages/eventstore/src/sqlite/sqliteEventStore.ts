@@ -1,3 +1,6 @@
+import { statfsSync } from "node:fs";
+import { dirname } from "node:path";
+import type Database from "better-sqlite3";
 import type {
   AppendResult,
   EventStore,
@@ -11,6 +14,7 @@ import type {
 } from "../port.js";
 import { appendInTransaction } from "./appendInTransaction.js";
 import { openDatabase } from "./database.js";
+import { classifySqliteError, unavailable } from "./errors.js";
 import { createNotifier } from "./notifier.js";
 import { startPollingSubscription } from "./pollingSubscription.js";
 import { toRecordedEvent } from "./rows.js";
@@ -18,10 +22,21 @@ import { prepareStatements } from "./statements.js";
 
 const PAGE_SIZE = 500;
 const POLL_MS = 200;
+/** Below this much free space the probe calls the disk full: a commit writes whole pages to the WAL. */
+const MIN_FREE_BYTES = 1024 * 1024;
+/** How long the probe waits for a write lock: long enough for another process's commit, short for the event loop. */
+const PROBE_BUSY_TIMEOUT_MS = 50;
+/** An integrity check blocks the connection for as long as it reads the file: at most this share of the time. */
+const INTEGRITY_CHECK_DUTY = 0.05;
 
 export interface SqliteEventStoreOptions {
   path: string;
   clock?: () => Date;
+  /**
+   * Tests only: receives the open connection, so that the store-failure suite can make it fail for real
+   * (`PRAGMA query_only` for a read-only store, a short `busy_timeout` against a lock). Never set in the service.
+   */
+  onConnection?: (db: Database.Database) => void;
 }
 
 interface PendingAppend {
@@ -37,13 +52,30 @@ type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown 
 export function openSqliteEventStore({
   path,
   clock = () => new Date(),
+  onConnection,
 }: SqliteEventStoreOptions): EventStore {
   const db = openDatabase(path);
+  onConnection?.(db);
   const q = prepareStatements(db);
   const notifier = createNotifier();
   const subscriptions = new Set<Subscription>();
   let pending: PendingAppend[] = [];
   let closed = false;
+  // Set when a read or write met a damaged file; the probe then runs an integrity check until one passes.
+  let suspectCorrupt = false;
+  let nextIntegrityCheckAt = 0;
+  const classified = (error: unknown): unknown => {
+    const storeError = classifySqliteError(error);
+    if (storeError?.reason === "corrupt") suspectCorrupt = true;
+    return storeError ?? error;
+  };
+  const read = <T>(operation: () => T): T => {
+    try {
+      return operation();
+    } catch (error) {
+      throw classified(error);
+    }
+  };
 
   // Called inside the batch transaction, better-sqlite3 runs this in a SAVEPOINT: a conflict undoes only its own append.
   const appendOne = db.transaction((append: PendingAppend) =>
@@ -54,6 +86,9 @@ export function openSqliteEventStore({
       try {
         return { ok: true, result: appendOne(append) };
       } catch (error) {
+        // A failing file or disk fails the whole batch: SQLite may already have rolled the transaction back,
+        // and no append of it may be acknowledged alone.
+        if (classifySqliteError(error)) throw error;
         return { ok: false, error };
       }
     }),
@@ -68,7 +103,9 @@ export function openSqliteEventStore({
     try {
       outcomes = commitBatch.immediate(batch);
     } catch (error) {
-      for (const append of batch) append.reject(error);
+      rollbackLeftover();
+      const storeError = classified(error);
+      for (const append of batch) append.reject(storeError);
       return;
     }
     outcomes.forEach((outcome, i) => {
@@ -79,11 +116,51 @@ export function openSqliteEventStore({
     if (outcomes.some((outcome) => outcome.ok)) notifier.notify();
   }
 
+  /** After a failed COMMIT the connection must not stay inside a transaction, or every later append would fail. */
+  function rollbackLeftover(): void {
+    if (!db.inTransaction) return;
+    try {
+      db.exec("ROLLBACK");
+    } catch {
+      // The batch is already reported failed; a connection that cannot roll back is reported by the next probe.
+    }
+  }
+
+  /** Free space, page cap and a write lock taken and released: everything short of writing an event. */
+  function probeSync(): void {
+    q.head.get();
+    if (suspectCorrupt) {
+      const started = clock().getTime();
+      if (started < nextIntegrityCheckAt) throw unavailable("corrupt");
+      const [check] = db.pragma("quick_check(1)") as { quick_check: string }[];
+      // A large file takes long to check: space the checks so that they use a small share of the time.
+      nextIntegrityCheckAt = started + (clock().getTime() - started) / INTEGRITY_CHECK_DUTY;
+      if (check?.quick_check !== "ok") throw unavailable("corrupt");
+      suspectCorrupt = false;
+    }
+    const pages = Number(db.pragma("page_count", { simple: true }));
+    const maxPages = Number(db.pragma("max_page_count", { simple: true }));
+    const freePages = Number(db.pragma("freelist_count", { simple: true }));
+    if (pages >= maxPages && freePages === 0) throw unavailable("disk_full");
+    const disk = statfsSync(dirname(path));
+    if (disk.bavail * disk.bsize < MIN_FREE_BYTES) throw unavailable("disk_full");
+    // Hardly waiting: a lock held elsewhere must show as `locked`, not block the event loop for busy_timeout.
+    const busyTimeout = Number(db.pragma("busy_timeout", { simple: true }));
+    db.pragma(`busy_timeout = ${PROBE_BUSY_TIMEOUT_MS}`);
+    try {
+      db.exec("BEGIN IMMEDIATE");
+      db.exec("ROLLBACK");
+    } finally {
+      db.pragma(`busy_timeout = ${busyTimeout}`);
+    }
+  }
+
   function readAllSync({ after = -1, maxCount = PAGE_SIZE, categories }: ReadAllOptions): RecordedEvent[] {
-    const rows = categories
-      ? q.allPageInCategories.all(after, JSON.stringify(categories), maxCount)
-      : q.allPage.all(after, maxCount);
-    return rows.map(toRecordedEvent);
+    const rows = () =>
+      categories
+        ? q.allPageInCategories.all(after, JSON.stringify(categories), maxCount)
+        : q.allPage.all(after, maxCount);
+    return read(rows).map(toRecordedEvent);
   }
 
   return {
@@ -101,7 +178,7 @@ export function openSqliteEventStore({
     async *readStream(streamId: string, { fromRevision = 0, maxCount = PAGE_SIZE }: ReadStreamOptions = {}) {
       let next = fromRevision;
       for (;;) {
-        const rows = q.streamPage.all(streamId, next, maxCount);
+        const rows = read(() => q.streamPage.all(streamId, next, maxCount));
         for (const row of rows) yield toRecordedEvent(row);
         const last = rows.at(-1);
         if (!last || rows.length < maxCount) return;
@@ -132,7 +209,11 @@ export function openSqliteEventStore({
     },
 
     async headPosition() {
-      return q.head.get()?.head ?? -1;
+      return read(() => q.head.get()?.head ?? -1);
+    },
+    async probe() {
+      if (closed) throw unavailable("unreachable");
+      read(probeSync);
     },
 
     async close() {

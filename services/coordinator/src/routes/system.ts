@@ -1,13 +1,18 @@
 import type { ReferenceLookup } from "@mtc/domain";
-import type { EventStore } from "@mtc/eventstore";
+import { type EventStore, StoreUnavailableError } from "@mtc/eventstore";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { ReadModels } from "../readModels.js";
+import type { StoreHealth } from "../store/storeHealth.js";
 
 export const systemRoutes: FastifyPluginAsyncZod<{
   reference: () => ReferenceLookup;
   readModels: ReadModels;
   store: EventStore;
-}> = async (app, { reference, readModels, store }) => {
+  storeHealth: StoreHealth;
+}> = async (app, { reference, readModels, store, storeHealth }) => {
+  // While the store cannot be read, lag is reported against the last head seen.
+  let lastHead = -1;
+
   app.get(
     "/api/reference",
     {
@@ -22,14 +27,26 @@ export const systemRoutes: FastifyPluginAsyncZod<{
   // Public so that load balancers can probe it; it tells nothing about patients.
   app.get(
     "/health",
-    { config: { public: true }, schema: { tags: ["system"], summary: "Store in use and projection lag" } },
+    {
+      config: { public: true },
+      schema: { tags: ["system"], summary: "Store in use and its health, and projection lag" },
+    },
     async (_request, reply) => {
-      const head = await store.headPosition();
-      const projections = readModels.status(head);
-      const failed = projections.some((p) => p.state === "failed");
-      return reply
-        .status(failed ? 503 : 200)
-        .send({ status: failed ? "degraded" : "ok", store: store.kind, headPosition: head, projections });
+      const head = await store.headPosition().catch((error: unknown) => {
+        if (error instanceof StoreUnavailableError) return null;
+        throw error;
+      });
+      if (head !== null) lastHead = head;
+      const projections = readModels.status(lastHead);
+      const storeView = storeHealth.current();
+      const degraded = projections.some((p) => p.state === "failed") || storeView.state === "degraded";
+      if (storeView.state === "degraded") reply.header("retry-after", String(storeView.retryAfterSeconds));
+      return reply.status(degraded ? 503 : 200).send({
+        status: degraded ? "degraded" : "ok",
+        store: storeView,
+        headPosition: head,
+        projections,
+      });
     },
   );
 };
