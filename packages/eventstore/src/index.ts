@@ -2,6 +2,7 @@ export {
   type EventStoreDbEventStoreOptions,
   openEventStoreDbEventStore,
 } from "./esdb/eventStoreDbEventStore.js";
+export * from "./integrity/caseExport.js";
 export * from "./integrity/hashing.js";
 export * from "./integrity/heads.js";
 export * from "./integrity/signedHead.js";

@@ -12,6 +12,7 @@ import type { User } from "./auth/roles.js";
 import { demoUsers, loadUsersFile, userDirectory } from "./auth/users.js";
 import type { Config } from "./config.js";
 import { attachBoardFeed } from "./feed/boardFeed.js";
+import { startIntegrity } from "./integrity/integrityMonitor.js";
 import { readModels as createReadModels, DOMAIN_CATEGORIES, type ReadModels } from "./readModels.js";
 
 export interface RunningService {
@@ -72,6 +73,7 @@ export const startService = async (
     thresholds: config.alarms,
     lateEntryMinutes: config.lateEntryMinutes,
   });
+  const integrity = await startIntegrity(config, store, clock, logger.child({ component: "integrity" }));
   const app = await buildApp({
     logger,
     store,
@@ -80,6 +82,7 @@ export const startService = async (
     users: userDirectory(users),
     tokenSecret,
     readModels,
+    integrity,
   });
   await app.listen({ host: config.host, port: config.port });
   const feed = attachBoardFeed({
@@ -110,6 +113,7 @@ export const startService = async (
       await feed.close();
       await app.close();
       await runner.close();
+      await integrity.close();
       snapshots.close();
       await store.close();
     },

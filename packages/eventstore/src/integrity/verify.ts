@@ -163,6 +163,8 @@ export async function continueWalk(
     if (last) after = last.position;
     options.onProgress?.({ checked: state.checked, position: after, head: options.head ?? after });
     if (page.length < pageSize) return undefined;
+    // The embedded store answers synchronously: let a service's requests in between pages.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
@@ -281,7 +283,7 @@ async function checkHeadEvent(
 }
 
 /** The log must reach a signed head and hold the signed hash at its position. */
-async function checkHeadAgainstLog(
+export async function checkHeadAgainstLog(
   store: ChainSource,
   state: WalkState,
   head: SignedHead,
