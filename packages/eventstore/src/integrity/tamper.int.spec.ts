@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { newEvent } from "../conformance.js";
 import type { RecordedEvent } from "../port.js";
 import { openSqliteEventStore } from "../sqlite/sqliteEventStore.js";
+import { buildCaseExport, verifyExport } from "./caseExport.js";
 import { chainEvent } from "./hashing.js";
 import { signChainTip, signedHeadEvent } from "./heads.js";
 import { HEADS_STREAM } from "./signedHead.js";
@@ -238,6 +239,46 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
     });
     const result = await verifyLog({ path });
     expect(result.firstBreak).toMatchObject({ position: head.position, kind: "edited" });
+  });
+
+  it("a case export verifies offline; a byte edited in it fails", async () => {
+    const path = newPath();
+    await writeLog(path);
+    const store = openSqliteEventStore({ path });
+    const streams = [];
+    for (const streamId of ["referral-a", "transfer-b"]) {
+      const events = [];
+      for await (const event of store.readStreamChain(streamId)) events.push(event);
+      streams.push({ streamId, events });
+    }
+    const head = await signChainTip(store, privateKey, new Date("2026-01-01T00:00:00Z"));
+    await store.close();
+    const exported = buildCaseExport(
+      {
+        caseId: "CASE_1",
+        exportedAt: "2026-01-01T00:00:00.000Z",
+        exportedBy: { userId: "auditor", role: "auditor" },
+        streams,
+        signedHead: head ?? null,
+      },
+      privateKey,
+    );
+    const text = JSON.stringify(exported);
+    expect(verifyExport(JSON.parse(text))).toMatchObject({
+      ok: true,
+      events: 18,
+      streams: 2,
+      headCoversExport: true,
+    });
+
+    const edited = verifyExport(JSON.parse(text.replace('"text":"产前出血"', '"text":"产后出血"')));
+    expect(edited.ok).toBe(false);
+    expect(edited.problems).toContain("the export's signature does not verify");
+    expect(edited.problems.some((p) => p.includes("stream link does not match"))).toBe(true);
+
+    const dropped = JSON.parse(text) as typeof exported;
+    dropped.streams[0]?.events.splice(1, 1);
+    expect(verifyExport(dropped).problems.join("\n")).toMatch(/not complete from revision 0/);
   });
 
   it("stops when aborted", async () => {
