@@ -1,8 +1,11 @@
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type RecordedEvent, verifyExport, verifyHead, verifyLog } from "@mtc/eventstore";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
 import { ALARMS_STREAM, BREAK_DETECTED } from "../src/integrity/integrityMonitor.js";
+import { startService } from "../src/service.js";
 import { type ApiClient, apiClient, type Harness, newKey, startHarness } from "./harness.js";
 
 /** Issue 8 finding 5: the service verifies its hash-chained log, signs its head and exports cases with proofs. */
@@ -113,5 +116,36 @@ describe("hash-chained log under the running service", () => {
 
     const emergency = await clinic.command("/api/referrals", referral("CASE_CHAIN_2"), newKey());
     expect(emergency.status).toBe(201);
+  });
+
+  it("starts with an unreadable signed head beside the log, and reports it on /health", async () => {
+    const other = await startHarness(undefined, { INTEGRITY_CHECK_SECONDS: "1" });
+    try {
+      await writeFile(path.join(other.dataDir, "events.db.head.json"), "{not json");
+      await other.service.close();
+      const config = loadConfig({
+        MTC_MODE: "demo",
+        PORT: "0",
+        DATA_DIR: other.dataDir,
+        LOG_LEVEL: "silent",
+      });
+      const restarted = await startService(config);
+      try {
+        await expect
+          .poll(
+            async () =>
+              ((await (await fetch(`${restarted.url}/health`)).json()) as { integrity?: { state: string } })
+                .integrity?.state,
+            {
+              timeout: 15_000,
+            },
+          )
+          .toBe("broken");
+      } finally {
+        await restarted.close();
+      }
+    } finally {
+      await rm(other.dataDir, { recursive: true, force: true });
+    }
   });
 });

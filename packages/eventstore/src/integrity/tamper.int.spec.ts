@@ -124,6 +124,22 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
     expect(result.checked).toBe(8);
   });
 
+  it("names an edited row whose own hashes were recomputed as edited, at its position", async () => {
+    const path = newPath();
+    await writeLog(path);
+    tamper(path, (db) => {
+      db.prepare("UPDATE events SET data = ? WHERE position = 9").run('{"round":2,"x":1}');
+      rechain(db, 9);
+    });
+    expect((await verifyLog({ path })).firstBreak).toMatchObject({ position: 9, kind: "edited" });
+  });
+
+  it("refuses a file that has no chain rather than computing one over it", async () => {
+    const path = newPath();
+    tamper(path, (db) => db.exec("CREATE TABLE events (position INTEGER PRIMARY KEY, data TEXT)"));
+    await expect(verifyLog({ path })).rejects.toThrow(/no hash chain yet/);
+  });
+
   it("names a deleted row as missing where the chain breaks", async () => {
     const path = newPath();
     await writeLog(path);
@@ -290,9 +306,11 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
   });
 });
 
-/** What a knowing attacker does after editing: recompute every link, as the store would have. */
-function rechain(db: Database.Database): void {
-  const rows = db.prepare<[], Row>("SELECT * FROM events ORDER BY position").all();
+/** What a knowing attacker does after editing: recompute the links (up to `through`), as the store would have. */
+function rechain(db: Database.Database, through = Number.MAX_SAFE_INTEGER): void {
+  const rows = db
+    .prepare<[number], Row>("SELECT * FROM events WHERE position <= ? ORDER BY position")
+    .all(through);
   const streams = new Map<string, string>();
   let prev = "0".repeat(64);
   for (const row of rows) {

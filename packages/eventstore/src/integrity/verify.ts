@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import Database from "better-sqlite3";
 import type { ChainedEvent, EventStore } from "../port.js";
 import { openSqliteEventStore } from "../sqlite/sqliteEventStore.js";
 import { GENESIS_HASH, globalHashOf, streamHashOf } from "./hashing.js";
@@ -32,7 +33,8 @@ export interface VerifyResult {
   firstBreak?: ChainBreak;
 }
 
-export type ChainSource = Pick<EventStore, "readChain" | "headPosition">;
+/** `kind` tells whether positions are dense (embedded: every position up to the head is an event). */
+export type ChainSource = Pick<EventStore, "readChain" | "headPosition" | "kind">;
 
 export interface VerifyOptions {
   onProgress?: (progress: VerifyProgress) => void;
@@ -70,6 +72,7 @@ export async function verifyLog(
 ): Promise<VerifyResult> {
   if ("store" in options) return walkChain(options.store, options);
   if (!existsSync(options.path)) throw new Error(`no event log at ${options.path}`);
+  assertChained(options.path);
   const store = openSqliteEventStore({ path: options.path });
   try {
     return await walkChain(store, {
@@ -78,6 +81,20 @@ export async function verifyLog(
     });
   } finally {
     await store.close();
+  }
+}
+
+/** Opening a file without the chain would compute one over whatever it holds now: refuse instead. */
+function assertChained(path: string): void {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('events')").all();
+    if (!columns.some((column) => column.name === "global_hash"))
+      throw new Error(
+        `the event log at ${path} has no hash chain yet: the service adds it when it opens the file`,
+      );
+  } finally {
+    db.close();
   }
 }
 
@@ -239,6 +256,14 @@ async function classify(
       detail: "the chain runs past this event: the next one links to its predecessor",
     };
   if (linkOk) return { ...at, kind: "edited", detail: "its content no longer matches its hash" };
+  // Embedded positions are dense: no gap before this event means its predecessor was rewritten, hash and all.
+  if (selfOk && store.kind === "embedded" && event.position === state.lastPosition + 1)
+    return {
+      position: state.lastPosition,
+      streamId: state.lastStreamId,
+      kind: "edited",
+      detail: `the event at ${state.lastPosition} was rewritten with a new hash: the next one links to its old hash`,
+    };
   if (selfOk)
     return {
       ...at,

@@ -92,7 +92,14 @@ export async function startIntegrityMonitor({
   headFile,
 }: IntegrityMonitorOptions) {
   const publicKey = publicKeyPem(privateKey);
-  let latestHead: SignedHead | undefined = headFile ? readSignedHeadFile(headFile) : undefined;
+  let latestHead: SignedHead | undefined;
+  let unreadableHead: string | undefined;
+  try {
+    latestHead = headFile ? readSignedHeadFile(headFile) : undefined;
+  } catch (error) {
+    // Starting anyway: emergency commands must keep working; the break is reported like any other.
+    unreadableHead = error instanceof Error ? error.message : String(error);
+  }
   const trustedHead = latestHead;
   let state: WalkState = initialWalkState();
   let fullWalkStartedAt = clock().getTime();
@@ -214,6 +221,10 @@ export async function startIntegrityMonitor({
   }
 
   async function run(): Promise<void> {
+    if (unreadableHead !== undefined) {
+      const detail = `the signed head kept beside the log is unreadable: ${unreadableHead}`;
+      await guarded(() => reportBreak({ position: -1, kind: "edited", detail }));
+    }
     await guarded(async () => {
       const found = await verifyTail();
       status.tailVerified = true;
