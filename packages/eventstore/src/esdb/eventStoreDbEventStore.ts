@@ -51,7 +51,7 @@ export interface EventStoreDbEventStoreOptions {
 }
 
 /** Appends to a stream with `any` or `stream_exists` retry this often when another writer moved its tail. */
-const CHAIN_RETRIES = 5;
+const CHAIN_RETRIES = 20;
 
 export function openEventStoreDbEventStore({
   connectionString,
