@@ -46,6 +46,7 @@ describe("hash-chained log under the running service", () => {
 
   it("verifies the log and serves a signed head with its public key", async () => {
     await expect.poll(async () => (await health()).body.integrity?.state, { timeout: 15_000 }).toBe("ok");
+    expect((await health()).body.integrity).toMatchObject({ tailVerified: true, fullyVerified: true });
     await expect
       .poll(async () => (await fetch(`${harness.service.url}/api/integrity/head`)).json(), {
         timeout: 15_000,

@@ -8,7 +8,7 @@ export async function chainTip(
 ): Promise<{ position: number; globalHash: string } | undefined> {
   const head = await store.headPosition();
   if (head < 0) return undefined;
-  // EventStoreDB positions are sparse: look back a page for the last event that carries its global link.
+  // On EventStoreDB the last event carries its global link only once the chainer reached it: until then, none.
   const page = await store.readChain({ after: Math.max(-1, head - 1), maxCount: 1 });
   const tip = page.at(-1);
   return tip?.globalHash ? { position: tip.position, globalHash: tip.globalHash } : undefined;
