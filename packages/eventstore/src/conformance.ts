@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { GENESIS_HASH, streamHashOf } from "./integrity/hashing.js";
+import { verifyLog } from "./integrity/verify.js";
 import {
   EventIdConflictError,
   type EventStore,
@@ -344,5 +346,44 @@ export function describeEventStoreConformance(name: string, open: () => Promise<
       expect(await store.headPosition()).toBe(head);
       expect((await store.append(streamId, [newEvent("After")], 0)).nextExpectedRevision).toBe(1);
     });
+
+    it("chains every event per stream and over the global order; the log verifies (ADR 0006)", async () => {
+      const streams = [newStream(), newStream(), newStream()];
+      const results = await Promise.all([
+        ...streams.map((streamId) => store.append(streamId, numbered(3), "no_stream")),
+        store.append(newStream(), [newEvent("Alone")], "any"),
+      ]);
+      await store.append(streams[0] as string, [newEvent("Later")], "any");
+      const last = Math.max(...results.map((r) => r.position));
+      // EventStoreDB links the global chain after the write (the chainer): wait until it reached our events.
+      let chainedUpTo = -1;
+      async function poll() {
+        const [atLast] = await store.readChain({ after: last - 1, maxCount: 1 });
+        chainedUpTo = atLast?.position ?? -1;
+      }
+      await waitForAsync(poll, () => chainedUpTo >= last);
+
+      const result = await verifyLog({ store });
+      expect(result.firstBreak).toBeUndefined();
+      expect(result.ok).toBe(true);
+
+      let prev = GENESIS_HASH;
+      const revisions: number[] = [];
+      for await (const event of store.readStreamChain(streams[0] as string)) {
+        expect(event.streamHash).toBe(streamHashOf(prev, event));
+        expect(event.globalHash).toMatch(/^[0-9a-f]{64}$/);
+        prev = event.streamHash as string;
+        revisions.push(event.revision);
+      }
+      expect(revisions).toEqual([0, 1, 2, 3]);
+    });
   });
+}
+
+async function waitForAsync(poll: () => Promise<void>, condition: () => boolean, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (await poll(); !condition(); await poll()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for the chain");
+    await sleep(50);
+  }
 }

@@ -44,6 +44,24 @@ export interface RecordedEvent extends NewEvent {
   recordedAt: string;
 }
 
+/** The hash chain's links of an event (ADR 0006); hex SHA-256 digests, null where the store has none. */
+export interface ChainLinks {
+  /** SHA-256 over the previous event of the same stream's `streamHash` and this event's stream bytes. */
+  streamHash: string | null;
+  /** The `globalHash` of the event before this one in the global order, as stored when it was appended. */
+  globalPrev: string | null;
+  /** SHA-256 over `globalPrev` and this event's global bytes. */
+  globalHash: string | null;
+}
+
+export interface ChainedEvent extends RecordedEvent, ChainLinks {}
+
+export interface ReadChainOptions {
+  /** Exclusive, as in `readAll`. */
+  after?: number;
+  maxCount?: number;
+}
+
 /** `no_stream`: the stream must not exist; `stream_exists`: it must; `any`: no check; a number: the last revision. */
 export type ExpectedRevision = "no_stream" | "stream_exists" | "any" | number;
 
@@ -115,6 +133,10 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch-up from `after`, then live, in order, without gap or duplicate. */
   subscribeAll(options: SubscribeAllOptions): Subscription;
+  /** One page of the global log with each event's chain links, in order, every category included (ADR 0006). */
+  readChain(options?: ReadChainOptions): Promise<ChainedEvent[]>;
+  /** A stream's events with their chain links, from revision 0, in order. */
+  readStreamChain(streamId: string): AsyncIterable<ChainedEvent>;
   /** Position of the last event in the log, or -1 when empty. */
   headPosition(): Promise<number>;
   /**

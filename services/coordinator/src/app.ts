@@ -14,9 +14,11 @@ import { authPlugin } from "./auth/authPlugin.js";
 import type { UserDirectory } from "./auth/users.js";
 import { commandBus } from "./commands/commandBus.js";
 import { registerErrorHandler } from "./errors.js";
+import type { IntegrityMonitor } from "./integrity/integrityMonitor.js";
 import type { ReadModels } from "./readModels.js";
 import { authRoutes } from "./routes/auth.js";
 import { commandRoutes } from "./routes/commandRoutes.js";
+import { integrityRoutes } from "./routes/integrity.js";
 import { queryRoutes } from "./routes/queries.js";
 import { systemRoutes } from "./routes/system.js";
 import { registerWebPages } from "./routes/webPages.js";
@@ -31,6 +33,8 @@ export interface AppDeps {
   tokenSecret: string;
   readModels: ReadModels;
   storeHealth: StoreHealth;
+  /** The hash-chain monitor (ADR 0006); absent, /health says nothing about the chain and there is no export. */
+  integrity?: IntegrityMonitor | undefined;
 }
 
 /** Largest command body accepted; a clinical summary fits many times over. */
@@ -86,7 +90,16 @@ export const buildApp = async (deps: AppDeps) => {
     readModels: deps.readModels,
     store: deps.store,
     storeHealth: deps.storeHealth,
+    integrity: deps.integrity?.status,
   });
+  if (deps.integrity) {
+    await app.register(integrityRoutes, {
+      store: deps.store,
+      readModels: deps.readModels,
+      integrity: deps.integrity,
+      clock: deps.clock,
+    });
+  }
   await registerWebPages(app);
   return app;
 };

@@ -38,6 +38,17 @@ const Env = z
     ALARM_TICK_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
     STORE_PROBE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
     STORE_PROBE_DEGRADED_SECONDS: z.coerce.number().int().min(1).max(300).default(3),
+    /** Ed25519 private key (PKCS#8 PEM) that signs the log's heads and case exports (ADR 0006). */
+    MTC_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    INTEGRITY_SIGN_EVERY_EVENTS: z.coerce.number().int().min(1).default(1_000),
+    INTEGRITY_SIGN_EVERY_MINUTES: minutes(60),
+    INTEGRITY_TAIL_EVENTS: z.coerce.number().int().min(0).default(1_000),
+    INTEGRITY_CHECK_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
+    INTEGRITY_FULL_VERIFY_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(6 * 60 * 60),
   })
   .superRefine((env, ctx) => {
     if (env.MTC_MODE !== "production") return;
@@ -52,6 +63,12 @@ const Env = z
         code: "custom",
         path: ["MTC_USERS_FILE"],
         message: "required in production: a JSON file of users (see docs/configuration.md)",
+      });
+    if (!env.MTC_SIGNING_KEY_FILE)
+      ctx.addIssue({
+        code: "custom",
+        path: ["MTC_SIGNING_KEY_FILE"],
+        message: "required in production: an Ed25519 private key, PEM (see docs/configuration.md)",
       });
   });
 
@@ -77,6 +94,18 @@ export interface Config {
   alarmTickSeconds: number;
   /** How often the store is probed while healthy, and while degraded (to notice recovery). */
   storeProbe: { okProbeMs: number; degradedProbeMs: number };
+  integrity: {
+    /** Unset in demo mode: a key is generated once into the data directory. */
+    signingKeyFile?: string | undefined;
+    signEveryEvents: number;
+    signEveryMinutes: number;
+    /** Verified first at start, before the whole log. */
+    tailEvents: number;
+    /** How often new events are verified and a head signed when due. */
+    checkSeconds: number;
+    /** How often the whole log is walked again: an edit to an old row is found within this time. */
+    fullVerifySeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -117,6 +146,14 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     storeProbe: {
       okProbeMs: e.STORE_PROBE_SECONDS * 1000,
       degradedProbeMs: e.STORE_PROBE_DEGRADED_SECONDS * 1000,
+    },
+    integrity: {
+      signingKeyFile: e.MTC_SIGNING_KEY_FILE && path.resolve(e.MTC_SIGNING_KEY_FILE),
+      signEveryEvents: e.INTEGRITY_SIGN_EVERY_EVENTS,
+      signEveryMinutes: e.INTEGRITY_SIGN_EVERY_MINUTES,
+      tailEvents: e.INTEGRITY_TAIL_EVENTS,
+      checkSeconds: e.INTEGRITY_CHECK_SECONDS,
+      fullVerifySeconds: e.INTEGRITY_FULL_VERIFY_SECONDS,
     },
   };
 };

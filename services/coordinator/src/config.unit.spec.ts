@@ -9,6 +9,7 @@ describe("configuration", () => {
     } catch (error) {
       expect(String(error)).toContain("MTC_TOKEN_SECRET");
       expect(String(error)).toContain("MTC_USERS_FILE");
+      expect(String(error)).toContain("MTC_SIGNING_KEY_FILE");
     }
   });
 

@@ -12,6 +12,7 @@ import type { User } from "./auth/roles.js";
 import { demoUsers, loadUsersFile, userDirectory } from "./auth/users.js";
 import type { Config } from "./config.js";
 import { attachBoardFeed } from "./feed/boardFeed.js";
+import { startIntegrity } from "./integrity/integrityMonitor.js";
 import { readModels as createReadModels, DOMAIN_CATEGORIES, type ReadModels } from "./readModels.js";
 import { watchStoreHealth } from "./store/storeHealth.js";
 
@@ -79,6 +80,7 @@ export const startService = async (
     thresholds: config.alarms,
     lateEntryMinutes: config.lateEntryMinutes,
   });
+  const integrity = await startIntegrity(config, store, clock, logger.child({ component: "integrity" }));
   const app = await buildApp({
     logger,
     store,
@@ -88,6 +90,7 @@ export const startService = async (
     tokenSecret,
     readModels,
     storeHealth,
+    integrity,
   });
   await app.listen({ host: config.host, port: config.port });
   const feed = attachBoardFeed({
@@ -119,6 +122,7 @@ export const startService = async (
       await feed.close();
       await app.close();
       await runner.close();
+      await integrity.close();
       snapshots.close();
       await store.close();
     },

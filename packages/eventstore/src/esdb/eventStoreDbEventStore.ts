@@ -4,32 +4,38 @@ import {
   END,
   EventStoreDBClient,
   FORWARDS,
+  NO_STREAM,
   type ReadPosition,
   type ReadRevision,
   START,
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from "@eventstore/db-client";
+import { GENESIS_HASH, streamHashOf } from "../integrity/hashing.js";
 import {
   type AppendResult,
+  type ChainedEvent,
   EventIdConflictError,
   type EventStore,
+  type ExpectedRevision,
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
   WrongExpectedRevisionError,
 } from "../port.js";
+import { checkExpectedRevision } from "../sqlite/appendInTransaction.js";
 import { claim, complete } from "./claims.js";
 import { classifyEsdbError, guardedEsdb } from "./errors.js";
 import { readAllFiltered } from "./filteredRead.js";
+import { CHAIN_STREAM, createChainIndex, type StoredEvent, startChainer } from "./globalChain.js";
 import {
   fromEsdbCurrentRevision,
   positionOf,
   readPositionAt,
-  toEsdbExpectedRevision,
   toEventData,
   toRecordedEvent,
+  toStoredEvent,
 } from "./mapping.js";
 import { createSemaphore } from "./semaphore.js";
 import { startEsdbSubscription } from "./subscription.js";
@@ -41,13 +47,23 @@ export interface EventStoreDbEventStoreOptions {
   /** e.g. `esdb://localhost:2113?tls=false` */
   connectionString: string;
   maxAppendsInFlight?: number;
+  /** Run the global chainer (ADR 0006) in this process; every service instance may, one wins each round. */
+  chainer?: boolean;
+  /** A failed chainer round is retried on the next; this hears about it (the service logs it). */
+  onChainerError?: (error: unknown) => void;
 }
+
+/** Appends to a stream with `any` or `stream_exists` retry this often when another writer moved its tail. */
+const CHAIN_RETRIES = 20;
 
 export function openEventStoreDbEventStore({
   connectionString,
   maxAppendsInFlight = DEFAULT_APPENDS_IN_FLIGHT,
+  chainer = true,
+  onChainerError = () => undefined,
 }: EventStoreDbEventStoreOptions): EventStore {
   const client = EventStoreDBClient.connectionString(connectionString);
+  const chainIndex = createChainIndex(client);
   const limitAppends = createSemaphore(maxAppendsInFlight);
   const subscriptions = new Set<{ close(): Promise<void> }>();
 
@@ -93,13 +109,18 @@ export function openEventStoreDbEventStore({
     return [...found.values()].reduce((last, result) => (result.position > last.position ? result : last));
   }
 
-  async function readAllPage({
-    after = -1,
-    maxCount = PAGE_SIZE,
-    categories,
-  }: ReadAllOptions): Promise<RecordedEvent[]> {
+  async function readAllPage(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    const { after = -1, maxCount = PAGE_SIZE, categories } = options;
     if (categories) return readAllFiltered(client, { after, maxCount, categories }, headPosition);
-    const page: RecordedEvent[] = [];
+    return (await readStoredPage(options)).map((stored) => stored.event);
+  }
+
+  /** A page of `$all` with each event's stream link; `chained` leaves out the links stream itself. */
+  async function readStoredPage(
+    { after = -1, maxCount = PAGE_SIZE, categories }: ReadAllOptions,
+    chained = false,
+  ): Promise<StoredEvent[]> {
+    const page: StoredEvent[] = [];
     let cursor = after;
     let from: ReadPosition = after < 0 ? START : readPositionAt(after);
     // System events and other categories are skipped client-side, so one page may take several server reads.
@@ -114,13 +135,100 @@ export function openEventStoreDbEventStore({
         const position = positionOf(resolved);
         if (position === undefined || position <= cursor) continue;
         cursor = position;
-        const event = toRecordedEvent(resolved, categories);
-        if (event && page.length < maxCount) page.push(event);
+        const stored = toStoredEvent(resolved, categories);
+        if (stored && !(chained && stored.event.streamId === CHAIN_STREAM) && page.length < maxCount)
+          page.push(stored);
       }
       if (count < PAGE_SIZE) break;
       from = readPositionAt(cursor);
     }
     return page;
+  }
+
+  /** The stream's last revision and link, read from the server under the append's expected-revision control. */
+  async function streamTail(streamId: string): Promise<{ revision: number; hash: string } | undefined> {
+    try {
+      for await (const resolved of client.readStream(streamId, {
+        direction: BACKWARDS,
+        fromRevision: END,
+        maxCount: 1,
+      })) {
+        const stored = resolved.event && toStoredEvent(resolved);
+        if (stored) return { revision: stored.event.revision, hash: stored.streamHash ?? GENESIS_HASH };
+      }
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+    return undefined;
+  }
+
+  /**
+   * The per-stream link is computed from the tail read just before, and the append names that tail's revision:
+   * if another writer got in between, the append fails and (for `any`/`stream_exists`) is re-chained (ADR 0006).
+   */
+  async function appendChained(
+    streamId: string,
+    events: readonly NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
+    for (let attempt = 0; ; attempt++) {
+      const tail = await streamTail(streamId);
+      checkExpectedRevision(streamId, expectedRevision, tail?.revision);
+      let prev = tail?.hash ?? GENESIS_HASH;
+      let revision = tail?.revision ?? -1;
+      const data = events.map((event) => {
+        revision++;
+        // Hashed as read back: JSON round trip, as the SQLite adapter does.
+        prev = streamHashOf(prev, {
+          id: event.id,
+          streamId,
+          revision,
+          type: event.type,
+          data: JSON.parse(JSON.stringify(event.data ?? null)) as unknown,
+          metadata: JSON.parse(JSON.stringify(event.metadata)) as NewEvent["metadata"],
+        });
+        return toEventData(event, prev);
+      });
+      try {
+        const result = await client.appendToStream(streamId, data, {
+          expectedRevision: tail ? BigInt(tail.revision) : NO_STREAM,
+        });
+        // No position: the server took it as an idempotent repeat of a racing retry.
+        if (result.position === undefined)
+          return (await findEarlierAppend(streamId, events)) ?? noPosition(result);
+        return {
+          nextExpectedRevision: Number(result.nextExpectedRevision),
+          position: Number(result.position.commit),
+        };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        const raced = await findEarlierAppend(streamId, events);
+        if (raced) return raced;
+        const mayRetry = expectedRevision === "any" || expectedRevision === "stream_exists";
+        if (!mayRetry || attempt >= CHAIN_RETRIES)
+          throw new WrongExpectedRevisionError(
+            streamId,
+            expectedRevision,
+            fromEsdbCurrentRevision(error.actualVersion),
+          );
+      }
+    }
+  }
+
+  /** Joins events with the global links the chainer recorded; stops at the first event not linked yet. */
+  async function withGlobalLinks(stored: readonly StoredEvent[]): Promise<ChainedEvent[]> {
+    const first = stored[0];
+    const last = stored.at(-1);
+    if (!first || !last) return [];
+    await chainIndex.refresh();
+    const links = await chainIndex.linksFor(first.event.position, last.event.position);
+    const chained: ChainedEvent[] = [];
+    for (const { event, streamHash } of stored) {
+      const link = links.get(event.position);
+      if (!link) break;
+      chained.push({ ...event, streamHash, globalPrev: link.globalPrev, globalHash: link.globalHash });
+    }
+    return chained;
   }
 
   async function readHead(): Promise<number> {
@@ -145,6 +253,12 @@ export function openEventStoreDbEventStore({
   }
 
   const headPosition = () => guardedEsdb(readHead);
+
+  const chainerRun = chainer
+    ? startChainer(client, (after, maxCount) => readStoredPage({ after, maxCount }, true), {
+        onError: onChainerError,
+      })
+    : undefined;
 
   return {
     kind: "eventstoredb",
@@ -172,30 +286,9 @@ export function openEventStoreDbEventStore({
             await complete(client, first, earlier, ids);
             return earlier;
           }
-          try {
-            const appended = await client.appendToStream(streamId, events.map(toEventData), {
-              expectedRevision: toEsdbExpectedRevision(expectedRevision),
-            });
-            // No position: the server took it as an idempotent repeat of a racing retry.
-            const result =
-              appended.position === undefined
-                ? ((await findEarlierAppend(streamId, events)) ?? noPosition(appended))
-                : {
-                    nextExpectedRevision: Number(appended.nextExpectedRevision),
-                    position: Number(appended.position.commit),
-                  };
-            await complete(client, first, result, ids);
-            return result;
-          } catch (error) {
-            if (!(error instanceof WrongExpectedVersionError)) throw error;
-            const raced = await findEarlierAppend(streamId, events);
-            if (raced) return raced;
-            throw new WrongExpectedRevisionError(
-              streamId,
-              expectedRevision,
-              fromEsdbCurrentRevision(error.actualVersion),
-            );
-          }
+          const result = await appendChained(streamId, events, expectedRevision);
+          await complete(client, first, result, ids);
+          return result;
         }),
       );
     },
@@ -227,6 +320,26 @@ export function openEventStoreDbEventStore({
 
     readAll: (options = {}) => guardedEsdb(() => readAllPage(options)),
 
+    readChain: ({ after = -1, maxCount = PAGE_SIZE } = {}) =>
+      guardedEsdb(async () => withGlobalLinks(await readStoredPage({ after, maxCount }, true))),
+
+    async *readStreamChain(streamId: string) {
+      const page: StoredEvent[] = [];
+      try {
+        for await (const resolved of client.readStream(streamId, {
+          direction: FORWARDS,
+          fromRevision: START,
+        })) {
+          const stored = toStoredEvent(resolved);
+          if (stored) page.push(stored);
+          if (page.length === PAGE_SIZE) yield* await withGlobalLinks(page.splice(0));
+        }
+      } catch (error) {
+        if (!(error instanceof StreamNotFoundError)) throw error;
+      }
+      yield* await withGlobalLinks(page);
+    },
+
     subscribeAll(options) {
       const subscription = startEsdbSubscription(client, options, headPosition);
       subscriptions.add(subscription);
@@ -244,6 +357,7 @@ export function openEventStoreDbEventStore({
       }),
 
     async close() {
+      await chainerRun?.close();
       await Promise.all([...subscriptions].map((subscription) => subscription.close()));
       await client.dispose();
     },

@@ -37,7 +37,10 @@ export function fromEsdbCurrentRevision(actual: CurrentRevision): number | "no_s
   return actual === NO_STREAM || actual < 0n ? "no_stream" : Number(actual);
 }
 
-export function toEventData(event: NewEvent): EventData {
+/** Metadata key that carries the per-stream link in EventStoreDB (ADR 0006); not part of the hashed metadata. */
+export const STREAM_HASH_KEY = "mtcStreamHash";
+
+export function toEventData(event: NewEvent, streamHash?: string): EventData {
   return jsonEvent({
     id: event.id,
     type: event.type,
@@ -47,6 +50,7 @@ export function toEventData(event: NewEvent): EventData {
       ...event.metadata,
       $correlationId: event.metadata.caseId,
       $causationId: event.metadata.causationId,
+      ...(streamHash ? { [STREAM_HASH_KEY]: streamHash } : {}),
     },
   });
 }
@@ -75,15 +79,24 @@ export function toRecordedEvent(
   resolved: ResolvedEvent,
   categories?: readonly string[],
 ): RecordedEvent | undefined {
+  return toStoredEvent(resolved, categories)?.event;
+}
+
+/** The event with the per-stream link its append stored beside it (null for events written before the chain). */
+export function toStoredEvent(
+  resolved: ResolvedEvent,
+  categories?: readonly string[],
+): { event: RecordedEvent; streamHash: string | null } | undefined {
   const event = resolved.event;
   if (!event || isSystemStream(event.streamId) || event.type.startsWith("$")) return undefined;
   if (categories && !categories.includes(categoryOf(event.streamId))) return undefined;
   const {
     $correlationId: _correlation,
     $causationId: _causation,
+    [STREAM_HASH_KEY]: streamHash,
     ...metadata
   } = parseJson(event.metadata) as Record<string, unknown>;
-  return {
+  const recorded: RecordedEvent = {
     id: event.id,
     streamId: event.streamId,
     revision: Number(event.revision),
@@ -93,6 +106,7 @@ export function toRecordedEvent(
     metadata: metadata as unknown as EventMetadata,
     recordedAt: event.created.toISOString(),
   };
+  return { event: recorded, streamHash: typeof streamHash === "string" ? streamHash : null };
 }
 
 function parseJson(value: unknown): unknown {

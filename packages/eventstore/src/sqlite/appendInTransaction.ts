@@ -1,3 +1,5 @@
+import { chainEvent, GENESIS_HASH } from "../integrity/hashing.js";
+import type { EventMetadata } from "../port.js";
 import {
   type AppendResult,
   categoryOf,
@@ -37,20 +39,47 @@ export function appendInTransaction(
   checkExpectedRevision(streamId, expected, current);
 
   let revision = current ?? -1;
-  let position = -1;
+  // Both chains continue from what the file holds now, inside this write transaction (ADR 0006).
+  let streamPrev = current === undefined ? GENESIS_HASH : streamHashAt(q, streamId, current);
+  const last = q.lastGlobal.get();
+  let globalPrev = last ? (last.global_hash ?? GENESIS_HASH) : GENESIS_HASH;
+  let position = Math.max(last?.position ?? 0, q.usedPosition.get()?.seq ?? 0);
   for (const event of events) {
     revision++;
-    const info = q.insertEvent.run({
+    position++;
+    const data = JSON.stringify(event.data ?? null);
+    const metadata = JSON.stringify(event.metadata);
+    // Hashed as it will be read back, so that what a reader re-hashes is byte for byte what was chained.
+    const links = chainEvent(
+      {
+        id: event.id,
+        streamId,
+        revision,
+        position,
+        type: event.type,
+        data: JSON.parse(data) as unknown,
+        metadata: JSON.parse(metadata) as EventMetadata,
+        recordedAt,
+      },
+      streamPrev,
+      globalPrev,
+    );
+    q.insertEvent.run({
+      position,
       event_id: event.id,
       stream_id: streamId,
       category: categoryOf(streamId),
       revision,
       type: event.type,
-      data: JSON.stringify(event.data ?? null),
-      metadata: JSON.stringify(event.metadata),
+      data,
+      metadata,
       recorded_at: recordedAt,
+      stream_hash: links.streamHash,
+      global_prev: globalPrev,
+      global_hash: links.globalHash,
     });
-    position = Number(info.lastInsertRowid);
+    streamPrev = links.streamHash;
+    globalPrev = links.globalHash;
   }
   q.upsertStream.run(streamId, revision);
   return { nextExpectedRevision: revision, position };
@@ -74,4 +103,9 @@ function findRepeatedAppend(
       result = { nextExpectedRevision: row.revision, position: row.position };
   }
   return result;
+}
+
+/** A stream's last link; a row missing its hash chains on from genesis and fails verification visibly. */
+function streamHashAt(q: Statements, streamId: string, revision: number): string {
+  return q.streamHashAt.get(streamId, revision)?.stream_hash ?? GENESIS_HASH;
 }

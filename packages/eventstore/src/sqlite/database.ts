@@ -1,4 +1,6 @@
 import Database from "better-sqlite3";
+import { chainEvent, GENESIS_HASH } from "../integrity/hashing.js";
+import { type EventRow, toRecordedEvent } from "./rows.js";
 
 const BUSY_TIMEOUT_MS = 5_000;
 /** `PRAGMA synchronous` reads back as a number; 2 is FULL (fsync on every commit, also in WAL mode). */
@@ -15,6 +17,9 @@ CREATE TABLE IF NOT EXISTS events (
   data        TEXT NOT NULL,
   metadata    TEXT NOT NULL,
   recorded_at TEXT NOT NULL,
+  stream_hash TEXT,
+  global_prev TEXT,
+  global_hash TEXT,
   UNIQUE (stream_id, revision)
 );
 CREATE INDEX IF NOT EXISTS events_by_category ON events (category, position);
@@ -33,6 +38,7 @@ export function openDatabase(path: string): Database.Database {
     db.pragma("synchronous = FULL");
     assertDurable(db);
     db.exec(SCHEMA);
+    addHashChain(db);
     return db;
   } catch (error) {
     db.close();
@@ -51,4 +57,51 @@ export function assertDurable(db: Database.Database): void {
       `SQLite event store ${db.name}: synchronous is ${String(synchronous)}, FULL (2) required`,
     );
   }
+}
+
+const MIGRATION_PAGE = 1_000;
+
+/**
+ * Files written before the hash chain (ADR 0006) get its columns, and the chain is computed over their rows once,
+ * at open, in one write transaction: a second process opening the same file waits and then finds it done.
+ * The chain then vouches for those rows from the migration on, not for what happened to them before.
+ */
+function addHashChain(db: Database.Database): void {
+  const hasChain = () =>
+    db
+      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('events')")
+      .all()
+      .some((column) => column.name === "global_hash");
+  if (hasChain()) return;
+  db.transaction(() => {
+    if (hasChain()) return;
+    db.exec(`ALTER TABLE events ADD COLUMN stream_hash TEXT;
+             ALTER TABLE events ADD COLUMN global_prev TEXT;
+             ALTER TABLE events ADD COLUMN global_hash TEXT;`);
+    const page = db.prepare<[number, number], EventRow>(
+      `SELECT position, event_id, stream_id, revision, type, data, metadata, recorded_at
+       FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+    );
+    const update = db.prepare<[string, string, string, number]>(
+      "UPDATE events SET stream_hash = ?, global_prev = ?, global_hash = ? WHERE position = ?",
+    );
+    const streamLinks = new Map<string, string>();
+    let globalPrev = GENESIS_HASH;
+    let after = 0;
+    for (;;) {
+      const rows = page.all(after, MIGRATION_PAGE);
+      for (const row of rows) {
+        const links = chainEvent(
+          toRecordedEvent(row),
+          streamLinks.get(row.stream_id) ?? GENESIS_HASH,
+          globalPrev,
+        );
+        update.run(links.streamHash, links.globalPrev, links.globalHash, row.position);
+        streamLinks.set(row.stream_id, links.streamHash);
+        globalPrev = links.globalHash;
+        after = row.position;
+      }
+      if (rows.length < MIGRATION_PAGE) return;
+    }
+  }).immediate();
 }

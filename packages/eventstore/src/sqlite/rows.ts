@@ -1,4 +1,4 @@
-import type { EventMetadata, RecordedEvent } from "../port.js";
+import type { ChainedEvent, EventMetadata, RecordedEvent } from "../port.js";
 
 export interface EventRow {
   position: number;
@@ -21,5 +21,20 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
     data: JSON.parse(row.data) as unknown,
     metadata: JSON.parse(row.metadata) as EventMetadata,
     recordedAt: row.recorded_at,
+  };
+}
+
+export interface ChainRow extends EventRow {
+  stream_hash: string | null;
+  global_prev: string | null;
+  global_hash: string | null;
+}
+
+export function toChainedEvent(row: ChainRow): ChainedEvent {
+  return {
+    ...toRecordedEvent(row),
+    streamHash: row.stream_hash,
+    globalPrev: row.global_prev,
+    globalHash: row.global_hash,
   };
 }

@@ -17,7 +17,7 @@ import { openDatabase } from "./database.js";
 import { classifySqliteError, unavailable } from "./errors.js";
 import { createNotifier } from "./notifier.js";
 import { startPollingSubscription } from "./pollingSubscription.js";
-import { toRecordedEvent } from "./rows.js";
+import { toChainedEvent, toRecordedEvent } from "./rows.js";
 import { prepareStatements } from "./statements.js";
 
 const PAGE_SIZE = 500;
@@ -190,6 +190,19 @@ export function openSqliteEventStore({
       return readAllSync(options);
     },
 
+    async readChain({ after = -1, maxCount = PAGE_SIZE } = {}) {
+      return q.chainPage.all(after, maxCount).map(toChainedEvent);
+    },
+    async *readStreamChain(streamId: string) {
+      let next = 0;
+      for (;;) {
+        const rows = q.streamChainPage.all(streamId, next, PAGE_SIZE);
+        for (const row of rows) yield toChainedEvent(row);
+        const last = rows.at(-1);
+        if (!last || rows.length < PAGE_SIZE) return;
+        next = last.revision + 1;
+      }
+    },
     subscribeAll(options: SubscribeAllOptions) {
       if (closed) throw new Error("SQLite event store is closed");
       const { categories } = options;

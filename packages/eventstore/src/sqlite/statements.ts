@@ -1,9 +1,11 @@
 import type Database from "better-sqlite3";
-import type { EventRow } from "./rows.js";
+import type { ChainRow, EventRow } from "./rows.js";
 
 const COLUMNS = "position, event_id, stream_id, revision, type, data, metadata, recorded_at";
+const CHAIN_COLUMNS = `${COLUMNS}, stream_hash, global_prev, global_hash`;
 
 export interface NewEventRow {
+  position: number;
   event_id: string;
   stream_id: string;
   category: string;
@@ -12,6 +14,9 @@ export interface NewEventRow {
   data: string;
   metadata: string;
   recorded_at: string;
+  stream_hash: string;
+  global_prev: string;
+  global_hash: string;
 }
 
 export function prepareStatements(db: Database.Database) {
@@ -21,8 +26,25 @@ export function prepareStatements(db: Database.Database) {
       "SELECT revision FROM streams WHERE stream_id = ?",
     ),
     insertEvent: db.prepare<[NewEventRow]>(
-      `INSERT INTO events (event_id, stream_id, category, revision, type, data, metadata, recorded_at)
-       VALUES (@event_id, @stream_id, @category, @revision, @type, @data, @metadata, @recorded_at)`,
+      `INSERT INTO events (position, event_id, stream_id, category, revision, type, data, metadata, recorded_at,
+                           stream_hash, global_prev, global_hash)
+       VALUES (@position, @event_id, @stream_id, @category, @revision, @type, @data, @metadata, @recorded_at,
+               @stream_hash, @global_prev, @global_hash)`,
+    ),
+    // Read inside the write transaction, never from memory: another process may have appended (ADR 0006).
+    lastGlobal: db.prepare<[], { position: number; global_hash: string | null }>(
+      "SELECT position, global_hash FROM events ORDER BY position DESC LIMIT 1",
+    ),
+    // AUTOINCREMENT never reuses a position, also after the tail was deleted: a truncation cannot be papered over.
+    usedPosition: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
+    streamHashAt: db.prepare<[string, number], { stream_hash: string | null }>(
+      "SELECT stream_hash FROM events WHERE stream_id = ? AND revision = ?",
+    ),
+    chainPage: db.prepare<[number, number], ChainRow>(
+      `SELECT ${CHAIN_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+    ),
+    streamChainPage: db.prepare<[string, number, number], ChainRow>(
+      `SELECT ${CHAIN_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
     ),
     upsertStream: db.prepare<[string, number]>(
       `INSERT INTO streams (stream_id, revision) VALUES (?, ?)

@@ -24,17 +24,25 @@ const CSV_COLUMNS = [
 const AsOf = z.object({ asOf: Instant.optional() });
 const Id = z.object({ id: z.string().regex(/^[A-Za-z0-9_]{1,64}$/) });
 
+/** The one case authorisation of reads: unknown case 404, a case that does not concern the reader 403. */
+export const authoriseCase = async (
+  readModels: ReadModels,
+  principal: Principal,
+  caseId: string,
+): Promise<void> => {
+  const parties = await readModels.partiesOfCase(caseId);
+  if (parties.length === 0) throw notFound(`case ${caseId}`);
+  if (!parties.some((p) => concerns(principal, p)))
+    throw forbidden("this case does not concern your institution");
+};
+
 /**
  * Read routes. Hospitals see only what concerns their institution; dispatchers see identities masked; every read
  * of a case timeline is itself recorded (who, when, which case).
  */
 export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = async (app, { readModels }) => {
-  const authoriseCaseRead = async (principal: Principal, caseId: string): Promise<void> => {
-    const parties = await readModels.partiesOfCase(caseId);
-    if (parties.length === 0) throw notFound(`case ${caseId}`);
-    if (!parties.some((p) => concerns(principal, p)))
-      throw forbidden("this case does not concern your institution");
-  };
+  const authoriseCaseRead = (principal: Principal, caseId: string) =>
+    authoriseCase(readModels, principal, caseId);
 
   app.get(
     "/api/board",

@@ -1,6 +1,7 @@
 import type { ReferenceLookup } from "@mtc/domain";
 import { type EventStore, StoreUnavailableError } from "@mtc/eventstore";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { IntegrityStatus } from "../integrity/integrityMonitor.js";
 import type { ReadModels } from "../readModels.js";
 import type { StoreHealth } from "../store/storeHealth.js";
 
@@ -9,7 +10,8 @@ export const systemRoutes: FastifyPluginAsyncZod<{
   readModels: ReadModels;
   store: EventStore;
   storeHealth: StoreHealth;
-}> = async (app, { reference, readModels, store, storeHealth }) => {
+  integrity?: (() => IntegrityStatus) | undefined;
+}> = async (app, { reference, readModels, store, storeHealth, integrity }) => {
   // While the store cannot be read, lag is reported against the last head seen.
   let lastHead = -1;
 
@@ -39,13 +41,17 @@ export const systemRoutes: FastifyPluginAsyncZod<{
       if (head !== null) lastHead = head;
       const projections = readModels.status(lastHead);
       const storeView = storeHealth.current();
-      const degraded = projections.some((p) => p.state === "failed") || storeView.state === "degraded";
+      const chain = integrity?.();
+      const unavailable = projections.some((p) => p.state === "failed") || storeView.state === "degraded";
+      // A broken chain degrades but keeps 200: a balancer must keep routing emergency commands here.
+      const degraded = unavailable || chain?.state === "broken";
       if (storeView.state === "degraded") reply.header("retry-after", String(storeView.retryAfterSeconds));
-      return reply.status(degraded ? 503 : 200).send({
+      return reply.status(unavailable ? 503 : 200).send({
         status: degraded ? "degraded" : "ok",
         store: storeView,
         headPosition: head,
         projections,
+        ...(chain ? { integrity: chain } : {}),
       });
     },
   );

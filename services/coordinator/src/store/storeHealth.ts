@@ -103,6 +103,15 @@ export const watchStoreHealth = (inner: EventStore, options: StoreHealthOptions)
       }
     },
     readAll: (readOptions) => watched(inner.readAll(readOptions)),
+    readChain: (chainOptions) => watched(inner.readChain(chainOptions)),
+    async *readStreamChain(streamId) {
+      try {
+        yield* inner.readStreamChain(streamId);
+      } catch (error) {
+        learn(error);
+        throw error;
+      }
+    },
     subscribeAll: (subscribeOptions) => {
       const subscription = inner.subscribeAll(subscribeOptions);
       // Observed only: the subscriber still sees the rejection and resubscribes.

@@ -1,0 +1,68 @@
+import { createHash } from "node:crypto";
+import canonicalize from "canonicalize";
+import type { RecordedEvent } from "../port.js";
+
+/** The `prev` of the first event of a stream and of the log. */
+export const GENESIS_HASH = "0".repeat(64);
+
+/** The part of an event its writer knows before the store takes it: enough for the per-stream chain. */
+export type StreamContent = Pick<
+  RecordedEvent,
+  "id" | "streamId" | "revision" | "type" | "data" | "metadata"
+>;
+
+/** RFC 8785 bytes; the data is JSON the store parsed back, so canonicalisation always yields a string. */
+function canonical(value: unknown): string {
+  const text = canonicalize(value);
+  if (text === undefined) throw new Error("event content has no JSON form");
+  return text;
+}
+
+const sha256 = (prev: string, bytes: string): string =>
+  createHash("sha256").update(prev, "utf8").update(bytes, "utf8").digest("hex");
+
+/**
+ * The per-stream link covers what is fixed when the append is decided (id, stream, revision, type, data,
+ * metadata): EventStoreDB assigns the position and the time only at the write (ADR 0006).
+ */
+export function streamHashOf(prev: string, event: StreamContent): string {
+  return sha256(
+    prev,
+    canonical({
+      id: event.id,
+      streamId: event.streamId,
+      revision: event.revision,
+      type: event.type,
+      data: event.data,
+      metadata: event.metadata,
+    }),
+  );
+}
+
+/** The global link covers everything an audit relies on, the stream link included. */
+export function globalHashOf(prev: string, event: RecordedEvent, streamHash: string): string {
+  return sha256(
+    prev,
+    canonical({
+      id: event.id,
+      streamId: event.streamId,
+      revision: event.revision,
+      position: event.position,
+      type: event.type,
+      data: event.data,
+      metadata: event.metadata,
+      recordedAt: event.recordedAt,
+      streamHash,
+    }),
+  );
+}
+
+/** Both links of an event, from the previous links of its stream and of the log. */
+export function chainEvent(
+  event: RecordedEvent,
+  streamPrev: string,
+  globalPrev: string,
+): { streamHash: string; globalPrev: string; globalHash: string } {
+  const streamHash = streamHashOf(streamPrev, event);
+  return { streamHash, globalPrev, globalHash: globalHashOf(globalPrev, event, streamHash) };
+}
