@@ -44,7 +44,8 @@ export interface ValidationIssue {
 
 type Words = Record<Language, string>;
 
-const num = (value: unknown): string => (typeof value === "number" || typeof value === "bigint" ? String(value) : "?");
+const num = (value: unknown): string =>
+  typeof value === "number" || typeof value === "bigint" ? String(value) : "?";
 
 /** The code and the words of one issue. */
 const describe = (issue: ValidationIssue, path: string): { code: string } & Words => {
@@ -52,7 +53,8 @@ const describe = (issue: ValidationIssue, path: string): { code: string } & Word
   const custom = (p.params ?? {}) as Record<string, unknown>;
   switch (issue.keyword) {
     case "invalid_type":
-      if (/received undefined$/.test(issue.message)) return { code: "required", zh: "必填", en: "is required" };
+      if (/received undefined$/.test(issue.message))
+        return { code: "required", zh: "必填", en: "is required" };
       return {
         code: "wrong_type",
         zh: `类型错误，应为 ${String(p.expected)}`,
@@ -78,7 +80,11 @@ const describe = (issue: ValidationIssue, path: string): { code: string } & Word
       if (p.format === "datetime") return instantWords;
       if (p.pattern === String(ID_PATTERN)) return idWords;
       if (p.pattern === String(PHONE_PATTERN))
-        return { code: "invalid_phone", zh: "不是有效的手机或座机号码", en: "is not a valid mobile or landline number" };
+        return {
+          code: "invalid_phone",
+          zh: "不是有效的手机或座机号码",
+          en: "is not a valid mobile or landline number",
+        };
       if (path === "headers.idempotency-key")
         return {
           code: "invalid_idempotency_key",
@@ -144,12 +150,17 @@ const customWords = (
 };
 
 /** Every problem of a rejected request, each with its field path and words in the request's language. */
-export const fieldErrors = (context: string, issues: readonly ValidationIssue[], language: Language): FieldError[] =>
+export const fieldErrors = (
+  context: string,
+  issues: readonly ValidationIssue[],
+  language: Language,
+): FieldError[] =>
   issues.flatMap((issue) => {
     const path = [context, ...issue.instancePath.split("/").filter(Boolean)].join(".");
     const words = describe(issue, path);
     // An unknown field is named itself, not its parent object.
-    const keys = issue.keyword === "unrecognized_keys" && Array.isArray(issue.params.keys) ? issue.params.keys : [];
+    const keys =
+      issue.keyword === "unrecognized_keys" && Array.isArray(issue.params.keys) ? issue.params.keys : [];
     const paths = keys.length > 0 ? keys.map((key) => `${path}.${String(key)}`) : [path];
     return paths.map((at) => ({ path: at, code: words.code, message: words[language] }));
   });

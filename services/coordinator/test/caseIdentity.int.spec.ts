@@ -41,12 +41,17 @@ describe("case identity is the server's", () => {
   beforeAll(async () => {
     harness = await startHarness(clock);
     const base = harness.service.url;
-    [clinic, centre, county, dispatcher, auditor] = await Promise.all(
-      ["clinic", "centre", "county", "dispatcher", "auditor"].map((u) => apiClient(base, u)),
-    );
+    clinic = await apiClient(base, "clinic");
+    centre = await apiClient(base, "centre");
+    county = await apiClient(base, "county");
+    dispatcher = await apiClient(base, "dispatcher");
+    auditor = await apiClient(base, "auditor");
     region = (await clinic.get("/api/reference")).body;
     // The case of the clinic (sender) and the rescue centre (receiver).
-    const created = await clinic.command("/api/referrals", referralBody(clinic, "刘芳", { riskGrade: "red" }));
+    const created = await clinic.command(
+      "/api/referrals",
+      referralBody(clinic, "刘芳", { riskGrade: "red" }),
+    );
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     caseId = created.body.caseId;
     const transfer = await clinic.command("/api/transfers", {
@@ -84,7 +89,10 @@ describe("case identity is the server's", () => {
     const other = await startHarness(late);
     try {
       const client = await apiClient(other.service.url, "clinic");
-      const answer = await client.command("/api/referrals", { ...referralBody(client, "何梅"), occurredAt: late.iso() });
+      const answer = await client.command("/api/referrals", {
+        ...referralBody(client, "何梅"),
+        occurredAt: late.iso(),
+      });
       expect(answer.status, JSON.stringify(answer.body)).toBe(201);
       expect(answer.body.caseId).toMatch(/^JC-2027-/);
     } finally {
@@ -94,7 +102,10 @@ describe("case identity is the server's", () => {
 
   it("regression (issue 8 finding 1): another hospital joining a case by its id gets 404, writes nothing, reads nothing", async () => {
     const before = await eventCount();
-    const joined = await county.command("/api/referrals", referralBody(county, "冒名", { caseId, riskGrade: "green" }));
+    const joined = await county.command(
+      "/api/referrals",
+      referralBody(county, "冒名", { caseId, riskGrade: "green" }),
+    );
     const unknown = await county.command(
       "/api/referrals",
       referralBody(county, "冒名", { caseId: "JC-2026-ZZZZZZ", riskGrade: "green" }),
@@ -150,19 +161,16 @@ describe("case identity is the server's", () => {
     expect(byDispatcher.body.caseId).toBe(caseId);
     const unknownByDispatcher = await transfer(dispatcher, { caseId: "JC-2026-ZZZZZZ" });
     expect(unknownByDispatcher.status).toBe(404);
-    const receiverContinues = await centre.command(
-      "/api/referrals/off-protocol-arrivals",
-      {
-        caseId,
-        patientKind: "maternal",
-        patient: { name: "刘芳" },
-        riskGrade: "red",
-        institutionId: centre.institutionId,
-        clinicalSummary: "到院",
-        receivedBy: "张主任",
-        occurredAt: clock.iso(),
-      },
-    );
+    const receiverContinues = await centre.command("/api/referrals/off-protocol-arrivals", {
+      caseId,
+      patientKind: "maternal",
+      patient: { name: "刘芳" },
+      riskGrade: "red",
+      institutionId: centre.institutionId,
+      clinicalSummary: "到院",
+      receivedBy: "张主任",
+      occurredAt: clock.iso(),
+    });
     expect(receiverContinues.status, JSON.stringify(receiverContinues.body)).toBe(201);
     expect(receiverContinues.body.caseId).toBe(caseId);
   });
@@ -182,7 +190,8 @@ describe("case identity is the server's", () => {
 
   it("ids named like Object.prototype members are ordinary unknown ids everywhere (issue 8 finding 2)", async () => {
     const recordEvents = async () =>
-      (await harness.service.store.readAll({ maxCount: 10_000, categories: ["referral", "transfer"] })).length;
+      (await harness.service.store.readAll({ maxCount: 10_000, categories: ["referral", "transfer"] }))
+        .length;
     const before = await recordEvents();
     for (const id of ["constructor", "toString", "hasOwnProperty", "valueOf", "isPrototypeOf"]) {
       for (const reader of [auditor, clinic]) {
@@ -198,11 +207,17 @@ describe("case identity is the server's", () => {
         expect(found.body.cases).toEqual([]);
       }
       expect((await auditor.get(`/api/cases/${id}/timeline-reads`)).status).toBe(200);
-      const accept = await centre.command(`/api/referrals/${id}/accept`, { acceptedBy: "张主任", occurredAt: clock.iso() });
+      const accept = await centre.command(`/api/referrals/${id}/accept`, {
+        acceptedBy: "张主任",
+        occurredAt: clock.iso(),
+      });
       expect(accept.status).toBe(404);
       const joined = await clinic.command("/api/referrals", referralBody(clinic, "王芳", { caseId: id }));
       expect(joined.status).toBe(404);
-      const redirected = await clinic.command("/api/referrals", referralBody(clinic, "王芳", { toInstitutionId: id }));
+      const redirected = await clinic.command(
+        "/api/referrals",
+        referralBody(clinic, "王芳", { toInstitutionId: id }),
+      );
       expect(redirected.status).toBe(409);
       expect(redirected.body.code).toBe("unknown_institution");
       const transfer = await dispatcher.command("/api/transfers", {

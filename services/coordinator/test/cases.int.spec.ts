@@ -37,7 +37,9 @@ describe("case search and timeline export", () => {
   const ids = (answer: { body: { cases: { caseId: string }[] } }) => answer.body.cases.map((c) => c.caseId);
 
   it("finds by case id, name, institution and opening time", async () => {
-    expect(ids(await auditor.get(`/api/cases?caseId=${firstCase.slice(-6).toLowerCase()}`))).toEqual([firstCase]);
+    expect(ids(await auditor.get(`/api/cases?caseId=${firstCase.slice(-6).toLowerCase()}`))).toEqual([
+      firstCase,
+    ]);
     expect(ids(await auditor.get(`/api/cases?name=${encodeURIComponent("黄")}`))).toEqual([secondCase]);
     expect(ids(await auditor.get("/api/cases?institutionId=qc_shiqiao_thc"))).toEqual([
       secondCase,

@@ -18,7 +18,9 @@ describe("durable answers and idempotency keys across restarts and instances", (
   let region: ReferenceData;
 
   const start = (): Promise<RunningService> =>
-    startService(loadConfig({ MTC_MODE: "demo", PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "silent" }), { clock });
+    startService(loadConfig({ MTC_MODE: "demo", PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "silent" }), {
+      clock,
+    });
   const restart = async () => {
     await service.close();
     service = await start();
@@ -26,7 +28,8 @@ describe("durable answers and idempotency keys across restarts and instances", (
   const login = (username: string) => apiClient(service.url, username);
   const records = async () =>
     (await service.store.readAll({ maxCount: 10_000, categories: ["referral", "transfer"] })).length;
-  const refusals = async () => (await service.store.readAll({ maxCount: 10_000, categories: ["refusal"] })).length;
+  const refusals = async () =>
+    (await service.store.readAll({ maxCount: 10_000, categories: ["refusal"] })).length;
 
   const referralBody = (clinic: ApiClient, summary = "血压165/110") => ({
     patientKind: "maternal",
@@ -99,7 +102,11 @@ describe("durable answers and idempotency keys across restarts and instances", (
     }
 
     await restart();
-    const again = await (await login("dispatcher")).command(`/api/transfers/${transferId}/arrival`, arrival, key);
+    const again = await (await login("dispatcher")).command(
+      `/api/transfers/${transferId}/arrival`,
+      arrival,
+      key,
+    );
     expect(again.status).toBe(409);
     expect(again.body).toEqual(refused.body);
     expect(await refusals()).toBe(1);
@@ -115,7 +122,11 @@ describe("durable answers and idempotency keys across restarts and instances", (
     const dispatcher = await login("dispatcher");
     const transferId = await requestTransfer(await login("clinic"));
     const key = "refused-then-reused-1";
-    const first = await dispatcher.command(`/api/transfers/${transferId}/arrival`, { occurredAt: clock.iso() }, key);
+    const first = await dispatcher.command(
+      `/api/transfers/${transferId}/arrival`,
+      { occurredAt: clock.iso() },
+      key,
+    );
     expect(first.status).toBe(409);
     const other = { cancelledBy: "调度员赵", reason: "重复申请", occurredAt: clock.iso() };
 
@@ -124,7 +135,11 @@ describe("durable answers and idempotency keys across restarts and instances", (
     expect(reused.status).toBe(409);
     expect(reused.body.code).toBe("idempotency_key_reused");
     await restart();
-    const after = await (await login("dispatcher")).command(`/api/transfers/${transferId}/cancel`, other, key);
+    const after = await (await login("dispatcher")).command(
+      `/api/transfers/${transferId}/cancel`,
+      other,
+      key,
+    );
     expect(after.status).toBe(409);
     expect(after.body.code).toBe("idempotency_key_reused");
     expect(await records()).toBe(before);
@@ -160,10 +175,18 @@ describe("durable answers and idempotency keys across restarts and instances", (
 
     await restart();
     clinic = await login("clinic");
-    const elsewhereAfter = await clinic.command(`/api/referrals/${otherReferral.body.id}/cancel`, cancel, key);
+    const elsewhereAfter = await clinic.command(
+      `/api/referrals/${otherReferral.body.id}/cancel`,
+      cancel,
+      key,
+    );
     expect(elsewhereAfter.status).toBe(409);
     expect(elsewhereAfter.body.code).toBe("idempotency_key_reused");
-    const changedAfter = await clinic.command("/api/referrals", { ...body, clinicalSummary: "改过的摘要" }, key);
+    const changedAfter = await clinic.command(
+      "/api/referrals",
+      { ...body, clinicalSummary: "改过的摘要" },
+      key,
+    );
     expect(changedAfter.status).toBe(409);
     expect(changedAfter.body.code).toBe("idempotency_key_reused");
     // The first request itself still gets its first answer, with the same case id.
@@ -195,7 +218,11 @@ describe("durable answers and idempotency keys across restarts and instances", (
 
       const transferId = await requestTransfer(onA.clinic);
       const arrival = { occurredAt: clock.iso() };
-      const refused = await onA.dispatcher.command(`/api/transfers/${transferId}/arrival`, arrival, "two-inst-refused-1");
+      const refused = await onA.dispatcher.command(
+        `/api/transfers/${transferId}/arrival`,
+        arrival,
+        "two-inst-refused-1",
+      );
       expect(refused.status).toBe(409);
       const refusedOnB = await onB.dispatcher.command(
         `/api/transfers/${transferId}/arrival`,

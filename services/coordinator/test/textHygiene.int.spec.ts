@@ -23,7 +23,11 @@ describe("text hygiene at the edge", () => {
   const now = () => clock.iso();
   const condition = (summary: string) => ({ summary, vitalSigns: { systolicBp: 120 } });
   /** Each command, a valid body, and the paths of its text fields (array entries as `field.0`). */
-  const COMMANDS: { url: string; body: (at: string, text: string) => Record<string, unknown>; fields: string[] }[] = [
+  const COMMANDS: {
+    url: string;
+    body: (at: string, text: string) => Record<string, unknown>;
+    fields: string[];
+  }[] = [
     {
       url: "/api/referrals",
       body: (at, t) => ({
@@ -236,7 +240,11 @@ describe("text hygiene at the edge", () => {
     expect(zh.status).toBe(400);
     expect(zh.body.detail).toBe("body.patient.name: 含有不可见字符或控制字符（U+202E）");
     expect(zh.body.errors).toEqual([
-      { path: "body.patient.name", code: "text_invisible_character", message: "含有不可见字符或控制字符（U+202E）" },
+      {
+        path: "body.patient.name",
+        code: "text_invisible_character",
+        message: "含有不可见字符或控制字符（U+202E）",
+      },
     ]);
     const en = await clinic.raw("POST", "/api/referrals", body, {
       "content-type": "application/json",

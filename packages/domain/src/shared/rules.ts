@@ -20,7 +20,10 @@ const EARLIEST_BIRTH_YEAR = 1900;
 export const isCalendarDate = (year: number, month: number, day: number): boolean => {
   const date = new Date(Date.UTC(year, month - 1, day));
   return (
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && year > 0
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    year > 0
   );
 };
 
@@ -83,7 +86,8 @@ export const ALLOWED_CLOCK_SKEW_MS = 2 * 60 * 1000;
  * (`2026-02-30T…` is refused, not rolled over to March).
  */
 export const isRealInstant = (value: string): boolean => {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/.exec(value);
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/.exec(value);
   if (!m) return false;
   const [, y, mo, d, h, mi, sec = "0", zone, zh = "0", zm = "0"] = m;
   if (!isCalendarDate(Number(y), Number(mo), Number(d))) return false;

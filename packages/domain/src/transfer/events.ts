@@ -64,7 +64,11 @@ export const RemoteGuidanceGiven = z.strictObject({
   occurredAt: Instant,
 });
 
-export const TransferArrived = z.strictObject({ transferId: RecordedId, institutionId: RecordedId, occurredAt: Instant }); // 到达
+export const TransferArrived = z.strictObject({
+  transferId: RecordedId,
+  institutionId: RecordedId,
+  occurredAt: Instant,
+}); // 到达
 
 /** RecordedCondition handover (病情移交), 000 §十二(十): both handover persons by name. */
 export const HandoverCompleted = z.strictObject({

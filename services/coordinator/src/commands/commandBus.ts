@@ -196,7 +196,13 @@ export const commandBus = (deps: CommandBusDeps) => {
     const caseId = spec.caseIdOf(history, []);
     if (isRejection(decision)) return refuse(spec, ctx, commandId, caseId, fromRejection(decision));
     if (decision.length === 0) {
-      return refuse(spec, ctx, commandId, caseId, conflict("the command changes nothing", { code: "no_change" }));
+      return refuse(
+        spec,
+        ctx,
+        commandId,
+        caseId,
+        conflict("the command changes nothing", { code: "no_change" }),
+      );
     }
 
     const events: NewEvent[] = decision.map((event, index) => ({

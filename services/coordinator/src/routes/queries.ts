@@ -187,7 +187,8 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
     async (request) => {
       const record = await readModels.transferRecord(request.params.id);
       // Another institution's transfer answers as an unknown one does.
-      if (!record || !concerns(request.principal, record.parties)) throw notFound(`transfer ${request.params.id}`);
+      if (!record || !concerns(request.principal, record.parties))
+        throw notFound(`transfer ${request.params.id}`);
       return maskIdentities(request.principal, record.view);
     },
   );
