@@ -18,7 +18,9 @@ const EARLIEST_BIRTH_YEAR = 1900;
 
 /** A real calendar date (no 30 February, no rolling over), as year, month 1-12 and day. */
 export const isCalendarDate = (year: number, month: number, day: number): boolean => {
-  const date = new Date(Date.UTC(year, month - 1, day));
+  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0-99 as 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
   return (
     date.getUTCFullYear() === year &&
     date.getUTCMonth() === month - 1 &&
