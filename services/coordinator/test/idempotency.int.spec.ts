@@ -70,7 +70,7 @@ describe("durable answers and idempotency keys across restarts and instances", (
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it("R-IDEM: a refused command retried after a restart gets the same refusal, though the state now allows it", async () => {
+  it("ADR 2: a refused command retried after a restart gets the same refusal, though the state now allows it", async () => {
     const clinic = await login("clinic");
     const dispatcher = await login("dispatcher");
     const transferId = await requestTransfer(clinic);
@@ -118,7 +118,7 @@ describe("durable answers and idempotency keys across restarts and instances", (
     expect(fresh.status, JSON.stringify(fresh.body)).toBe(200);
   });
 
-  it("R-IDEM: a key reused for another body is a 409 before and after a restart, also once it was refused", async () => {
+  it("ADR 2: a key reused for another body is a 409 before and after a restart, also once it was refused", async () => {
     const dispatcher = await login("dispatcher");
     const transferId = await requestTransfer(await login("clinic"));
     const key = "refused-then-reused-1";
@@ -145,7 +145,7 @@ describe("durable answers and idempotency keys across restarts and instances", (
     expect(await records()).toBe(before);
   });
 
-  it("R-IDEM: a key first used to open a referral, then on another record, is a 409 (never 500), also after a restart", async () => {
+  it("ADR 2: a key first used to open a referral, then on another record, is a 409 (never 500), also after a restart", async () => {
     let clinic = await login("clinic");
     const key = "opened-a-case-0001";
     const body = referralBody(clinic);
