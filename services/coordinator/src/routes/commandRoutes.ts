@@ -17,7 +17,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { authoriseReferralCommand, authoriseTransferCommand } from "../auth/policy.js";
 import { institutionBoundRoles, type Principal } from "../auth/roles.js";
-import { caseIdFor } from "../commands/caseIds.js";
+import { newCaseId } from "../commands/caseIds.js";
 import {
   type AggregateCommand,
   type CommandAnswer,
@@ -180,7 +180,14 @@ const registerAggregate = <C extends { type: string; data: { occurredAt: string 
     body: { caseId?: string | undefined; occurredAt: string },
     commandId: string,
   ): Promise<string> => {
-    if (body.caseId === undefined) return caseIdFor(reference().data.region, commandId, body.occurredAt);
+    if (body.caseId === undefined) {
+      return newCaseId(
+        reference().data.region,
+        commandId,
+        body.occurredAt,
+        async (candidate) => (await caseInstitutions(candidate)) !== undefined,
+      );
+    }
     const parties = await caseInstitutions(body.caseId);
     const party =
       parties !== undefined &&
