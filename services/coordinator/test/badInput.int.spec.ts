@@ -248,6 +248,31 @@ describe("bad input", () => {
     await expectNothingWritten(before);
   });
 
+  it("odd query strings and path ids on the read routes are 4xx naming the parameter, never 5xx (issue 8 finding 3)", async () => {
+    for (const url of [
+      "/api/board?asOf=x",
+      "/api/board?asOf=",
+      "/api/board?asOf=2026-02-30T00:00:00Z",
+      "/api/board?asOf=2026-03-01T00:00:00Z&asOf=2026-03-02T00:00:00Z",
+      "/api/board?asOf=275760-09-13T00:00:00Z",
+      `/api/cases/${caseId}/timeline?asOf=2026-13-01T00:00:00Z`,
+      `/api/cases/${caseId}/timeline.csv?asOf=2026-03-01T08:00:00`,
+      "/api/cases?from=2026-02-30T00:00:00Z",
+      "/api/cases?caseId=",
+      "/api/cases?caseId[]=a",
+      "/api/cases?institutionId=a%2Fb",
+      "/api/transfers?incompleteOnly=maybe",
+      "/api/cases/%E6%A1%88/timeline",
+      "/api/cases/a%2Fb/timeline",
+      "/api/cases/__proto__/timeline",
+      `/api/transfers/${"x".repeat(65)}/record`,
+    ]) {
+      const answer = await auditor.get(url);
+      expect(answer.status, url).toBe(400);
+      expect(answer.body.errors[0].path, url).toMatch(/^(querystring|params)\./);
+    }
+  });
+
   it("the server is still up after all of it", async () => {
     const health = await fetch(`${harness.service.url}/health`);
     expect(health.status).toBe(200);
