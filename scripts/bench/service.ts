@@ -43,9 +43,8 @@ export const login = async (
 
 let counter = 0;
 
-/** A valid new-referral body (services/coordinator/test/journey.e2e.spec.ts), unique case id, occurredAt = now. */
+/** A valid new-referral body (services/coordinator/test/journey.e2e.spec.ts): a new case each, occurredAt = now. */
 export const referralBody = (fromInstitutionId: string | undefined) => ({
-  caseId: `BENCH_${process.pid}_${++counter}`,
   patientKind: "maternal",
   patient: { name: "王秀兰", idCardNumber: "11010519491231002X", phone: "13812345678", age: 29 },
   gestationalWeeks: 34,

@@ -91,7 +91,6 @@ const main = async () => {
     const referralIds: string[] = [];
     for (let i = 0; i < ITEMS; i++) {
       const { id } = await command(service.url, clinic, "/api/referrals", {
-        caseId: `WEBBENCH_${i}`,
         patientKind: i % 10 === 0 ? "neonatal" : "maternal",
         patient: { name: `测试${i}` },
         riskGrade: (["green", "yellow", "orange", "red", "purple"] as const)[i % 5],

@@ -83,7 +83,11 @@ export const buildApp = async (deps: AppDeps) => {
     awaitProjections: deps.readModels.awaitPosition,
   });
   await app.register(authRoutes, { users: deps.users });
-  await app.register(commandRoutes, { bus });
+  await app.register(commandRoutes, {
+    bus,
+    reference: deps.reference,
+    caseInstitutions: deps.readModels.caseInstitutions,
+  });
   await app.register(queryRoutes, { readModels: deps.readModels });
   await app.register(systemRoutes, {
     reference: deps.reference,

@@ -6,6 +6,7 @@ import {
 } from "@mtc/eventstore";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
+import { fieldErrors, languageOf } from "./validationMessages.js";
 
 /** An error with an HTTP status, thrown at the edges only (the domain returns rejections as values). */
 export class HttpProblem extends Error {
@@ -39,11 +40,19 @@ export const registerErrorHandler = (app: FastifyInstance): void => {
         .send({ type: "about:blank", title, status, detail, ...extra });
 
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const errors = error.validation.map((v) => ({
-        path: [error.validationContext, ...String(v.instancePath).split("/").filter(Boolean)].join("."),
-        message: v.message,
-      }));
-      return send(400, "Bad Request", "the request does not match the schema", { errors });
+      // Each field and its problem in words, in the request's language (message catalogue in validationMessages).
+      const errors = fieldErrors(
+        String(error.validationContext ?? "body"),
+        error.validation.map((v) => ({
+          keyword: v.keyword,
+          instancePath: String(v.instancePath),
+          message: v.message ?? "",
+          params: v.params as Record<string, unknown>,
+        })),
+        languageOf(request.headers["accept-language"]),
+      );
+      const detail = errors.map((e) => `${e.path}: ${e.message}`).join("; ");
+      return send(400, "Bad Request", detail, { errors });
     }
     if (error instanceof HttpProblem) return send(error.status, error.title, error.message, error.extra);
     if (error instanceof WrongExpectedRevisionError) {

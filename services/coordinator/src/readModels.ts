@@ -246,6 +246,12 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
 
     findCases: (query: CaseQuery) => findCases(cases(), query),
 
+    /** The institutions party to a case (sender, receiver, former receivers); undefined when it is unknown. */
+    caseInstitutions: async (caseId: string): Promise<ReadonlySet<string> | undefined> => {
+      const all = cases().cases;
+      return Object.hasOwn(all, caseId) ? new Set(all[caseId]?.institutionIds) : undefined;
+    },
+
     transferRecords: (filter: CompletenessFilter) =>
       listTransferCompleteness(completeness(), { lateEntryMinutes }, filter),
 

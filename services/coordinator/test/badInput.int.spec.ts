@@ -22,8 +22,9 @@ describe("bad input", () => {
   let referralId: string;
   let transferId: string;
 
+  let caseId: string;
+
   const referralBody = (overrides: Record<string, unknown> = {}) => ({
-    caseId: "CASE_BAD",
     patientKind: "maternal",
     patient: { name: "刘芳", idCardNumber: "11010519491231002X", phone: "13912345678" },
     gestationalWeeks: 32,
@@ -38,6 +39,9 @@ describe("bad input", () => {
   });
 
   const eventCount = async () => (await harness.service.store.readAll({ maxCount: 10_000 })).length;
+  /** Events of the record itself: a refusal (409) is recorded in its own `refusal-` stream (ADR 2). */
+  const recordEventCount = async () =>
+    (await harness.service.store.readAll({ maxCount: 10_000, categories: ["referral", "transfer"] })).length;
 
   beforeAll(async () => {
     harness = await startHarness(clock);
@@ -50,8 +54,9 @@ describe("bad input", () => {
     const created = await clinic.command("/api/referrals", referralBody());
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     referralId = created.body.id;
+    caseId = created.body.caseId;
     const transfer = await clinic.command("/api/transfers", {
-      caseId: "CASE_BAD",
+      caseId,
       patientKind: "maternal",
       patient: { name: "刘芳" },
       riskGrade: "orange",
@@ -147,17 +152,17 @@ describe("bad input", () => {
   });
 
   it("an impossible step order is a 409 with the reason in words", async () => {
-    const before = await eventCount();
+    const before = await recordEventCount();
     const answer = await dispatcher.command(`/api/transfers/${transferId}/arrival`, {
       occurredAt: clock.iso(),
     });
     expect(answer.status).toBe(409);
     expect(answer.body.detail.length).toBeGreaterThan(10);
-    await expectNothingWritten(before);
+    expect(await recordEventCount()).toBe(before);
   });
 
   it("a step dated in the future is refused", async () => {
-    const before = await eventCount();
+    const before = await recordEventCount();
     const future = new Date(clock().getTime() + 60 * 60_000).toISOString();
     const answer = await dispatcher.command(`/api/transfers/${transferId}/cancel`, {
       cancelledBy: "调度员",
@@ -165,22 +170,28 @@ describe("bad input", () => {
       occurredAt: future,
     });
     expect(answer.status).toBe(409);
-    await expectNothingWritten(before);
+    expect(await recordEventCount()).toBe(before);
   });
 
-  it("another hospital cannot act on a referral not addressed to it (403)", async () => {
+  it("another hospital's referral answers exactly as an unknown one (404, no existence oracle)", async () => {
     const before = await eventCount();
-    const answer = await county.command(`/api/referrals/${referralId}/accept`, {
-      acceptedBy: "某医生",
-      occurredAt: clock.iso(),
-    });
-    expect(answer.status).toBe(403);
+    const body = { acceptedBy: "某医生", occurredAt: clock.iso() };
+    const foreign = await county.command(`/api/referrals/${referralId}/accept`, body);
+    const unknown = await county.command("/api/referrals/RNOSUCHREFERRAL/accept", body);
+    expect(foreign.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(foreign.body.detail).toBe(`record referral-${referralId} does not exist`);
+    expect(Object.keys(foreign.body).sort()).toEqual(Object.keys(unknown.body).sort());
     await expectNothingWritten(before);
   });
 
-  it("another hospital cannot read a case that does not concern it (403)", async () => {
-    const answer = await county.get("/api/cases/CASE_BAD/timeline");
-    expect(answer.status).toBe(403);
+  it("another hospital cannot read a case that does not concern it (404, as an unknown case)", async () => {
+    const foreign = await county.get(`/api/cases/${caseId}/timeline`);
+    const unknown = await county.get("/api/cases/JC-2026-ZZZZZZ/timeline");
+    expect(foreign.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(foreign.body.detail).toBe(`case ${caseId} does not exist`);
+    expect((await county.get(`/api/transfers/${transferId}/record`)).status).toBe(404);
   });
 
   it("an auditor cannot write (403)", async () => {
@@ -223,7 +234,7 @@ describe("bad input", () => {
 
   it("a retry with the same Idempotency-Key returns the first answer and writes nothing", async () => {
     const key = "retry-same-key-0001";
-    const body = referralBody({ caseId: "CASE_RETRY" });
+    const body = referralBody();
     const first = await clinic.command("/api/referrals", body, key);
     expect(first.status).toBe(201);
     const before = await eventCount();
@@ -235,6 +246,31 @@ describe("bad input", () => {
     expect(reused.status).toBe(409);
     expect(reused.body.code).toBe("idempotency_key_reused");
     await expectNothingWritten(before);
+  });
+
+  it("odd query strings and path ids on the read routes are 4xx naming the parameter, never 5xx (issue 8 finding 3)", async () => {
+    for (const url of [
+      "/api/board?asOf=x",
+      "/api/board?asOf=",
+      "/api/board?asOf=2026-02-30T00:00:00Z",
+      "/api/board?asOf=2026-03-01T00:00:00Z&asOf=2026-03-02T00:00:00Z",
+      "/api/board?asOf=275760-09-13T00:00:00Z",
+      `/api/cases/${caseId}/timeline?asOf=2026-13-01T00:00:00Z`,
+      `/api/cases/${caseId}/timeline.csv?asOf=2026-03-01T08:00:00`,
+      "/api/cases?from=2026-02-30T00:00:00Z",
+      "/api/cases?caseId=",
+      "/api/cases?caseId[]=a",
+      "/api/cases?institutionId=a%2Fb",
+      "/api/transfers?incompleteOnly=maybe",
+      "/api/cases/%E6%A1%88/timeline",
+      "/api/cases/a%2Fb/timeline",
+      "/api/cases/__proto__/timeline",
+      `/api/transfers/${"x".repeat(65)}/record`,
+    ]) {
+      const answer = await auditor.get(url);
+      expect(answer.status, url).toBe(400);
+      expect(answer.body.errors[0].path, url).toMatch(/^(querystring|params)\./);
+    }
   });
 
   it("the server is still up after all of it", async () => {

@@ -12,10 +12,9 @@ describe("board feed", () => {
   });
   afterAll(async () => harness?.stop());
 
-  const raiseReferral = async (caseId: string) => {
+  const raiseReferral = async () => {
     const clinic = await apiClient(harness.service.url, "clinic");
     const answer = await clinic.command("/api/referrals", {
-      caseId,
       patientKind: "maternal",
       patient: { name: "赵敏" },
       riskGrade: "orange",
@@ -46,13 +45,13 @@ describe("board feed", () => {
   it("a client that reconnects with its last position receives exactly what it missed", async () => {
     const dispatcher = await apiClient(harness.service.url, "dispatcher");
     const first = await boardClient(harness.service.url, dispatcher.token);
-    const seen = await raiseReferral("CASE_FEED_1");
+    const seen = await raiseReferral();
     const live = await first.next((m) => m.type === "change" && m.itemId === `referral-${seen.id}`);
     expect(live.position).toBe(seen.position);
     first.close();
 
-    const missedA = await raiseReferral("CASE_FEED_2");
-    const missedB = await raiseReferral("CASE_FEED_3");
+    const missedA = await raiseReferral();
+    const missedB = await raiseReferral();
     const again = await boardClient(harness.service.url, dispatcher.token, live.position);
     const caughtUp = await again.next((m) => m.type === "caught_up");
     const changes = again.messages.filter((m) => m.type === "change");
@@ -79,7 +78,7 @@ describe("board feed", () => {
     const dispatcherFeed = await boardClient(harness.service.url, dispatcher.token);
     const centreFeed = await boardClient(harness.service.url, centre.token);
     expect((await countyFeed.next((m) => m.type === "snapshot")).items).toEqual([]);
-    const raised = await raiseReferral("CASE_FEED_4");
+    const raised = await raiseReferral();
     const isIt = (m: { type: string; itemId?: string }) =>
       m.type === "change" && m.itemId === `referral-${raised.id}`;
     expect((await dispatcherFeed.next(isIt)).item).toMatchObject({ patient: { name: "赵*" } });
@@ -91,7 +90,7 @@ describe("board feed", () => {
   it("an alarm raised by time alone reaches the board feed (emergency referral unanswered)", async () => {
     const dispatcher = await apiClient(harness.service.url, "dispatcher");
     const feed = await boardClient(harness.service.url, dispatcher.token);
-    const raised = await raiseReferral("CASE_FEED_ALARM");
+    const raised = await raiseReferral();
     const isIt = (m: { type: string; itemId?: string }) =>
       m.type === "change" && m.itemId === `referral-${raised.id}`;
     expect((await feed.next(isIt)).item).toMatchObject({ alarms: [] });

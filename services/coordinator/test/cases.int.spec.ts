@@ -6,18 +6,17 @@ describe("case search and timeline export", () => {
   const clock = testClock("2026-11-24T09:00:00.000Z");
   let harness: Harness;
   let auditor: ApiClient;
+  const caseIds: string[] = [];
+  let firstCase = "";
+  let secondCase = "";
 
   beforeAll(async () => {
     harness = await startHarness(clock);
     const clinic = await apiClient(harness.service.url, "clinic");
     auditor = await apiClient(harness.service.url, "auditor");
-    for (const [caseId, name] of [
-      ["CASE_FIND_1", "陈美玲"],
-      ["CASE_FIND_2", "黄丽"],
-    ] as const) {
+    for (const name of ["陈美玲", "黄丽"]) {
       clock.advance(30);
       const answer = await clinic.command("/api/referrals", {
-        caseId,
         patientKind: "maternal",
         patient: { name, phone: "13900002222" },
         riskGrade: "orange",
@@ -29,36 +28,40 @@ describe("case search and timeline export", () => {
         occurredAt: clock.iso(),
       });
       expect(answer.status).toBe(201);
+      caseIds.push(answer.body.caseId);
     }
+    [firstCase, secondCase] = caseIds as [string, string];
   });
   afterAll(async () => harness?.stop());
 
   const ids = (answer: { body: { cases: { caseId: string }[] } }) => answer.body.cases.map((c) => c.caseId);
 
   it("finds by case id, name, institution and opening time", async () => {
-    expect(ids(await auditor.get("/api/cases?caseId=find_1"))).toEqual(["CASE_FIND_1"]);
-    expect(ids(await auditor.get(`/api/cases?name=${encodeURIComponent("黄")}`))).toEqual(["CASE_FIND_2"]);
+    expect(ids(await auditor.get(`/api/cases?caseId=${firstCase.slice(-6).toLowerCase()}`))).toEqual([
+      firstCase,
+    ]);
+    expect(ids(await auditor.get(`/api/cases?name=${encodeURIComponent("黄")}`))).toEqual([secondCase]);
     expect(ids(await auditor.get("/api/cases?institutionId=qc_shiqiao_thc"))).toEqual([
-      "CASE_FIND_2",
-      "CASE_FIND_1",
+      secondCase,
+      firstCase,
     ]);
     const from = encodeURIComponent("2026-11-24T09:45:00.000Z");
-    expect(ids(await auditor.get(`/api/cases?from=${from}`))).toEqual(["CASE_FIND_2"]);
-    const found = await auditor.get("/api/cases?caseId=CASE_FIND_1");
+    expect(ids(await auditor.get(`/api/cases?from=${from}`))).toEqual([secondCase]);
+    const found = await auditor.get(`/api/cases?caseId=${firstCase}`);
     expect(found.body.cases[0]).toMatchObject({ patient: { name: "陈美玲" }, riskGrade: "orange" });
   });
 
   it("a dispatcher sees names masked and may not search by name; other hospitals see nothing", async () => {
     const dispatcher = await apiClient(harness.service.url, "dispatcher");
     expect((await dispatcher.get(`/api/cases?name=${encodeURIComponent("黄")}`)).status).toBe(403);
-    const masked = await dispatcher.get("/api/cases?caseId=CASE_FIND_1");
+    const masked = await dispatcher.get(`/api/cases?caseId=${firstCase}`);
     expect(masked.body.cases[0].patient.name).toBe("陈**");
     const county = await apiClient(harness.service.url, "county");
     expect(ids(await county.get("/api/cases"))).toEqual([]);
   });
 
   it("exports the timeline as CSV, and the export is recorded as a read", async () => {
-    const response = await fetch(`${harness.service.url}/api/cases/CASE_FIND_1/timeline.csv`, {
+    const response = await fetch(`${harness.service.url}/api/cases/${firstCase}/timeline.csv`, {
       headers: { authorization: `Bearer ${auditor.token}` },
     });
     expect(response.status).toBe(200);
@@ -73,7 +76,7 @@ describe("case search and timeline export", () => {
     );
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain("ReferralRequested");
-    const reads = await auditor.get("/api/cases/CASE_FIND_1/timeline-reads");
+    const reads = await auditor.get(`/api/cases/${firstCase}/timeline-reads`);
     expect(reads.body.reads).toHaveLength(1);
   });
 });

@@ -101,7 +101,6 @@ describe("crash: SIGKILL during a burst of commands", () => {
     const commands: Sent[] = Array.from({ length: COMMANDS }, (_, i) => ({
       key: `crash-burst-${i.toString().padStart(4, "0")}`,
       body: {
-        caseId: `CRASH_${i}`,
         patientKind: "maternal",
         patient: { name: "测试孕妇" },
         riskGrade: i % 2 === 0 ? "red" : "orange",

@@ -13,8 +13,9 @@ describe("hash-chained log under the running service", () => {
   let harness: Harness;
   let clinic: ApiClient;
   let auditor: ApiClient;
-  const referral = (caseId: string) => ({
-    caseId,
+  // The service opens the case: its id comes back in the answer.
+  let caseId = "";
+  const referral = () => ({
     patientKind: "maternal",
     patient: { name: "王秀兰", idCardNumber: "11010519491231002X" },
     gestationalWeeks: 34,
@@ -40,7 +41,9 @@ describe("hash-chained log under the running service", () => {
     });
     clinic = await apiClient(harness.service.url, "clinic");
     auditor = await apiClient(harness.service.url, "auditor");
-    expect((await clinic.command("/api/referrals", referral("CASE_CHAIN_1"))).status).toBe(201);
+    const created = await clinic.command("/api/referrals", referral());
+    expect(created.status).toBe(201);
+    caseId = created.body.caseId;
   });
   afterAll(async () => harness?.stop());
 
@@ -64,13 +67,13 @@ describe("hash-chained log under the running service", () => {
   });
 
   it("exports a case with chain proofs that verify offline; an edited byte fails; the read is recorded", async () => {
-    const response = await fetch(`${harness.service.url}/api/cases/CASE_CHAIN_1/export`, {
+    const response = await fetch(`${harness.service.url}/api/cases/${caseId}/export`, {
       headers: { authorization: `Bearer ${auditor.token}` },
     });
     expect(response.status).toBe(200);
     const text = await response.text();
     const verified = verifyExport(JSON.parse(text));
-    expect(verified).toMatchObject({ ok: true, caseId: "CASE_CHAIN_1", streams: 1, problems: [] });
+    expect(verified).toMatchObject({ ok: true, caseId, streams: 1, problems: [] });
     expect(verified.events).toBeGreaterThan(0);
 
     const edited = verifyExport(JSON.parse(text.replace("孕34周", "孕35周")));
@@ -78,18 +81,17 @@ describe("hash-chained log under the running service", () => {
     expect(edited.problems.join("\n")).toMatch(/signature does not verify/);
     expect(edited.problems.join("\n")).toMatch(/stream link does not match/);
 
-    const reads = await auditor.get("/api/cases/CASE_CHAIN_1/timeline-reads");
+    const reads = await auditor.get(`/api/cases/${caseId}/timeline-reads`);
     expect(reads.body.reads.map((r: { userId: string }) => r.userId)).toContain("auditor");
   });
 
-  it("exports only to those who may read the case whole", async () => {
-    expect((await clinic.get("/api/cases/CASE_CHAIN_1/export")).status).toBe(200);
+  it("exports only to those who may read the case whole; another hospital's case is as unknown", async () => {
+    expect((await clinic.get(`/api/cases/${caseId}/export`)).status).toBe(200);
     expect(
-      (await (await apiClient(harness.service.url, "county")).get("/api/cases/CASE_CHAIN_1/export")).status,
-    ).toBe(403);
+      (await (await apiClient(harness.service.url, "county")).get(`/api/cases/${caseId}/export`)).status,
+    ).toBe(404);
     expect(
-      (await (await apiClient(harness.service.url, "dispatcher")).get("/api/cases/CASE_CHAIN_1/export"))
-        .status,
+      (await (await apiClient(harness.service.url, "dispatcher")).get(`/api/cases/${caseId}/export`)).status,
     ).toBe(403);
     expect((await auditor.get("/api/cases/CASE_NOBODY/export")).status).toBe(404);
   });
@@ -115,7 +117,7 @@ describe("hash-chained log under the running service", () => {
     expect(alarms.map((e) => e.type)).toEqual([BREAK_DETECTED]);
     expect(alarms[0]?.data).toMatchObject({ position, kind: "edited" });
 
-    const emergency = await clinic.command("/api/referrals", referral("CASE_CHAIN_2"), newKey());
+    const emergency = await clinic.command("/api/referrals", referral(), newKey());
     expect(emergency.status).toBe(201);
   });
 

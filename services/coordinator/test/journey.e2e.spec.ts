@@ -44,7 +44,6 @@ describe("core journey: referral → emergency transfer → handover → audit",
     const requestedAt = at(1);
     const sentAt = Date.now();
     const referral = await clinic.command("/api/referrals", {
-      caseId: "CASE_0001",
       patientKind: "maternal",
       patient: { name: "王秀兰", idCardNumber: "11010519491231002X", phone: "13812345678", age: 29 },
       gestationalWeeks: 34,
@@ -58,6 +57,9 @@ describe("core journey: referral → emergency transfer → handover → audit",
     });
     expect(referral.status, JSON.stringify(referral.body)).toBe(201);
     const referralId = referral.body.id as string;
+    // The service opened the case and named it: region code, year, six unambiguous characters.
+    const caseId = referral.body.caseId as string;
+    expect(caseId).toMatch(/^JC-\d{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$/);
 
     // The dispatcher sees it appear on the board over the WebSocket, identity masked.
     const appeared = await board.next((m) => m.type === "change" && m.itemId === `referral-${referralId}`);
@@ -77,7 +79,7 @@ describe("core journey: referral → emergency transfer → handover → audit",
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
 
     const transfer = await clinic.command("/api/transfers", {
-      caseId: "CASE_0001",
+      caseId,
       referralId,
       patientKind: "maternal",
       patient: { name: "王秀兰", idCardNumber: "11010519491231002X" },
@@ -160,7 +162,7 @@ describe("core journey: referral → emergency transfer → handover → audit",
     await board.next((m) => m.type === "change" && m.itemId === `transfer-${transferId}` && m.item === null);
 
     // The auditor replays the case: everything in order, with both times, identities visible to the auditor.
-    const timeline = await auditor.get("/api/cases/CASE_0001/timeline");
+    const timeline = await auditor.get(`/api/cases/${caseId}/timeline`);
     expect(timeline.status).toBe(200);
     const types = timeline.body.entries.map((e: { type: string }) => e.type);
     expect(types).toEqual([
@@ -183,7 +185,7 @@ describe("core journey: referral → emergency transfer → handover → audit",
     }
 
     // As of mid-transfer: departed and treated en route, not yet arrived.
-    const asOf = await auditor.get(`/api/cases/CASE_0001/timeline?asOf=${encodeURIComponent(midTransfer)}`);
+    const asOf = await auditor.get(`/api/cases/${caseId}/timeline?asOf=${encodeURIComponent(midTransfer)}`);
     expect(asOf.status).toBe(200);
     const asOfTypes = asOf.body.entries.map((e: { type: string }) => e.type);
     expect(asOfTypes).toContain("TransferDeparted");
@@ -205,7 +207,7 @@ describe("core journey: referral → emergency transfer → handover → audit",
     expect(record.body.complete).toBe(true);
 
     // Every read of a case timeline is itself recorded.
-    const reads = await auditor.get("/api/cases/CASE_0001/timeline-reads");
+    const reads = await auditor.get(`/api/cases/${caseId}/timeline-reads`);
     expect(reads.body.reads.map((r: { userId: string }) => r.userId)).toEqual(["auditor", "auditor"]);
     board.close();
   });

@@ -23,7 +23,6 @@ describe("privacy", () => {
   it("a referral with a name, ID number and phone leaves none of them in the log", async () => {
     const clinic = await apiClient(harness.service.url, "clinic");
     const answer = await clinic.command("/api/referrals", {
-      caseId: "CASE_PRIVACY",
       patientKind: "maternal",
       patient: { name: "欧阳娜娜", idCardNumber: "11010519491231002X", phone: "13700001111" },
       riskGrade: "red",

@@ -49,7 +49,8 @@ let service: RunningService;
 let connection: Connection;
 let clinic: ApiClient;
 let auditor: ApiClient;
-const caseId = "CASE_STOREFAIL_1";
+// The service opens the case: its id comes back in the answer.
+let caseId = "";
 
 beforeAll(async () => {
   const config = loadConfig({
@@ -72,7 +73,9 @@ beforeAll(async () => {
   service = await startService(config, { clock, store });
   clinic = await apiClient(service.url, "clinic");
   auditor = await apiClient(service.url, "auditor");
-  expect((await clinic.command("/api/referrals", referral(caseId))).status).toBe(201);
+  const created = await clinic.command("/api/referrals", referral());
+  expect(created.status).toBe(201);
+  caseId = created.body.caseId;
 });
 
 afterAll(async () => {
@@ -81,10 +84,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const referral = (forCase: string, clinicalSummary = "孕34周，阴道出血") => {
+const referral = (clinicalSummary = "孕34周，阴道出血") => {
   clock.advance(5);
   return {
-    caseId: forCase,
     patientKind: "maternal",
     patient: { name: "周晓燕", phone: "13900003333" },
     riskGrade: "orange",
@@ -160,9 +162,8 @@ const failsCleanlyAndRecovers = async (
   { summary, accessRecordRefused = true }: { summary?: string; accessRecordRefused?: boolean } = {},
 ) => {
   const before = await eventCount();
-  const name = `CASE_SF_${reason.toUpperCase()}_${before}`;
-  const first = { key: newKey(), body: referral(`${name}_1`, summary) };
-  const second = { key: newKey(), body: referral(`${name}_2`, summary) };
+  const first = { key: newKey(), body: referral(summary) };
+  const second = { key: newKey(), body: referral(summary) };
   breakIt();
 
   // Two commands in flight together share a group-commit batch: neither may be acknowledged.
@@ -330,7 +331,7 @@ describe("nothing acknowledged is lost when the store fails under commands in fl
       const before = await eventCount();
       const commands = Array.from({ length: COMMANDS_PER_ROUND }, (_, i) => ({
         key: newKey(),
-        body: referral(`CASE_SF_FLIGHT_${before}_${i}`),
+        body: referral(),
       }));
       const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
       // Staggered, so that the store breaks while some commands are done, some in flight and some not yet sent.

@@ -20,10 +20,9 @@ describe.skipIf(!hasChromium)("board page: the WebSocket is cut and comes back",
     await harness?.stop();
   });
 
-  const raise = async (caseId: string): Promise<string> => {
+  const raise = async (): Promise<string> => {
     const clinic = await apiClient(harness.service.url, "clinic");
     const answer = await clinic.command("/api/referrals", {
-      caseId,
       patientKind: "maternal",
       patient: { name: "周晓燕" },
       riskGrade: "red",
@@ -42,13 +41,13 @@ describe.skipIf(!hasChromium)("board page: the WebSocket is cut and comes back",
     const { page } = await openAs(browser, proxy.url, "dispatcher");
     const state = page.getByTestId("connection-state");
     await expect.poll(() => state.getAttribute("data-state")).toBe("live");
-    const first = await raise("CASE_DROP_1");
+    const first = await raise();
     await page.locator(`[data-testid="board-row"][data-item-id="${first}"]`).waitFor();
 
     proxy.cut();
     await expect.poll(() => state.getAttribute("data-state"), { timeout: 10_000 }).not.toBe("live");
-    const missedA = await raise("CASE_DROP_2");
-    const missedB = await raise("CASE_DROP_3");
+    const missedA = await raise();
+    const missedB = await raise();
     await screenshot(page, "board-connection-lost");
     expect(await page.locator(`[data-item-id="${missedA}"]`).count()).toBe(0);
 

@@ -49,7 +49,6 @@ describe.skipIf(!hasChromium)("pages: referral → transfer → handover → aud
     // The clinic raises an emergency referral for a red-grade woman at 34 weeks.
     await clinic.getByTestId("action-new-referral").click();
     await fill(clinic, '[data-testid="referral-form"]', {
-      caseId: "CASE_WEB_1",
       "patient.name": "王秀兰",
       "patient.idCardNumber": "11010519491231002X",
       "patient.phone": "13812345678",
@@ -63,6 +62,10 @@ describe.skipIf(!hasChromium)("pages: referral → transfer → handover → aud
     await screenshot(clinic, "02-clinic-referral-form");
     await clinic.locator('[data-testid="referral-form"] [type="submit"]').click();
     await clinic.getByTestId("form-success").waitFor();
+    // The form has no case id field: the service opens the case and the page shows its id (issue 8 finding 1).
+    const referralId = ((await clinic.getByTestId("form-success-id").textContent()) ?? "").trim();
+    const caseId = (await clinic.getByTestId("form-success-case-id").getAttribute("data-case-id")) ?? "";
+    expect(caseId).toMatch(/^JC-\d{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$/);
     await clinic.getByTestId("form-close").click();
 
     // The dispatcher sees it appear on the board without reloading.
@@ -81,8 +84,9 @@ describe.skipIf(!hasChromium)("pages: referral → transfer → handover → aud
 
     // The clinic requests the emergency transfer.
     await clinic.getByTestId("action-new-transfer").click();
+    // Carrying out the referral, the transfer continues its case.
     await fill(clinic, '[data-testid="transfer-form"]', {
-      caseId: "CASE_WEB_1",
+      referralId,
       "patient.name": "王秀兰",
       riskGrade: "red",
       destinationInstitutionId: "jc_mch_rescue_centre",
@@ -90,8 +94,10 @@ describe.skipIf(!hasChromium)("pages: referral → transfer → handover → aud
       requestedBy: "李医生",
     });
     await clinic.locator('[data-testid="transfer-form"] [data-testid="field-veryCritical"]').check();
+    expect(await clinic.getByTestId("transfer-case-id").getAttribute("data-case-id")).toBe(caseId);
     await clinic.locator('[data-testid="transfer-form"] [type="submit"]').click();
     await clinic.getByTestId("form-success").waitFor();
+    expect(await clinic.getByTestId("form-success-case-id").getAttribute("data-case-id")).toBe(caseId);
     await clinic.getByTestId("form-close").click();
 
     // The dispatcher dispatches a monitored ambulance and records the trip.
@@ -146,9 +152,9 @@ describe.skipIf(!hasChromium)("pages: referral → transfer → handover → aud
 
     // The auditor finds the case, moves the as-of control to mid-transfer, then back to the end.
     const auditor = (await openAs(browser, base, "auditor")).page;
-    await auditor.getByTestId("field-caseId").fill("CASE_WEB_1");
+    await auditor.getByTestId("field-caseId").fill(caseId);
     await auditor.getByTestId("search-submit").click();
-    await auditor.locator('[data-testid="case-result"][data-case-id="CASE_WEB_1"]').click();
+    await auditor.locator(`[data-testid="case-result"][data-case-id="${caseId}"]`).click();
     await auditor.getByTestId("case-view").waitFor();
     const types = () =>
       auditor.getByTestId("timeline-entry").evaluateAll((els) => els.map((e) => e.getAttribute("data-type")));

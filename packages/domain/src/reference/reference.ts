@@ -55,7 +55,13 @@ export const ResponsibilityZone = z.strictObject({
 export type ResponsibilityZone = z.infer<typeof ResponsibilityZone>;
 
 export const ReferenceData = z.strictObject({
-  region: z.strictObject({ id: Id, name: z.string().min(1), timeZone: z.literal("Asia/Shanghai") }),
+  region: z.strictObject({
+    id: Id,
+    /** Short code that starts the region's case ids (`JC-2026-7KX3F9`): two to six capital letters. */
+    code: z.string().regex(/^[A-Z]{2,6}$/, { message: "a region code is 2-6 capital letters" }),
+    name: z.string().min(1),
+    timeZone: z.literal("Asia/Shanghai"),
+  }),
   institutions: z.array(Institution),
   ambulances: z.array(Ambulance),
   zones: z.array(ResponsibilityZone),

@@ -1,19 +1,20 @@
 import { z } from "zod";
-import { GestationalWeeks, Id, Instant, PersonName } from "../shared/clinical.js";
+import { GestationalWeeks, Id, Instant, PersonName, Text } from "../shared/clinical.js";
 import { PatientIdentity } from "../shared/identity.js";
 import { PatientKind, RiskGrade, Urgency } from "../shared/risk.js";
 
 /** Referral commands. Bodies are what the HTTP routes accept; ids of the target come from the route. */
 
 export const RequestReferral = z.strictObject({
-  caseId: Id,
+  /** Omitted: a new case, its id created by the service. Given: the case continues (only its parties may). */
+  caseId: Id.optional(),
   patientKind: PatientKind,
   patient: PatientIdentity,
   gestationalWeeks: GestationalWeeks.optional(),
   riskGrade: RiskGrade,
   urgency: Urgency,
-  reasons: z.array(z.string().trim().min(1).max(500)).min(1).max(20),
-  clinicalSummary: z.string().trim().min(1).max(4000),
+  reasons: z.array(Text("line", 500)).min(1).max(20),
+  clinicalSummary: Text("long", 4000),
   fromInstitutionId: Id,
   /** Omitted: the rescue centre of the responsibility zone of the transferring institution (000 §十一). */
   toInstitutionId: Id.optional(),
@@ -30,22 +31,22 @@ export const AcceptReferral = z.strictObject({
 /** A decline always gives a reason; for orange/red/purple it must redirect or escalate (000 §十(七), 002 二(五)). */
 export const DeclineReferral = z.strictObject({
   declinedBy: PersonName,
-  reason: z.string().trim().min(1).max(2000),
+  reason: Text("long", 2000),
   redirectTo: Id.optional(),
-  escalate: z.strictObject({ difficulty: z.string().trim().min(1).max(2000) }).optional(),
+  escalate: z.strictObject({ difficulty: Text("long", 2000) }).optional(),
   occurredAt: Instant,
 });
 
 export const RedirectReferral = z.strictObject({
   toInstitutionId: Id,
-  reason: z.string().trim().min(1).max(2000),
+  reason: Text("long", 2000),
   redirectedBy: PersonName,
   occurredAt: Instant,
 });
 
 export const EscalateReferral = z.strictObject({
   escalatedBy: PersonName,
-  difficulty: z.string().trim().min(1).max(2000),
+  difficulty: Text("long", 2000),
   occurredAt: Instant,
 });
 
@@ -58,14 +59,15 @@ export const RecordReception = z.strictObject({
 });
 
 export const RegisterOffProtocolArrival = z.strictObject({
-  caseId: Id,
+  /** Omitted: a new case, its id created by the service. Given: the case continues (only its parties may). */
+  caseId: Id.optional(),
   patientKind: PatientKind,
   patient: PatientIdentity,
   gestationalWeeks: GestationalWeeks.optional(),
   riskGrade: RiskGrade,
   institutionId: Id,
   fromInstitutionId: Id.optional(),
-  clinicalSummary: z.string().trim().min(1).max(4000),
+  clinicalSummary: Text("long", 4000),
   receivedBy: PersonName,
   handedOverBy: PersonName.optional(),
   occurredAt: Instant,
@@ -73,13 +75,13 @@ export const RegisterOffProtocolArrival = z.strictObject({
 
 export const CancelReferral = z.strictObject({
   cancelledBy: PersonName,
-  reason: z.string().trim().min(1).max(2000),
+  reason: Text("long", 2000),
   occurredAt: Instant,
 });
 
 export const CompleteReferral = z.strictObject({
   outcome: z.enum(["treated_and_discharged", "transferred_onward", "died", "other"]),
-  notes: z.string().max(4000).optional(),
+  notes: Text("long", 4000).optional(),
   occurredAt: Instant,
 });
 
@@ -96,7 +98,12 @@ export const referralCommandSchemas = {
 } as const;
 
 type Schemas = typeof referralCommandSchemas;
+/** Commands that may open a case: by the time they reach the decider the case id is settled (given or created). */
+type OpensCase = "RequestReferral" | "RegisterOffProtocolArrival";
+type Data<K extends keyof Schemas> = K extends OpensCase
+  ? z.infer<Schemas[K]> & { caseId: string }
+  : z.infer<Schemas[K]>;
 /** A command: its type, the referral it targets, and its validated body. */
 export type ReferralCommand = {
-  [K in keyof Schemas]: { type: K; referralId: string; data: z.infer<Schemas[K]> };
+  [K in keyof Schemas]: { type: K; referralId: string; data: Data<K> };
 }[keyof Schemas];

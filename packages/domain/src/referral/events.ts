@@ -1,67 +1,67 @@
 import { z } from "zod";
-import { Id, Instant, PersonName } from "../shared/clinical.js";
-import { PatientIdentity } from "../shared/identity.js";
+import { Instant, RecordedId, RecordedText } from "../shared/clinical.js";
+import { RecordedPatientIdentity } from "../shared/identity.js";
 import { PatientKind, RiskGrade, Urgency } from "../shared/risk.js";
 
 /** Referral (转诊) events, stream `referral-<referralId>`. Every event carries `occurredAt`, the time the user gives. */
 
 export const ReferralRequested = z.strictObject({
-  referralId: Id,
-  caseId: Id,
+  referralId: RecordedId,
+  caseId: RecordedId,
   patientKind: PatientKind,
-  patient: PatientIdentity,
+  patient: RecordedPatientIdentity,
   gestationalWeeks: z.number().optional(),
   riskGrade: RiskGrade,
   urgency: Urgency,
   reasons: z.array(z.string()).min(1), // 转诊原因
   clinicalSummary: z.string(), // 病情摘要
-  fromInstitutionId: Id, // 转出机构
-  toInstitutionId: Id, // 转入机构
+  fromInstitutionId: RecordedId, // 转出机构
+  toInstitutionId: RecordedId, // 转入机构
   /** true when the destination came from the responsibility zone (000 §十一) rather than the requester. */
   destinationFromZone: z.boolean(),
-  requestedBy: PersonName,
+  requestedBy: RecordedText,
   occurredAt: Instant, // 转诊时间
 });
 
 export const ReferralAccepted = z.strictObject({
-  referralId: Id,
-  institutionId: Id,
-  acceptedBy: PersonName,
+  referralId: RecordedId,
+  institutionId: RecordedId,
+  acceptedBy: RecordedText,
   expectedArrivalAt: Instant.optional(),
   occurredAt: Instant,
 });
 
 export const ReferralDeclined = z.strictObject({
-  referralId: Id,
-  institutionId: Id,
-  declinedBy: PersonName,
+  referralId: RecordedId,
+  institutionId: RecordedId,
+  declinedBy: RecordedText,
   reason: z.string().min(1),
   occurredAt: Instant,
 });
 
 export const ReferralRedirected = z.strictObject({
-  referralId: Id,
-  fromInstitutionId: Id,
-  toInstitutionId: Id,
+  referralId: RecordedId,
+  fromInstitutionId: RecordedId,
+  toInstitutionId: RecordedId,
   reason: z.string().min(1),
-  redirectedBy: PersonName,
+  redirectedBy: RecordedText,
   occurredAt: Instant,
 });
 
 /** Difficulty reported upward to the health administration, which coordinates (000 §十(六), §十一(七)). */
 export const ReferralEscalated = z.strictObject({
-  referralId: Id,
-  escalatedBy: PersonName,
+  referralId: RecordedId,
+  escalatedBy: RecordedText,
   difficulty: z.string().min(1),
   occurredAt: Instant,
 });
 
 /** Reception (接诊) with the handover person (交接人), 000 §十八(二). */
 export const PatientReceived = z.strictObject({
-  referralId: Id,
-  institutionId: Id,
-  receivedBy: PersonName,
-  handedOverBy: PersonName,
+  referralId: RecordedId,
+  institutionId: RecordedId,
+  receivedBy: RecordedText,
+  handedOverBy: RecordedText,
   /** 001 (五): she arrived without (or outside) the agreed referral; she is treated all the same. */
   offProtocol: z.boolean(),
   occurredAt: Instant,
@@ -69,29 +69,29 @@ export const PatientReceived = z.strictObject({
 
 /** An off-protocol arrival (001 (五)) opens a referral record at reception: nobody requested it. */
 export const OffProtocolArrivalRegistered = z.strictObject({
-  referralId: Id,
-  caseId: Id,
+  referralId: RecordedId,
+  caseId: RecordedId,
   patientKind: PatientKind,
-  patient: PatientIdentity,
+  patient: RecordedPatientIdentity,
   gestationalWeeks: z.number().optional(),
   riskGrade: RiskGrade,
-  institutionId: Id,
-  fromInstitutionId: Id.optional(),
+  institutionId: RecordedId,
+  fromInstitutionId: RecordedId.optional(),
   clinicalSummary: z.string(),
-  receivedBy: PersonName,
-  handedOverBy: PersonName.optional(),
+  receivedBy: RecordedText,
+  handedOverBy: RecordedText.optional(),
   occurredAt: Instant,
 });
 
 export const ReferralCancelled = z.strictObject({
-  referralId: Id,
-  cancelledBy: PersonName,
+  referralId: RecordedId,
+  cancelledBy: RecordedText,
   reason: z.string().min(1),
   occurredAt: Instant,
 });
 
 export const ReferralCompleted = z.strictObject({
-  referralId: Id,
+  referralId: RecordedId,
   outcome: z.enum(["treated_and_discharged", "transferred_onward", "died", "other"]),
   notes: z.string().optional(),
   occurredAt: Instant,

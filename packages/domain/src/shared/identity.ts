@@ -1,10 +1,14 @@
 import { z } from "zod";
+import { Text } from "./clinical.js";
 import { isValidIdCardNumber, PHONE_PATTERN } from "./rules.js";
 
 export const IdCardNumber = z
   .string()
   .transform((v) => v.toUpperCase())
-  .refine(isValidIdCardNumber, { message: "not a valid resident ID card number (GB 11643 check digit)" });
+  .refine((value) => isValidIdCardNumber(value), {
+    message: "not a valid resident ID card number (GB 11643: province code, birth date, check digit)",
+    params: { code: "id_card_number" },
+  });
 
 /** Mainland mobile (1[3-9]xxxxxxxxx) or a landline with area code (0xx-xxxxxxx[x]). */
 export const PhoneNumber = z
@@ -13,12 +17,20 @@ export const PhoneNumber = z
 
 /** Personal identity of the patient: sensitive personal information, masked for roles that do not need it. */
 export const PatientIdentity = z.strictObject({
-  name: z.string().trim().min(1).max(50), // 姓名
+  name: Text("name"), // 姓名
   idCardNumber: IdCardNumber.optional(), // 身份证号
   phone: PhoneNumber.optional(), // 联系电话
   age: z.number().int().min(0).max(70).optional(),
 });
 export type PatientIdentity = z.infer<typeof PatientIdentity>;
+
+/** The patient's identity as stored in events: shaped, not re-checked (see RecordedText). */
+export const RecordedPatientIdentity = z.object({
+  name: z.string(),
+  idCardNumber: z.string().optional(),
+  phone: z.string().optional(),
+  age: z.number().optional(),
+});
 
 export const maskName = (name: string): string =>
   name.length <= 1 ? "*" : `${name[0]}${"*".repeat(name.length - 1)}`;

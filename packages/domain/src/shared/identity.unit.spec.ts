@@ -12,7 +12,9 @@ import { isValidIdCardNumber } from "./rules.js";
 describe("identity", () => {
   it("GB 11643-1999: valid numbers pass the MOD 11-2 check character, X included", () => {
     expect(isValidIdCardNumber("11010519491231002X")).toBe(true);
-    expect(isValidIdCardNumber("440524188001010014")).toBe(true);
+    expect(isValidIdCardNumber("440524198001010013")).toBe(true);
+    expect(isValidIdCardNumber("11010519000101001X")).toBe(true); // 1 January 1900, the earliest accepted
+    expect(isValidIdCardNumber("110105200002290013")).toBe(true); // 29 February of a leap year
     expect(IdCardNumber.parse("11010519491231002x")).toBe("11010519491231002X");
   });
 
@@ -20,6 +22,14 @@ describe("identity", () => {
     expect(isValidIdCardNumber("110105194912310021")).toBe(false);
     expect(isValidIdCardNumber("440524188001010015")).toBe(false);
     expect(IdCardNumber.safeParse("110105194912310021").success).toBe(false);
+  });
+
+  it("GB 11643-1999: a right check character on a wrong region or birth date is still refused", () => {
+    expect(isValidIdCardNumber("990524198001010010")).toBe(false); // 99 is no province code
+    expect(isValidIdCardNumber("440524188001010014")).toBe(false); // born 1880: before 1900
+    expect(isValidIdCardNumber("110105189912310015")).toBe(false); // born 1899
+    expect(isValidIdCardNumber("110105190002290017")).toBe(false); // 1900 was not a leap year
+    expect(isValidIdCardNumber("110105209901010012", new Date("2026-11-29T00:00:00Z"))).toBe(false); // born 2099
   });
 
   it("GB 11643-1999: an impossible birth date or a bad shape is refused", () => {

@@ -3,8 +3,9 @@
 // shifts every date by one day west of Greenwich; the data itself is time-zone free, so it is read directly.
 import calendar from "chinese-days/dist/chinese-days.json" with { type: "json" };
 
-const holidays: Readonly<Record<string, string>> = calendar.holidays;
-const makeUpWorkdays: Readonly<Record<string, string>> = calendar.workdays; // 调休上班
+// Maps, not the parsed objects: a lookup by key must never reach Object.prototype.
+const holidays: ReadonlyMap<string, string> = new Map(Object.entries(calendar.holidays));
+const makeUpWorkdays: ReadonlyMap<string, string> = new Map(Object.entries(calendar.workdays)); // 调休上班
 
 const SHANGHAI_OFFSET_MS = 8 * 60 * 60 * 1000; // Asia/Shanghai is UTC+8 all year (no daylight saving since 1991)
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -21,8 +22,8 @@ const shanghaiDate = (instant: Date): Date => {
  */
 export const isShanghaiWorkingDay = (date: Date): boolean => {
   const key = date.toISOString().slice(0, 10);
-  if (makeUpWorkdays[key] !== undefined) return true;
-  if (holidays[key] !== undefined) return false;
+  if (makeUpWorkdays.has(key)) return true;
+  if (holidays.has(key)) return false;
   const weekday = date.getUTCDay();
   return weekday >= 1 && weekday <= 5;
 };

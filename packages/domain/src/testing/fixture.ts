@@ -4,7 +4,7 @@ import type { DecisionContext } from "../shared/context.js";
 
 /** A small region for specifications: one zone covering county c1; county c9 is covered by no zone. */
 export const fixtureReference = ReferenceData.parse({
-  region: { id: "test", name: "测试市", timeZone: "Asia/Shanghai" },
+  region: { id: "test", code: "TS", name: "测试市", timeZone: "Asia/Shanghai" },
   institutions: [
     {
       id: "clinic1",

@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { Condition, Id, Instant, PersonName, VitalSigns } from "../shared/clinical.js";
+import { Condition, Id, Instant, PersonName, Text, VitalSigns } from "../shared/clinical.js";
 import { PatientIdentity } from "../shared/identity.js";
 import { PatientKind, RiskGrade } from "../shared/risk.js";
 
 export const RequestTransfer = z.strictObject({
-  caseId: Id,
+  /** Omitted: a new case, its id created by the service. Given: the case continues (only its parties may). */
+  caseId: Id.optional(),
   referralId: Id.optional(),
   patientKind: PatientKind,
   patient: PatientIdentity,
@@ -13,7 +14,7 @@ export const RequestTransfer = z.strictObject({
   destinationInstitutionId: Id,
   /** The transferring doctor's judgement that she is very critical (危急重): an escort is then required. */
   veryCritical: z.boolean(),
-  clinicalSummary: z.string().trim().min(1).max(4000),
+  clinicalSummary: Text("long", 4000),
   requestedBy: PersonName,
   occurredAt: Instant,
 });
@@ -21,7 +22,7 @@ export const RequestTransfer = z.strictObject({
 export const DispatchUnit = z.strictObject({
   ambulanceId: Id,
   dispatchedBy: PersonName,
-  overrideReason: z.string().trim().min(1).max(1000).optional(),
+  overrideReason: Text("long", 1000).optional(),
   occurredAt: Instant,
 });
 
@@ -36,7 +37,7 @@ export const RecordDeparture = z.strictObject({
 
 export const RecordEnRouteCare = z.strictObject({
   kind: z.enum(["observation", "treatment"]),
-  description: z.string().trim().min(1).max(2000),
+  description: Text("long", 2000),
   performedBy: PersonName,
   vitalSigns: VitalSigns.optional(),
   occurredAt: Instant,
@@ -45,7 +46,7 @@ export const RecordEnRouteCare = z.strictObject({
 export const RecordRemoteGuidance = z.strictObject({
   expert: PersonName,
   channel: z.enum(["video", "phone"]),
-  advice: z.string().trim().min(1).max(2000),
+  advice: Text("long", 2000),
   occurredAt: Instant,
 });
 
@@ -55,20 +56,20 @@ export const CompleteHandover = z.strictObject({
   handedOverBy: PersonName,
   receivedBy: PersonName,
   condition: Condition,
-  documents: z.array(z.string().trim().min(1).max(200)).max(50),
+  documents: z.array(Text("line", 200)).max(50),
   occurredAt: Instant,
 });
 
 export const DivertTransfer = z.strictObject({
   toInstitutionId: Id,
-  reason: z.string().trim().min(1).max(2000),
+  reason: Text("long", 2000),
   divertedBy: PersonName,
   occurredAt: Instant,
 });
 
 export const CancelTransfer = z.strictObject({
   cancelledBy: PersonName,
-  reason: z.string().trim().min(1).max(2000),
+  reason: Text("long", 2000),
   occurredAt: Instant,
 });
 
@@ -86,6 +87,10 @@ export const transferCommandSchemas = {
 } as const;
 
 type Schemas = typeof transferCommandSchemas;
+/** By the time a RequestTransfer reaches the decider its case id is settled (given or created). */
+type Data<K extends keyof Schemas> = K extends "RequestTransfer"
+  ? z.infer<Schemas[K]> & { caseId: string }
+  : z.infer<Schemas[K]>;
 export type TransferCommand = {
-  [K in keyof Schemas]: { type: K; transferId: string; data: z.infer<Schemas[K]> };
+  [K in keyof Schemas]: { type: K; transferId: string; data: Data<K> };
 }[keyof Schemas];

@@ -1,93 +1,97 @@
 import { z } from "zod";
 import { AmbulanceType } from "../reference/reference.js";
-import { Condition, Id, Instant, PersonName, VitalSigns } from "../shared/clinical.js";
-import { PatientIdentity } from "../shared/identity.js";
+import { Instant, RecordedCondition, RecordedId, RecordedText, VitalSigns } from "../shared/clinical.js";
+import { RecordedPatientIdentity } from "../shared/identity.js";
 import { PatientKind, RiskGrade } from "../shared/risk.js";
 
 /** Emergency transfer (转运, 000 §十二) events, stream `transfer-<transferId>`. */
 
 export const TransferRequested = z.strictObject({
-  transferId: Id,
-  caseId: Id,
-  referralId: Id.optional(),
+  transferId: RecordedId,
+  caseId: RecordedId,
+  referralId: RecordedId.optional(),
   patientKind: PatientKind,
-  patient: PatientIdentity,
+  patient: RecordedPatientIdentity,
   riskGrade: RiskGrade,
-  originInstitutionId: Id, // 转出机构
-  destinationInstitutionId: Id, // 转入机构
+  originInstitutionId: RecordedId, // 转出机构
+  destinationInstitutionId: RecordedId, // 转入机构
   /** Derived from the case: monitored for orange/red, infectious-disease for purple, neonatal for newborns. */
   requiredAmbulanceType: z.array(AmbulanceType).min(1),
   /** 000 §十二(五): very critical women travel with an escort from the transferring institution. */
   escortRequired: z.boolean(),
   clinicalSummary: z.string(),
-  requestedBy: PersonName,
+  requestedBy: RecordedText,
   occurredAt: Instant,
 });
 
 export const UnitDispatched = z.strictObject({
-  transferId: Id,
-  ambulanceId: Id,
+  transferId: RecordedId,
+  ambulanceId: RecordedId,
   ambulanceType: AmbulanceType,
-  dispatchedBy: PersonName,
+  dispatchedBy: RecordedText,
   /** Present when the unit's type does not satisfy the requirement: the dispatcher's explicit reason. */
   overrideReason: z.string().min(1).optional(),
   occurredAt: Instant,
 });
 
-export const UnitArrivedAtOrigin = z.strictObject({ transferId: Id, occurredAt: Instant });
+export const UnitArrivedAtOrigin = z.strictObject({ transferId: RecordedId, occurredAt: Instant });
 
 /** Departure (转出时间, 转出时状况), 000 §十二(五)(十). */
 export const TransferDeparted = z.strictObject({
-  transferId: Id,
-  condition: Condition,
-  escorts: z.array(PersonName), // 护送人员
+  transferId: RecordedId,
+  condition: RecordedCondition,
+  escorts: z.array(RecordedText), // 护送人员
   clinicalRecordHandedOver: z.boolean(), // 病历资料随行
   occurredAt: Instant,
 });
 
 /** En-route observation or treatment (途中救治), 000 §十二(十). */
 export const EnRouteCareRecorded = z.strictObject({
-  transferId: Id,
+  transferId: RecordedId,
   kind: z.enum(["observation", "treatment"]),
   description: z.string().min(1),
-  performedBy: PersonName,
+  performedBy: RecordedText,
   vitalSigns: VitalSigns.optional(),
   occurredAt: Instant,
 });
 
 /** Remote (video) guidance to the escort en route, 000 §十二(七). */
 export const RemoteGuidanceGiven = z.strictObject({
-  transferId: Id,
-  expert: PersonName,
+  transferId: RecordedId,
+  expert: RecordedText,
   channel: z.enum(["video", "phone"]),
   advice: z.string().min(1),
   occurredAt: Instant,
 });
 
-export const TransferArrived = z.strictObject({ transferId: Id, institutionId: Id, occurredAt: Instant }); // 到达
+export const TransferArrived = z.strictObject({
+  transferId: RecordedId,
+  institutionId: RecordedId,
+  occurredAt: Instant,
+}); // 到达
 
-/** Condition handover (病情移交), 000 §十二(十): both handover persons by name. */
+/** RecordedCondition handover (病情移交), 000 §十二(十): both handover persons by name. */
 export const HandoverCompleted = z.strictObject({
-  transferId: Id,
-  handedOverBy: PersonName,
-  receivedBy: PersonName,
-  condition: Condition,
+  transferId: RecordedId,
+  handedOverBy: RecordedText,
+  receivedBy: RecordedText,
+  condition: RecordedCondition,
   documents: z.array(z.string().min(1)),
   occurredAt: Instant,
 });
 
 export const TransferDiverted = z.strictObject({
-  transferId: Id,
-  fromInstitutionId: Id,
-  toInstitutionId: Id,
+  transferId: RecordedId,
+  fromInstitutionId: RecordedId,
+  toInstitutionId: RecordedId,
   reason: z.string().min(1),
-  divertedBy: PersonName,
+  divertedBy: RecordedText,
   occurredAt: Instant,
 });
 
 export const TransferCancelled = z.strictObject({
-  transferId: Id,
-  cancelledBy: PersonName,
+  transferId: RecordedId,
+  cancelledBy: RecordedText,
   reason: z.string().min(1),
   occurredAt: Instant,
 });

@@ -1,5 +1,11 @@
-import type { DomainEvent, ReferralCommand, TransferCommand } from "@mtc/domain";
-import { forbidden } from "../errors.js";
+import {
+  type DomainEvent,
+  type ReferralCommand,
+  referralStreamId,
+  type TransferCommand,
+  transferStreamId,
+} from "@mtc/domain";
+import { forbidden, notFound } from "../errors.js";
 import { institutionBoundRoles, type Principal, type Role } from "./roles.js";
 
 /**
@@ -108,15 +114,21 @@ const refuseReaders = (principal: Principal) => {
   if (principal.role === "auditor") throw forbidden("auditors read; they do not write");
 };
 
+/**
+ * Roles first (403: the role may never do this), then the record: another institution's record answers the very
+ * 404 of an unknown one (issue 8 finding 1: no existence oracle); a party on the wrong side gets a 403.
+ */
 const check = (
   principal: Principal,
   permission: Permission,
   parties: Parties | undefined,
   what: string,
+  streamId: string,
 ): void => {
   refuseReaders(principal);
   if (!permission.roles.includes(principal.role)) throw forbidden(`role ${principal.role} may not ${what}`);
   if (!institutionBoundRoles.has(principal.role) || !parties) return;
+  if (!concerns(principal, parties)) throw notFound(`record ${streamId}`);
   const own = principal.institutionId;
   const onSide = permission.sides.some((side) => parties[side] === own);
   if (!onSide)
@@ -149,7 +161,13 @@ export const authoriseReferralCommand = (
       forOwnInstitution(principal, command.data.institutionId, staff, "register an arrival");
       break;
     default:
-      check(principal, referralPermissions[command.type], partiesOf(history), describe(command.type));
+      check(
+        principal,
+        referralPermissions[command.type],
+        partiesOf(history),
+        describe(command.type),
+        referralStreamId(command.referralId),
+      );
   }
 };
 
@@ -166,7 +184,13 @@ export const authoriseTransferCommand = (
       "request a transfer",
     );
   } else {
-    check(principal, transferPermissions[command.type], partiesOf(history), describe(command.type));
+    check(
+      principal,
+      transferPermissions[command.type],
+      partiesOf(history),
+      describe(command.type),
+      transferStreamId(command.transferId),
+    );
   }
 };
 

@@ -1,3 +1,4 @@
+import { Id } from "@mtc/domain";
 import { z } from "zod";
 
 export const Role = z.enum([
@@ -29,7 +30,7 @@ export const User = z
     username: z.string().regex(/^[a-z0-9_.]{3,40}$/),
     displayName: z.string().min(1),
     role: Role,
-    institutionId: z.string().optional(),
+    institutionId: Id.optional(),
     passwordHash: z.string().startsWith("$argon2"),
   })
   .refine((u) => !institutionBoundRoles.has(u.role) || u.institutionId, {

@@ -11,6 +11,7 @@ import {
   type ReferenceLookup,
 } from "@mtc/domain";
 import {
+  EventIdConflictError,
   type EventStore,
   type NewEvent,
   type RecordedEvent,
@@ -26,6 +27,8 @@ const COMMAND_NAMESPACE = "6f1c2a3e-8d4b-5c6a-9e7f-0a1b2c3d4e5f";
 /** What a command answered; a retry with the same idempotency key gets this same answer. */
 export interface CommandAnswer {
   streamId: string;
+  /** The case the record belongs to: for a creation, the case it opened or continued. */
+  caseId: string;
   /** Revision of the stream after the command. */
   revision: number;
   /** Global log position of the command's last event. */
@@ -41,7 +44,9 @@ export interface AggregateCommand<C, E extends DomainEvent, S> {
   creates: boolean;
   /** Throws 403 when the principal may not run this command on this record (history is empty for a creation). */
   authorise(history: readonly E[], principal: Principal, command: C): void;
-  /** The case the record belongs to (correlation id of its events). */
+  /** The command's type, as recorded with a refusal. */
+  commandType: string;
+  /** The case the record belongs to (correlation id of its events); for a creation, the settled case id. */
   caseIdOf(history: readonly E[], decided: readonly E[]): string;
   /** When the command happened in the world, as the user says. */
   occurredAt: string;
@@ -73,41 +78,97 @@ export const hashRequest = (parts: unknown): string =>
   createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 
 const MAX_ATTEMPTS = 3;
-const ANSWER_CACHE_SIZE = 10_000;
 
-/** Reads, decides, appends — idempotently and with optimistic concurrency. Routes call this and nothing else. */
+/** Refusals are recorded in `refusal-<commandId>` streams; projections read only the domain's categories. */
+export const REFUSAL_CATEGORY = "refusal";
+const refusalStreamId = (commandId: string): string => `${REFUSAL_CATEGORY}-${commandId}`;
+
+/** What a `CommandRefused` event holds: enough to answer a retry exactly as the first attempt was answered. */
+interface RefusalRecord {
+  requestHash: string;
+  commandType: string;
+  streamId: string;
+  problem: { status: number; title: string; detail: string; code?: string; rule?: string };
+}
+
+/**
+ * Reads, decides, appends — idempotently and with optimistic concurrency. Routes call this and nothing else.
+ * Every answer comes from the log (ADR 2): events for a command that was carried out, a `CommandRefused` event
+ * for one the domain refused; nothing in memory is needed, so a restart or a second instance answers the same.
+ */
 export const commandBus = (deps: CommandBusDeps) => {
-  // Recent answers, including refusals, so that a retry of a refused command is refused the same way.
-  const answers = new Map<string, { requestHash: string; outcome: CommandAnswer | HttpProblem }>();
-  const remember = (commandId: string, requestHash: string, outcome: CommandAnswer | HttpProblem) => {
-    answers.set(commandId, { requestHash, outcome });
-    if (answers.size > ANSWER_CACHE_SIZE) answers.delete(answers.keys().next().value as string);
-  };
-
-  const replay = (commandId: string, requestHash: string): CommandAnswer | undefined => {
-    const seen = answers.get(commandId);
-    if (!seen) return undefined;
-    if (seen.requestHash !== requestHash) throw idempotencyKeyReused();
-    if (seen.outcome instanceof HttpProblem) throw seen.outcome;
-    return seen.outcome;
-  };
-
   const execute = async <C, E extends DomainEvent, S>(
     spec: AggregateCommand<C, E, S>,
     ctx: CommandContext,
   ): Promise<CommandAnswer> => {
     const commandId = commandIdFor(ctx.principal, ctx.idempotencyKey);
-    const cached = replay(commandId, ctx.requestHash);
-    if (cached) return cached;
+    await answerIfRefused(commandId, ctx.requestHash);
     try {
       const answer = await attempt(spec, ctx, commandId, 1);
-      remember(commandId, ctx.requestHash, answer);
       await deps.awaitProjections?.(answer.position);
       return answer;
     } catch (error) {
-      if (error instanceof HttpProblem && error.status === 409) remember(commandId, ctx.requestHash, error);
+      // The ids derived from this key are already used by another command's events, in another stream.
+      if (error instanceof EventIdConflictError) throw idempotencyKeyReused();
       throw error;
     }
+  };
+
+  /** A refusal recorded for this command id: the same request gets it again, another request a 409. */
+  const answerIfRefused = async (commandId: string, requestHash: string): Promise<void> => {
+    for await (const recorded of deps.store.readStream(refusalStreamId(commandId))) {
+      const refusal = recorded.data as RefusalRecord;
+      if (refusal.requestHash !== requestHash) throw idempotencyKeyReused();
+      const { status, title, detail, code, rule } = refusal.problem;
+      throw new HttpProblem(status, title, detail, {
+        ...(code !== undefined ? { code } : {}),
+        ...(rule !== undefined ? { rule } : {}),
+      });
+    }
+  };
+
+  /**
+   * Records a domain refusal, then answers from what is recorded. The event id is the one the command's first
+   * event would have had: if this key already produced events elsewhere, the store refuses it (EventIdConflictError
+   * → 409 idempotency_key_reused); a concurrent duplicate of the same refusal is a no-op.
+   */
+  const refuse = async <C, E extends DomainEvent, S>(
+    spec: AggregateCommand<C, E, S>,
+    ctx: CommandContext,
+    commandId: string,
+    caseId: string,
+    problem: HttpProblem,
+  ): Promise<never> => {
+    const record: RefusalRecord = {
+      requestHash: ctx.requestHash,
+      commandType: spec.commandType,
+      streamId: spec.streamId,
+      problem: {
+        status: problem.status,
+        title: problem.title,
+        detail: problem.message,
+        ...pickString(problem.extra, "code"),
+        ...pickString(problem.extra, "rule"),
+      },
+    };
+    try {
+      await deps.store.append(
+        refusalStreamId(commandId),
+        [
+          {
+            id: uuidv5(`${commandId}:0`, COMMAND_NAMESPACE),
+            type: "CommandRefused",
+            data: record,
+            metadata: metadataFor(ctx, commandId, caseId, spec.occurredAt),
+          },
+        ],
+        "no_stream",
+      );
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+    }
+    await answerIfRefused(commandId, ctx.requestHash);
+    throw problem;
   };
 
   const attempt = async <C, E extends DomainEvent, S>(
@@ -119,7 +180,11 @@ export const commandBus = (deps: CommandBusDeps) => {
     const recorded = await readAll(deps.store, spec.streamId);
     const earlier = recorded.filter((r) => r.metadata.commandId === commandId);
     if (earlier.length > 0) return answerFromLog(spec.streamId, earlier, ctx.requestHash);
-    if (!spec.creates && recorded.length === 0) throw notFound(`record ${spec.streamId}`);
+    if (!spec.creates && recorded.length === 0) {
+      // The role is checked first, so an unknown record and another institution's answer the same 404.
+      spec.authorise([], ctx.principal, spec.command);
+      throw notFound(`record ${spec.streamId}`);
+    }
 
     const history = recorded.map((r) => toDomainEvent(r) as E);
     spec.authorise(history, ctx.principal, spec.command);
@@ -128,35 +193,30 @@ export const commandBus = (deps: CommandBusDeps) => {
       now: deps.clock(),
       reference: deps.reference(),
     });
-    if (isRejection(decision)) throw fromRejection(decision);
+    const caseId = spec.caseIdOf(history, []);
+    if (isRejection(decision)) return refuse(spec, ctx, commandId, caseId, fromRejection(decision));
     if (decision.length === 0) {
-      throw conflict("the command changes nothing", { code: "no_change" });
+      return refuse(
+        spec,
+        ctx,
+        commandId,
+        caseId,
+        conflict("the command changes nothing", { code: "no_change" }),
+      );
     }
 
-    const caseId = spec.caseIdOf(history, decision);
     const events: NewEvent[] = decision.map((event, index) => ({
       id: uuidv5(`${commandId}:${index}`, COMMAND_NAMESPACE),
       type: event.type,
       data: event.data,
-      metadata: {
-        actor: {
-          userId: ctx.principal.userId,
-          role: ctx.principal.role,
-          institutionId: ctx.principal.institutionId,
-        },
-        caseId,
-        causationId: commandId,
-        commandId,
-        occurredAt: spec.occurredAt,
-        schemaVersion: CURRENT_SCHEMA_VERSION,
-        requestHash: ctx.requestHash,
-      },
+      metadata: metadataFor(ctx, commandId, spec.caseIdOf(history, decision), spec.occurredAt),
     }));
     const last = recorded.at(-1);
     try {
       const result = await deps.store.append(spec.streamId, events, last ? last.revision : "no_stream");
       return {
         streamId: spec.streamId,
+        caseId: spec.caseIdOf(history, decision),
         revision: result.nextExpectedRevision,
         position: result.position,
         events: events.map((e) => e.type),
@@ -171,6 +231,25 @@ export const commandBus = (deps: CommandBusDeps) => {
   };
 
   return { execute };
+};
+
+const metadataFor = (ctx: CommandContext, commandId: string, caseId: string, occurredAt: string) => ({
+  actor: {
+    userId: ctx.principal.userId,
+    role: ctx.principal.role,
+    institutionId: ctx.principal.institutionId,
+  },
+  caseId,
+  causationId: commandId,
+  commandId,
+  occurredAt,
+  schemaVersion: CURRENT_SCHEMA_VERSION,
+  requestHash: ctx.requestHash,
+});
+
+const pickString = (extra: Record<string, unknown>, key: string): Record<string, string> => {
+  const value = extra[key];
+  return typeof value === "string" ? { [key]: value } : {};
 };
 
 const readAll = async (store: EventStore, streamId: string): Promise<RecordedEvent[]> => {
@@ -194,7 +273,13 @@ const answerFromLog = (streamId: string, earlier: RecordedEvent[], requestHash: 
   if (last.metadata.requestHash !== undefined && last.metadata.requestHash !== requestHash) {
     throw idempotencyKeyReused();
   }
-  return { streamId, revision: last.revision, position: last.position, events: earlier.map((e) => e.type) };
+  return {
+    streamId,
+    caseId: last.metadata.caseId,
+    revision: last.revision,
+    position: last.position,
+    events: earlier.map((e) => e.type),
+  };
 };
 
 const idempotencyKeyReused = () =>

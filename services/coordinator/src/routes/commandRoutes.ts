@@ -2,6 +2,8 @@ import {
   type Decider,
   type DecisionContext,
   type DomainEvent,
+  Id,
+  type ReferenceLookup,
   type ReferralCommand,
   referralCommandSchemas,
   referralDecider,
@@ -14,7 +16,8 @@ import {
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { authoriseReferralCommand, authoriseTransferCommand } from "../auth/policy.js";
-import type { Principal } from "../auth/roles.js";
+import { institutionBoundRoles, type Principal } from "../auth/roles.js";
+import { newCaseId } from "../commands/caseIds.js";
 import {
   type AggregateCommand,
   type CommandAnswer,
@@ -23,6 +26,7 @@ import {
   derivedId,
   hashRequest,
 } from "../commands/commandBus.js";
+import { notFound } from "../errors.js";
 
 /** Every command route takes an idempotency key: a retry with the same key returns the first answer. */
 export const IdempotencyHeaders = z.object({
@@ -33,6 +37,8 @@ export const IdempotencyHeaders = z.object({
 
 const Answer = z.object({
   id: z.string(),
+  /** The case of the record; for a creation, the case it opened (an id the service created) or continued. */
+  caseId: z.string(),
   streamId: z.string(),
   revision: z.number(),
   position: z.number(),
@@ -117,7 +123,7 @@ const transferRoutes: Route<TransferCommand["type"]>[] = [
   { command: "CancelTransfer", path: "/:id/cancel", summary: "Cancel before departure" },
 ];
 
-const Params = z.object({ id: z.string().regex(/^[A-Za-z0-9_]{1,64}$/) });
+const Params = z.object({ id: Id });
 
 const caseIdOf = (history: readonly DomainEvent[], decided: readonly DomainEvent[]): string => {
   for (const event of [...history, ...decided]) {
@@ -138,8 +144,14 @@ const context = (
   requestHash: hashRequest([command, target, body]),
 });
 
-const targetId = (principal: Principal, key: string, params: unknown, prefix: string): string =>
-  (params as { id?: string }).id ?? derivedId(commandIdFor(principal, key), prefix);
+/** The institutions party to a case (sender, receiver, former receivers); undefined when the case is unknown. */
+export type CaseInstitutions = (caseId: string) => Promise<ReadonlySet<string> | undefined>;
+
+export interface CommandRouteOptions {
+  bus: Bus;
+  reference: () => ReferenceLookup;
+  caseInstitutions: CaseInstitutions;
+}
 
 interface AggregateRoutes<C extends { type: string }> {
   collection: string;
@@ -155,9 +167,35 @@ interface AggregateRoutes<C extends { type: string }> {
 
 const registerAggregate = <C extends { type: string; data: { occurredAt: string } }>(
   app: Parameters<FastifyPluginAsyncZod>[0],
-  bus: Bus,
+  { bus, reference, caseInstitutions }: CommandRouteOptions,
   spec: AggregateRoutes<C>,
 ) => {
+  /**
+   * The case a creation belongs to (issue 8 finding 1). Without a case id the service opens a new case; with one,
+   * only an institution already party to that case may continue it (region-wide roles: any existing case).
+   * Anyone else gets the very 404 of an unknown case, so case ids cannot be probed or joined.
+   */
+  const settleCaseId = async (
+    principal: Principal,
+    body: { caseId?: string | undefined; occurredAt: string },
+    commandId: string,
+  ): Promise<string> => {
+    if (body.caseId === undefined) {
+      return newCaseId(
+        reference().data.region,
+        commandId,
+        body.occurredAt,
+        async (candidate) => (await caseInstitutions(candidate)) !== undefined,
+      );
+    }
+    const parties = await caseInstitutions(body.caseId);
+    const party =
+      parties !== undefined &&
+      (!institutionBoundRoles.has(principal.role) || parties.has(principal.institutionId ?? ""));
+    if (!party) throw notFound(`case ${body.caseId}`);
+    return body.caseId;
+  };
+
   for (const route of spec.routes) {
     const creates = !route.path.includes(":id");
     app.post(
@@ -175,18 +213,27 @@ const registerAggregate = <C extends { type: string; data: { occurredAt: string 
       },
       async (request, reply) => {
         const { principal } = request;
-        const id = targetId(principal, request.headers["idempotency-key"], request.params, spec.idPrefix);
-        const command = spec.command(route.command, id, request.body);
+        const key = request.headers["idempotency-key"];
+        const commandId = commandIdFor(principal, key);
+        const body = request.body as { caseId?: string | undefined; occurredAt: string };
+        const id = creates ? derivedId(commandId, spec.idPrefix) : (request.params as { id: string }).id;
+        const settledCaseId = creates ? await settleCaseId(principal, body, commandId) : undefined;
+        const command = spec.command(
+          route.command,
+          id,
+          settledCaseId === undefined ? body : { ...body, caseId: settledCaseId },
+        );
         const aggregate: AggregateCommand<C, DomainEvent, unknown> = {
           streamId: spec.streamId(id),
           command,
+          commandType: route.command,
           decider: spec.decider,
           creates,
           authorise: spec.authorise,
-          caseIdOf,
+          caseIdOf: (history, decided) => settledCaseId ?? caseIdOf(history, decided),
           occurredAt: command.data.occurredAt,
         };
-        const key = request.headers["idempotency-key"];
+        // The hash covers what the client sent: a retry without a case id is the same request.
         const answer: CommandAnswer = await bus.execute(
           aggregate,
           context(principal, key, route.command, id, request.body),
@@ -197,8 +244,8 @@ const registerAggregate = <C extends { type: string; data: { occurredAt: string 
   }
 };
 
-export const commandRoutes: FastifyPluginAsyncZod<{ bus: Bus }> = async (app, { bus }) => {
-  registerAggregate<ReferralCommand>(app, bus, {
+export const commandRoutes: FastifyPluginAsyncZod<CommandRouteOptions> = async (app, options) => {
+  registerAggregate<ReferralCommand>(app, options, {
     collection: "referrals",
     tag: "referrals",
     idPrefix: "R",
@@ -209,7 +256,7 @@ export const commandRoutes: FastifyPluginAsyncZod<{ bus: Bus }> = async (app, { 
     command: (type, referralId, data) => ({ type, referralId, data }) as ReferralCommand,
     authorise: authoriseReferralCommand,
   });
-  registerAggregate<TransferCommand>(app, bus, {
+  registerAggregate<TransferCommand>(app, options, {
     collection: "transfers",
     tag: "transfers",
     idPrefix: "T",

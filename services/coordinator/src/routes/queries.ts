@@ -1,4 +1,4 @@
-import { Instant } from "@mtc/domain";
+import { Id as IdPattern, Instant } from "@mtc/domain";
 import { stringify } from "csv-stringify/sync";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -22,18 +22,23 @@ const CSV_COLUMNS = [
 ];
 
 const AsOf = z.object({ asOf: Instant.optional() });
-const Id = z.object({ id: z.string().regex(/^[A-Za-z0-9_]{1,64}$/) });
+const Id = z.object({ id: IdPattern });
 
 /** The one case authorisation of reads: unknown case 404, a case that does not concern the reader 403. */
+/**
+ * A case another institution's staff may not read answers exactly as an unknown case does (same 404, same
+ * lookup): no existence oracle (issue 8 finding 1).
+ */
 export const authoriseCase = async (
   readModels: ReadModels,
   principal: Principal,
   caseId: string,
 ): Promise<void> => {
-  const parties = await readModels.partiesOfCase(caseId);
-  if (parties.length === 0) throw notFound(`case ${caseId}`);
-  if (!parties.some((p) => concerns(principal, p)))
-    throw forbidden("this case does not concern your institution");
+  const parties = await readModels.caseInstitutions(caseId);
+  const readable =
+    parties !== undefined &&
+    (!institutionBoundRoles.has(principal.role) || parties.has(principal.institutionId ?? ""));
+  if (!readable) throw notFound(`case ${caseId}`);
 };
 
 /**
@@ -76,10 +81,7 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
     async (request) => {
       const { principal } = request;
       const caseId = request.params.id;
-      const parties = await readModels.partiesOfCase(caseId);
-      if (parties.length === 0) throw notFound(`case ${caseId}`);
-      if (!parties.some((p) => concerns(principal, p)))
-        throw forbidden("this case does not concern your institution");
+      await authoriseCaseRead(principal, caseId);
       const asOf = request.query.asOf ? new Date(request.query.asOf) : undefined;
       await readModels.recordTimelineRead(principal, caseId, asOf);
       return maskIdentities(principal, await readModels.timeline(caseId, asOf));
@@ -93,9 +95,9 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
         tags: ["cases"],
         summary: "Find cases by case id, patient name, institution and opening time",
         querystring: z.strictObject({
-          caseId: z.string().max(64).optional(),
+          caseId: IdPattern.optional(),
           name: z.string().max(50).optional(),
-          institutionId: z.string().max(64).optional(),
+          institutionId: IdPattern.optional(),
           from: Instant.optional(),
           to: Instant.optional(),
         }),
@@ -192,9 +194,9 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
     },
     async (request) => {
       const record = await readModels.transferRecord(request.params.id);
-      if (!record) throw notFound(`transfer ${request.params.id}`);
-      if (!concerns(request.principal, record.parties))
-        throw forbidden("this transfer does not concern your institution");
+      // Another institution's transfer answers as an unknown one does.
+      if (!record || !concerns(request.principal, record.parties))
+        throw notFound(`transfer ${request.params.id}`);
       return maskIdentities(request.principal, record.view);
     },
   );

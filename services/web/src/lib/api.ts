@@ -1,3 +1,4 @@
+import { i18n } from "../i18n/index.js";
 import { session } from "./session.js";
 
 /** A problem answered by the API (RFC 9457), with field errors for 400s. */
@@ -30,6 +31,8 @@ const request = async <T>(
       method,
       headers: {
         ...(session.token.value ? { authorization: `Bearer ${session.token.value}` } : {}),
+        // The API words its 400s in this language (field problems shown beside the fields).
+        "accept-language": i18n.global.locale.value,
         ...(body !== undefined ? { "content-type": "application/json" } : {}),
         ...headers,
       },
@@ -63,6 +66,8 @@ export const api = {
 
 export interface CommandAnswer {
   id: string;
+  /** The case of the record: for a creation, the case the service opened (or the one continued). */
+  caseId: string;
   streamId: string;
   revision: number;
   position: number;

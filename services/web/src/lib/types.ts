@@ -91,7 +91,7 @@ export interface Zone {
 
 /** `GET /api/reference` */
 export interface Reference {
-  region: { id: string; name: string; timeZone: string };
+  region: { id: string; code: string; name: string; timeZone: string };
   institutions: Institution[];
   ambulances: Ambulance[];
   zones: Zone[];

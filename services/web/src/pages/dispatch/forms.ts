@@ -29,7 +29,12 @@ export const useOccurredAt = () => {
 };
 
 /** Vital signs (生命体征) and their ranges: the API's own rules, imported. */
-import { CONSCIOUSNESS_LEVELS as CONSCIOUSNESS, VITAL_SIGN_RANGES as VITALS } from "@mtc/domain/rules";
+import {
+  CONSCIOUSNESS_LEVELS as CONSCIOUSNESS,
+  type TextKind,
+  textProblem,
+  VITAL_SIGN_RANGES as VITALS,
+} from "@mtc/domain/rules";
 
 export { CONSCIOUSNESS, VITALS };
 
@@ -47,11 +52,15 @@ export const emptyVitals = (): VitalsInput => ({
 /** Client-side checks with the API's rules, messages in the user's language. */
 export const useValidation = (errors: Record<string, string>) => {
   const { t } = useI18n();
-  const text = (path: string, value: string, max: number): string | undefined => {
-    const trimmed = value.trim();
-    if (trimmed.length === 0) errors[path] = t("dispatch.validation.required");
-    else if (trimmed.length > max) errors[path] = t("dispatch.validation.tooLong", { max });
-    else return trimmed;
+  /** The API's one text rule (rules.ts); answers the text to send (NFC, trimmed) or undefined with an error. */
+  const text = (path: string, value: string, max: number, kind: TextKind = "long"): string | undefined => {
+    if (value.trim().length === 0) {
+      errors[path] = t("dispatch.validation.required");
+      return undefined;
+    }
+    const problem = textProblem(value, kind, max);
+    if (!problem) return value.normalize("NFC").trim();
+    errors[path] = t(`hospital.validation.text_${problem.code}`, { character: problem.character ?? "", max });
     return undefined;
   };
   const optionalNumber = (

@@ -74,10 +74,6 @@ export const fromLocalInput = (value: string): string | undefined => {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 };
 
-/** A case id suggestion: CASE_<yyyymmddhhmm>. */
-export const suggestCaseId = (date: Date = new Date()): string =>
-  `CASE_${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}${pad(date.getHours())}${pad(date.getMinutes())}`;
-
 /** An instant shown in the user's locale and time zone. */
 export const formatInstant = (iso: string | null | undefined, locale: string): string => {
   if (!iso) return "";

@@ -25,7 +25,7 @@ export const emptyPatient = (): PatientForm => ({
 /** PatientIdentity, GestationalWeeks, RiskGrade and PatientKind rules of the API. */
 export const checkPatient = (c: ReturnType<typeof checker>, p: PatientForm): void => {
   c.choice("patientKind", p.patientKind, PATIENT_KINDS);
-  c.text("patient.name", p.name, 50);
+  c.person("patient.name", p.name);
   c.idCard("patient.idCardNumber", p.idCardNumber);
   c.phone("patient.phone", p.phone);
   c.number("patient.age", p.age, { min: 0, max: 70, integer: true });

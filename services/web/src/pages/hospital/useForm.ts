@@ -102,19 +102,21 @@ export const useStepForm = <F extends { occurredAt: string }>(fields: F) => {
   return { ...useForm(), form, occurredAt, reset };
 };
 
-/** A form that creates a referral or transfer: its fields (from `blank`, reset by "another") and the created id. */
-export const useCreateForm = <F extends { caseId: string; occurredAt: string }>(
-  blank: () => F,
-  onReset = () => {},
-) => {
+/**
+ * A form that creates a referral or transfer: its fields (from `blank`, reset by "another"), the created id and
+ * the case id the service gave it (issue 8: case ids are the server's, never suggested by the page).
+ */
+export const useCreateForm = <F extends { occurredAt: string }>(blank: () => F, onReset = () => {}) => {
   const base = useStepForm(blank());
   const createdId = ref("");
+  const createdCaseId = ref("");
 
   /** Sends; answers the created id, or undefined when it was not created. */
   const create = async (url: string, validate: () => Errors, body: () => object) => {
     const answer = await base.send(url, validate, body);
     if (!answer) return undefined;
     createdId.value = answer.id;
+    createdCaseId.value = answer.caseId;
     return answer.id;
   };
 
@@ -122,9 +124,10 @@ export const useCreateForm = <F extends { caseId: string; occurredAt: string }>(
     base.reset(blank());
     onReset();
     createdId.value = "";
+    createdCaseId.value = "";
     await nextTick();
     base.formElement.value?.querySelector<HTMLElement>("input, select, textarea")?.focus();
   };
 
-  return { ...base, createdId, create, another };
+  return { ...base, createdId, createdCaseId, create, another };
 };

@@ -22,6 +22,8 @@ import {
   ID_PATTERN as ID,
   isValidIdCardNumber,
   PHONE_PATTERN as PHONE,
+  type TextKind,
+  textProblem,
   VITAL_SIGN_RANGES as VITAL_SIGNS,
 } from "@mtc/domain/rules";
 
@@ -45,20 +47,21 @@ export const checker = (t: Translate) => {
   const set = (path: string, key: string, params: Record<string, unknown> = {}) => {
     if (!(path in errors)) errors[path] = t(`hospital.validation.${key}`, params);
   };
-  const text = (path: string, value: string, max: number, required = true): void => {
-    const v = value.trim();
-    if (v === "") {
+  /** The API's one text rule (rules.ts): control, invisible and broken characters, empty names, length. */
+  const text = (path: string, value: string, max: number, required = true, kind: TextKind = "long"): void => {
+    if (value.trim() === "") {
       if (required) set(path, "required");
       return;
     }
-    if (v.length > max) set(path, "tooLong", { max });
+    const problem = textProblem(value, kind, max);
+    if (problem) set(path, `text_${problem.code}`, { character: problem.character ?? "", max });
   };
   return {
     errors,
     set,
     text,
     /** A person's name (PersonName: 1-50 characters). */
-    person: (path: string, value: string, required = true) => text(path, value, 50, required),
+    person: (path: string, value: string, required = true) => text(path, value, 50, required, "name"),
     id: (path: string, value: string, required = true): void => {
       const v = value.trim();
       if (v === "") {
