@@ -1,0 +1,637 @@
+import { isValidIdCardNumber } from "@mtc/domain";
+import fc from "fast-check";
+import type { Role } from "../../src/auth/roles.js";
+import { commandIdFor } from "../../src/commands/commandBus.js";
+import {
+  type AttackFixture,
+  eventsAfter,
+  hostility,
+  isCommandStream,
+  type RawRequest,
+  type RawResponse,
+  rawClient,
+  stringsIn,
+} from "./fixtures.js";
+import {
+  hostileIdCardNumber,
+  hostileInstant,
+  hostilePathId,
+  hostileRawBody,
+  hostileString,
+  hostileValue,
+  POISON_KEYS,
+  percentEncode,
+} from "./hostile.js";
+import {
+  collectionOf,
+  fetchOpenApi,
+  type Operation,
+  operationsOf,
+  type Parameter,
+  type Vocabulary,
+  validValue,
+} from "./openapi.js";
+
+/**
+ * The seeded fuzzer of issue 8 ("Standing suites"): requests generated from the OpenAPI document of the running
+ * service, valid-looking, at the boundaries and hostile. Pass: no 5xx, no event that a 2xx command answer does not
+ * account for, the service alive and every projection live at the end, no hostile text in the log.
+ */
+
+export interface FuzzOptions {
+  seed: number;
+  requests: number;
+  concurrency: number;
+}
+
+export interface FuzzRequest extends RawRequest {
+  index: number;
+  /** The route template the request was generated for. */
+  route: string;
+  /** Who sent it (a demo username), or how the token was spoiled. */
+  as: string;
+  /** What was done to the valid request, for the report. */
+  mutation: string;
+}
+
+export interface Failure {
+  kind: "5xx" | "transport" | "unexplained-event" | "hostile-stored" | "invalid-stored" | "not-alive";
+  /** Failures of one class share a key; the report shows the smallest request of each class. */
+  key: string;
+  detail: string;
+  request?: FuzzRequest | undefined;
+  status?: number | undefined;
+}
+
+export interface FuzzReport {
+  seed: number;
+  sent: number;
+  statuses: Map<number, number>;
+  acknowledgedCommands: number;
+  eventsWritten: number;
+  /** 503 with Retry-After during a declared rebuild of a read model: allowed, counted. */
+  rebuilding: number;
+  failures: Failure[];
+}
+
+type BodyPlan =
+  | { kind: "valid" }
+  | { kind: "drop"; pick: number }
+  | { kind: "extra"; key: string; value: unknown }
+  | { kind: "replace"; pick: number; value: unknown }
+  | { kind: "duplicate"; pick: number; value: unknown }
+  | { kind: "raw"; text: string }
+  | { kind: "absent" };
+
+type KeyPlan = "fresh" | "missing" | "pooled" | "invalid";
+type AuthPlan = { kind: "user"; user: number } | { kind: "spoiled"; how: string };
+
+interface Plan {
+  operation: number;
+  method: string | undefined;
+  auth: AuthPlan;
+  key: KeyPlan;
+  pooledKey: number;
+  invalidKey: string;
+  contentType: string | undefined;
+  /** Speak for the sender's own institution, so that creations get past the policy and reach the deciders. */
+  align: boolean;
+  pathIds: Record<string, string>;
+  query: [string, string][];
+  body: unknown;
+  bodyPlan: BodyPlan;
+}
+
+const KEY_POOL_SIZE = 8;
+const MAX_URL_LENGTH = 12_000;
+
+const leaves = (value: unknown, path: (string | number)[] = []): (string | number)[][] => {
+  if (Array.isArray(value))
+    return [path, ...value.flatMap((item, index) => leaves(item, [...path, index]))].filter((p) => p.length);
+  if (value !== null && typeof value === "object")
+    return [path, ...Object.entries(value).flatMap(([key, inner]) => leaves(inner, [...path, key]))].filter(
+      (p) => p.length,
+    );
+  return path.length ? [path] : [];
+};
+
+const cloneJson = (value: unknown): unknown =>
+  value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+
+/** Sets or deletes (value undefined) the value at a path inside a JSON value, in place. */
+const setAt = (root: unknown, path: readonly (string | number)[], value: unknown): void => {
+  let node = root as Record<string | number, unknown>;
+  for (const step of path.slice(0, -1)) node = node[step] as Record<string | number, unknown>;
+  const last = path.at(-1) as string | number;
+  if (value === undefined) {
+    if (Array.isArray(node)) node.splice(Number(last), 1);
+    else delete node[last];
+  } else node[last] = value;
+};
+
+/** Field-aware hostile values: impossible dates for instants, invalid numbers for ID cards, anything elsewhere. */
+const hostileFor = (name: string): fc.Arbitrary<unknown> => {
+  if (/At$/.test(name) || name === "asOf" || name === "from" || name === "to")
+    return fc.oneof(hostileInstant, hostileValue);
+  if (name === "idCardNumber") return fc.oneof(hostileIdCardNumber, hostileValue);
+  return hostileValue;
+};
+
+const bodyPlan = (operation: Operation): fc.Arbitrary<BodyPlan> => {
+  if (!operation.body)
+    return fc.oneof(
+      { weight: 20, arbitrary: fc.constant({ kind: "absent" as const }) },
+      {
+        weight: 1,
+        arbitrary: hostileRawBody.map((text) => ({ kind: "raw" as const, text })),
+      },
+    );
+  return fc.oneof(
+    { weight: 10, arbitrary: fc.constant({ kind: "valid" as const }) },
+    { weight: 2, arbitrary: fc.nat().map((pick) => ({ kind: "drop" as const, pick })) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant("extra" as const),
+        key: fc.oneof(fc.constantFrom(...POISON_KEYS, "caseId", "role", "isAdmin"), hostileString),
+        value: hostileValue,
+      }),
+    },
+    {
+      weight: 10,
+      arbitrary: fc.record({
+        kind: fc.constant("replace" as const),
+        pick: fc.nat(),
+        value: fc.oneof(hostileString, hostileInstant, hostileIdCardNumber, hostileValue),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant("duplicate" as const), pick: fc.nat(), value: hostileValue }),
+    },
+    { weight: 2, arbitrary: hostileRawBody.map((text) => ({ kind: "raw" as const, text })) },
+    { weight: 1, arbitrary: fc.constant({ kind: "absent" as const }) },
+  );
+};
+
+const queryFor = (
+  parameters: readonly Parameter[],
+  vocabulary: Vocabulary,
+): fc.Arbitrary<[string, string][]> => {
+  const known = parameters.filter((p) => p.in === "query");
+  const pair = (name: string, value: fc.Arbitrary<unknown>) =>
+    value.map((v): [string, string] => [name, typeof v === "string" ? v : (JSON.stringify(v) ?? "")]);
+  const one = fc.oneof(
+    ...known.map((p) => ({ weight: 4, arbitrary: pair(p.name, validValue(p.schema, p.name, vocabulary)) })),
+    ...known.map((p) => ({ weight: 3, arbitrary: pair(p.name, hostileFor(p.name)) })),
+    { weight: 1, arbitrary: pair("__proto__", hostileString) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...POISON_KEYS, "constructor[prototype]", "a[b]", "x", ""), hostileString)
+        .map(([k, v]): [string, string] => [k, v]),
+    },
+  );
+  return fc.array(one, { maxLength: known.length + 2 });
+};
+
+const planFor = (operation: Operation, index: number, fixture: AttackFixture, vocabulary: Vocabulary) => {
+  const pathParameters = operation.parameters.filter((p) => p.in === "path");
+  const idsFor = (name: string): string[] => {
+    const collection = collectionOf(operation.template, name);
+    if (collection === "referrals") return vocabulary.referralIds;
+    if (collection === "transfers") return vocabulary.transferIds;
+    if (collection === "cases") return vocabulary.caseIds;
+    return [...vocabulary.caseIds, ...vocabulary.referralIds, ...vocabulary.transferIds];
+  };
+  const pathIds = fc.record(
+    Object.fromEntries(
+      pathParameters.map((p) => [
+        p.name,
+        fc.oneof(
+          { weight: 8, arbitrary: fc.constantFrom(...idsFor(p.name)) },
+          { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9_]{1,64}$/) },
+          { weight: 3, arbitrary: hostilePathId },
+        ),
+      ]),
+    ),
+  );
+  const users = fixture.users.length;
+  return fc.record<Plan>({
+    operation: fc.constant(index),
+    method: fc.oneof(
+      { weight: 40, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.constantFrom("PUT", "PATCH", "DELETE", "OPTIONS", "HEAD") },
+    ),
+    auth: fc.oneof(
+      {
+        weight: 20,
+        arbitrary: fc.integer({ min: 0, max: users - 1 }).map((user) => ({ kind: "user" as const, user })),
+      },
+      {
+        weight: 2,
+        arbitrary: fc
+          .constantFrom("none", "garbage", "basic", "truncated", "empty-bearer", "two-tokens")
+          .map((how) => ({ kind: "spoiled" as const, how })),
+      },
+    ),
+    key: fc.oneof(
+      { weight: 14, arbitrary: fc.constant<KeyPlan>("fresh") },
+      { weight: 2, arbitrary: fc.constant<KeyPlan>("pooled") },
+      { weight: 1, arbitrary: fc.constant<KeyPlan>("missing") },
+      { weight: 1, arbitrary: fc.constant<KeyPlan>("invalid") },
+    ),
+    pooledKey: fc.integer({ min: 0, max: KEY_POOL_SIZE - 1 }),
+    invalidKey: fc.constantFrom(
+      "short",
+      "has space in it",
+      "k".repeat(200),
+      "key/with/slash",
+      "__proto__",
+      "",
+    ),
+    contentType: fc.oneof(
+      { weight: 20, arbitrary: fc.constant("application/json") },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          undefined,
+          "text/plain",
+          "application/x-www-form-urlencoded",
+          "multipart/form-data; boundary=x",
+          "application/json; charset=latin1",
+          "application/json, text/plain",
+          "application/problem+json",
+        ),
+      },
+    ),
+    align: fc.boolean(),
+    pathIds,
+    query: queryFor(operation.parameters, vocabulary),
+    body: operation.body ? validValue(operation.body, "body", vocabulary) : fc.constant(undefined),
+    bodyPlan: bodyPlan(operation),
+  });
+};
+
+const describePlan = (plan: BodyPlan, path: readonly (string | number)[] | undefined): string => {
+  if (plan.kind === "drop" || plan.kind === "replace" || plan.kind === "duplicate")
+    return `${plan.kind} body.${(path ?? []).join(".")}`;
+  if (plan.kind === "extra") return `extra body key ${JSON.stringify(plan.key)}`;
+  return `${plan.kind} body`;
+};
+
+/** Builds the concrete request of a plan; everything random was drawn by fast-check from the seed. */
+const materialise = (
+  plan: Plan,
+  operations: readonly Operation[],
+  fixture: AttackFixture,
+  seed: number,
+  index: number,
+): FuzzRequest => {
+  const operation = operations[plan.operation] as Operation;
+  const mutations: string[] = [];
+  let path = operation.template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const id = plan.pathIds[name] ?? "";
+    return /^[A-Za-z0-9_]*$/.test(id) ? id : id.includes("%") ? id : percentEncode(id);
+  });
+  if (Object.values(plan.pathIds).some((id) => !/^[A-Za-z0-9_]{1,64}$/.test(id)))
+    mutations.push("hostile path id");
+  if (plan.query.length > 0) {
+    path += `?${plan.query.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join("&")}`;
+    mutations.push("query");
+  }
+  if (path.length > MAX_URL_LENGTH) path = path.slice(0, MAX_URL_LENGTH);
+
+  const headers: Record<string, string> = {};
+  let as = "anonymous";
+  let ownInstitution: string | undefined;
+  if (plan.auth.kind === "user") {
+    const user = fixture.users[plan.auth.user % fixture.users.length];
+    if (user) {
+      headers.authorization = `Bearer ${user.token}`;
+      as = user.username;
+      ownInstitution = user.institutionId;
+    }
+  } else {
+    const token = fixture.users[0]?.token ?? "";
+    const spoiled: Record<string, string | undefined> = {
+      none: undefined,
+      garbage: "Bearer not.a.token",
+      basic: "Basic Y2xpbmljOmRlbW8xMjM0",
+      truncated: `Bearer ${token.slice(0, -5)}`,
+      "empty-bearer": "Bearer ",
+      "two-tokens": `Bearer ${token}, Bearer ${token}`,
+    };
+    const value = spoiled[plan.auth.how];
+    if (value !== undefined) headers.authorization = value;
+    as = `token:${plan.auth.how}`;
+  }
+  const takesKey = operation.parameters.some((p) => p.in === "header" && p.name === "idempotency-key");
+  if (takesKey || plan.key !== "fresh") {
+    if (plan.key === "fresh") headers["idempotency-key"] = `fz${seed}-${index}`;
+    else if (plan.key === "pooled") headers["idempotency-key"] = `fz${seed}-pool-${plan.pooledKey}`;
+    else if (plan.key === "invalid" && plan.invalidKey !== "") headers["idempotency-key"] = plan.invalidKey;
+    if (plan.key !== "fresh") mutations.push(`${plan.key} idempotency key`);
+  }
+
+  let body: string | undefined;
+  const bp = plan.bodyPlan;
+  if (bp.kind === "raw") body = bp.text;
+  else if (bp.kind !== "absent" && plan.body !== undefined) {
+    const value = cloneJson(plan.body);
+    if (plan.align && ownInstitution && value !== null && typeof value === "object") {
+      const fields = value as Record<string, unknown>;
+      for (const key of ["fromInstitutionId", "originInstitutionId", "institutionId"])
+        if (key in fields && (key !== "institutionId" || !operation.template.includes("{")))
+          fields[key] = ownInstitution;
+    }
+    const paths = leaves(value);
+    const target = paths.length > 0 && "pick" in bp ? paths[bp.pick % paths.length] : undefined;
+    if (bp.kind === "drop" && target) setAt(value, target, undefined);
+    if (bp.kind === "replace" && target) setAt(value, target, bp.value);
+    if (bp.kind === "extra" && value !== null && typeof value === "object")
+      body = JSON.stringify(value).replace(
+        /^\{/,
+        `{${JSON.stringify(bp.key)}:${JSON.stringify(bp.value) ?? "null"},`,
+      );
+    if (bp.kind === "duplicate" && target && typeof target.at(-1) === "string") {
+      // Repeated keys: JSON.parse keeps the last; a second parser might keep the first.
+      const key = JSON.stringify(target.at(-1));
+      body = JSON.stringify(value).replace(`${key}:`, `${key}:${JSON.stringify(bp.value) ?? "null"},${key}:`);
+    }
+    body ??= JSON.stringify(value);
+    if (bp.kind !== "valid") mutations.push(describePlan(bp, target));
+  } else if (bp.kind === "absent" && operation.body) mutations.push("no body");
+  if (body !== undefined && plan.contentType !== undefined) headers["content-type"] = plan.contentType;
+  if (plan.contentType !== "application/json") mutations.push(`content-type ${plan.contentType ?? "none"}`);
+  if (body === "") body = undefined;
+  const method = plan.method ?? operation.method;
+  if (plan.method) mutations.push(`method ${plan.method}`);
+  return {
+    index,
+    method,
+    path,
+    headers,
+    body,
+    route: `${operation.method} ${operation.template}`,
+    as,
+    mutation: mutations.join(", ") || "valid",
+  };
+};
+
+/** 503 with Retry-After while a read model declares it is rebuilding: the one 5xx that is not a failure. */
+const isDeclaredRebuild = (response: RawResponse): boolean =>
+  response.status === 503 && response.headers["retry-after"] !== undefined && /rebuild/i.test(response.text);
+
+interface Acknowledged {
+  streamId: string;
+  revision: number;
+  events: number;
+}
+
+const acknowledgedIn = (response: RawResponse): Acknowledged | undefined => {
+  if (response.status < 200 || response.status > 299) return undefined;
+  try {
+    const body = JSON.parse(response.text) as Record<string, unknown>;
+    if (typeof body.streamId === "string" && typeof body.revision === "number" && Array.isArray(body.events))
+      return { streamId: body.streamId, revision: body.revision, events: body.events.length };
+  } catch {
+    return undefined;
+  }
+  return undefined;
+};
+
+const sizeOf = (request: FuzzRequest): number => request.path.length + (request.body?.length ?? 0);
+
+/** Runs the fuzzer against the fixture's service and judges the outcome. */
+export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): Promise<FuzzReport> => {
+  const doc = await fetchOpenApi(fixture.url);
+  const operations = operationsOf(doc);
+  const vocabulary: Vocabulary = {
+    caseIds: fixture.cases.map((c) => c.caseId),
+    referralIds: fixture.cases.map((c) => c.referralId),
+    transferIds: fixture.cases.map((c) => c.transferId),
+    institutionIds: fixture.institutionIds,
+    ambulanceIds: fixture.ambulanceIds,
+    usernames: fixture.users.map((u) => u.username),
+  };
+  // Logging in verifies an argon2 hash: a few are enough to attack the route, many only burn the two cores.
+  const weightOf = (op: Operation) => (op.template === "/api/auth/login" ? 1 : 10);
+  const arbitrary = fc.oneof(
+    ...operations.map((op, index) => ({
+      weight: weightOf(op),
+      arbitrary: planFor(op, index, fixture, vocabulary),
+    })),
+  );
+
+  const client = rawClient(fixture.url, options.concurrency);
+  const statuses = new Map<number, number>();
+  const failures = new Map<string, Failure & { count: number }>();
+  const fail = (failure: Failure) => {
+    const seen = failures.get(failure.key);
+    if (!seen) failures.set(failure.key, { ...failure, count: 1 });
+    else {
+      seen.count++;
+      if (failure.request && (!seen.request || sizeOf(failure.request) < sizeOf(seen.request))) {
+        seen.request = failure.request;
+        seen.status = failure.status;
+        seen.detail = failure.detail;
+      }
+    }
+  };
+  const acknowledged: Acknowledged[] = [];
+  const sentCommands = new Map<string, FuzzRequest>();
+  let successfulReads = 0;
+  let rebuilding = 0;
+  let sent = 0;
+
+  const CHUNK = 500;
+  let chunk: FuzzRequest[] = [];
+  let chunkStart = -CHUNK;
+  const requestAt = (index: number): FuzzRequest => {
+    if (index >= chunkStart + CHUNK) {
+      chunkStart = index - (index % CHUNK);
+      const plans = fc.sample(arbitrary, { seed: options.seed + chunkStart, numRuns: CHUNK });
+      chunk = plans.map((plan, i) => materialise(plan, operations, fixture, options.seed, chunkStart + i));
+    }
+    return chunk[index - chunkStart] as FuzzRequest;
+  };
+
+  const principalOf = (username: string) => {
+    const user = fixture.users.find((u) => u.username === username);
+    return user ? { userId: user.username, displayName: user.username, role: user.role as Role } : undefined;
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (next < options.requests) {
+      const request = requestAt(next++);
+      const principal = principalOf(request.as);
+      const key = request.headers["idempotency-key"];
+      if (principal && key) sentCommands.set(commandIdFor(principal, key), request);
+      let response: RawResponse;
+      try {
+        response = await client.send(request);
+      } catch (error) {
+        fail({ kind: "transport", key: `transport ${request.route}`, detail: String(error), request });
+        continue;
+      } finally {
+        sent++;
+      }
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      if (response.status >= 500) {
+        if (isDeclaredRebuild(response)) rebuilding++;
+        else
+          fail({
+            kind: "5xx",
+            key: `${response.status} ${request.route}`,
+            detail: response.text.slice(0, 300),
+            request,
+            status: response.status,
+          });
+      }
+      const ack = acknowledgedIn(response);
+      if (ack) acknowledged.push(ack);
+      else if (response.status >= 200 && response.status < 300) successfulReads++;
+    }
+  };
+  // Chunks are generated in index order by whichever worker needs them; fc.sample is synchronous, so no race.
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  client.close();
+
+  const events = await eventsAfter(fixture.harness, fixture.fixtureHead);
+  judgeLog(events, acknowledged, successfulReads, sentCommands, fail);
+  await judgeHealth(fixture.url, fail);
+
+  return {
+    seed: options.seed,
+    sent,
+    statuses,
+    acknowledgedCommands: acknowledged.length,
+    eventsWritten: events.length,
+    rebuilding,
+    failures: [...failures.values()].map(({ count, ...failure }) => ({
+      ...failure,
+      detail: `${failure.detail} (${count}×)`,
+    })),
+  };
+};
+
+/** Every event after the fixture must be accounted for by a 2xx answer, and none may hold hostile text. */
+const judgeLog = (
+  events: Awaited<ReturnType<typeof eventsAfter>>,
+  acknowledged: readonly Acknowledged[],
+  successfulReads: number,
+  sentCommands: ReadonlyMap<string, FuzzRequest>,
+  fail: (failure: Failure) => void,
+) => {
+  const positions = new Set<string>();
+  for (const ack of acknowledged)
+    for (let r = ack.revision - ack.events + 1; r <= ack.revision; r++) positions.add(`${ack.streamId}@${r}`);
+  const acknowledgedCommandIds = new Set(
+    events.filter((e) => positions.has(`${e.streamId}@${e.revision}`)).map((e) => e.metadata.commandId),
+  );
+  const readRecords = events.filter((e) => !isCommandStream(e.streamId));
+  if (readRecords.length > successfulReads) {
+    fail({
+      kind: "unexplained-event",
+      key: "read records beyond successful reads",
+      detail: `${readRecords.length} read/audit records, but only ${successfulReads} successful reads`,
+    });
+  }
+  for (const event of events) {
+    const request = sentCommands.get(event.metadata.commandId);
+    if (isCommandStream(event.streamId) && !acknowledgedCommandIds.has(event.metadata.commandId)) {
+      fail({
+        kind: "unexplained-event",
+        key: `unexplained ${event.type}`,
+        detail: `${event.streamId}@${event.revision} (${event.type}) has no 2xx answer`,
+        request,
+      });
+    }
+    for (const [path, value] of stringsIn({ data: event.data, metadata: event.metadata })) {
+      const what = hostility(value);
+      if (what)
+        fail({
+          kind: "hostile-stored",
+          key: `hostile ${what} in ${event.type} ${path.replace(/\[\d+\]/g, "[]")}`,
+          detail: `${event.streamId}@${event.revision} ${path} holds ${what}`,
+          request,
+        });
+      const field = path.split(".").at(-1) ?? "";
+      if (field === "idCardNumber" && !isValidIdCardNumber(value))
+        fail({
+          kind: "invalid-stored",
+          key: `invalid ID-card number in ${event.type}`,
+          detail: `${event.streamId}@${event.revision} ${path} = ${JSON.stringify(value)}`,
+          request,
+        });
+      if (/At$/.test(field) && value !== "" && Number.isNaN(Date.parse(value)))
+        fail({
+          kind: "invalid-stored",
+          key: `impossible instant in ${event.type} ${path}`,
+          detail: `${event.streamId}@${event.revision} ${path} = ${JSON.stringify(value)}`,
+          request,
+        });
+    }
+  }
+};
+
+const judgeHealth = async (url: string, fail: (failure: Failure) => void) => {
+  try {
+    const response = await fetch(`${url}/health`);
+    const body = (await response.json()) as {
+      status?: string;
+      projections?: { name: string; state: string }[];
+    };
+    const notLive = (body.projections ?? []).filter((p) => p.state !== "live");
+    if (response.status !== 200 || body.status !== "ok" || notLive.length > 0)
+      fail({
+        kind: "not-alive",
+        key: "health after the run",
+        detail: `/health ${response.status} ${JSON.stringify(body).slice(0, 600)}`,
+        status: response.status,
+      });
+  } catch (error) {
+    fail({ kind: "not-alive", key: "service unreachable after the run", detail: String(error) });
+  }
+};
+
+const shown = (request: FuzzRequest, fixture: AttackFixture): string => {
+  const headers = { ...request.headers };
+  if (headers.authorization) {
+    for (const user of fixture.users)
+      headers.authorization = headers.authorization.replaceAll(user.token, `<token of ${user.username}>`);
+  }
+  const body =
+    request.body === undefined
+      ? "(none)"
+      : request.body.length > 600
+        ? `${JSON.stringify(request.body.slice(0, 600))}… (${request.body.length} chars)`
+        : JSON.stringify(request.body);
+  return [
+    `    request #${request.index} as ${request.as} [${request.mutation}]`,
+    `    ${request.method} ${request.path.length > 300 ? `${request.path.slice(0, 300)}…` : request.path}`,
+    `    headers ${JSON.stringify(headers)}`,
+    `    body ${body}`,
+  ].join("\n");
+};
+
+/** The report printed on failure: seed, counts, and one smallest reproducing request per failure class. */
+export const formatReport = (report: FuzzReport, fixture: AttackFixture): string => {
+  const statuses = [...report.statuses.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([status, count]) => `${status}×${count}`)
+    .join(" ");
+  const lines = [
+    `fuzz seed ${report.seed}: ${report.sent} requests (${statuses}); ${report.acknowledgedCommands} commands acknowledged, ${report.eventsWritten} events written; ${report.failures.length} failure classes`,
+    `reproduce: FUZZ_SEED=${report.seed} FUZZ_REQUESTS=${report.sent} pnpm vitest run services/coordinator/test/attack/fuzz.int.spec.ts`,
+  ];
+  for (const failure of report.failures) {
+    lines.push(
+      `  [${failure.kind}] ${failure.key}${failure.status ? ` → ${failure.status}` : ""}: ${failure.detail}`,
+    );
+    if (failure.request) lines.push(shown(failure.request, fixture));
+  }
+  return lines.join("\n");
+};
