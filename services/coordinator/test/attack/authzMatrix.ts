@@ -1,4 +1,6 @@
+import type { RecordedEvent } from "@mtc/eventstore";
 import fc from "fast-check";
+import { boardClient } from "../harness.js";
 import {
   type AttackFixture,
   type DemoUser,
@@ -250,8 +252,16 @@ export const runAuthorizationMatrix = async (fixture: AttackFixture): Promise<Ma
   ];
   /** The answer to compare (status, and for refusals the body with the request's ids blanked) and what it broke. */
   const judge = async (probe: Probe): Promise<{ answer: string; found: Violation[] }> => {
-    const { user } = probe;
     const { response, written } = await send(probe);
+    return evaluate(probe, response, written);
+  };
+
+  const evaluate = (
+    probe: Probe,
+    response: { status: number; text: string },
+    written: RecordedEvent[],
+  ): { answer: string; found: Violation[] } => {
+    const { user } = probe;
     const found: Violation[] = [];
     const flag = (kind: Violation["kind"], detail: string) =>
       found.push(violation(probe, response.status, kind, detail));
@@ -259,7 +269,7 @@ export const runAuthorizationMatrix = async (fixture: AttackFixture): Promise<Ma
     if (response.status >= 500) flag("5xx", response.text.slice(0, 200));
     if (ok && probe.row.endsWith("[case]") && probe.scope === "foreign")
       flag("joined a foreign case", "a new record was linked to a case the sender is not party to");
-    if (user.role === "auditor" && probe.method !== "GET") {
+    if (user.role === "auditor" && probe.method !== "GET" && probe.method !== "WS") {
       const commandEvents = written.filter((e) => isCommandStream(e.streamId));
       if (ok || commandEvents.length > 0) flag("auditor wrote", `${commandEvents.length} events written`);
     }
@@ -320,6 +330,34 @@ export const runAuthorizationMatrix = async (fixture: AttackFixture): Promise<Ma
         }
       }
     }
+  }
+  // The board feed's snapshot carries identities like GET /api/board does (issue 8 finding 6): same judges.
+  const feed: Operation = { method: "WS", template: "/ws/board", parameters: [] };
+  for (const user of fixture.users) {
+    const probe: Probe = {
+      row: "WS /ws/board snapshot",
+      operation: feed,
+      user,
+      scope: "all",
+      method: "WS",
+      path: "/ws/board",
+      ids: [],
+    };
+    const before = await headPosition(fixture.harness);
+    const board = await boardClient(fixture.url, user.token);
+    const snapshot = await board.next((m) => m.type === "snapshot");
+    board.close();
+    requests++;
+    const written = await eventsAfter(fixture.harness, before);
+    const { found } = evaluate(probe, { status: 200, text: JSON.stringify(snapshot) }, written);
+    violations.push(...found);
+    cells.push({
+      row: probe.row,
+      user: user.username,
+      scope: "all",
+      status: 200,
+      violated: found.length > 0,
+    });
   }
   client.close();
   return { requests, cells, violations };

@@ -1,6 +1,9 @@
+import { rm } from "node:fs/promises";
 import http from "node:http";
 import { categoryOf, type RecordedEvent } from "@mtc/eventstore";
 import { DEMO_PASSWORD } from "../../src/auth/users.js";
+import { loadConfig } from "../../src/config.js";
+import { startService } from "../../src/service.js";
 import { type Harness, startHarness, testClock } from "../harness.js";
 
 /**
@@ -37,14 +40,18 @@ export interface FixtureCase {
 }
 
 export interface AttackFixture {
+  /** The running service; replaced by `restart`. */
   harness: Harness;
   url: string;
+  /** Logged in again (new tokens) by `restart`. */
   users: DemoUser[];
   cases: FixtureCase[];
   institutionIds: string[];
   ambulanceIds: string[];
   /** Log position after the fixture was written: everything after it was written by the suite's requests. */
   fixtureHead: number;
+  /** Stops the service and starts it again on the same data directory: in-memory state (caches) is gone. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -213,11 +220,9 @@ const takesCaseId = (doc: OpenApiDocument, path: string): boolean => {
   return fieldOf(fieldOf(schema, "properties"), "caseId") !== undefined;
 };
 
-export const startAttackFixture = async (): Promise<AttackFixture> => {
-  const harness = await startHarness(testClock(FIXTURE_NOW));
-  const url = harness.service.url;
-  const client = rawClient(url, 4);
-  const call = async (method: string, path: string, token?: string, body?: unknown, key?: string) => {
+const callerOf =
+  (client: RawClient) =>
+  async (method: string, path: string, token?: string, body?: unknown, key?: string) => {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
@@ -231,6 +236,9 @@ export const startAttackFixture = async (): Promise<AttackFixture> => {
     return { status: answer.status, body: json(answer.text) };
   };
 
+const logInAll = async (url: string): Promise<DemoUser[]> => {
+  const client = rawClient(url, 1);
+  const call = callerOf(client);
   const users: DemoUser[] = [];
   for (const username of DEMO_USERNAMES) {
     const login = await call("POST", "/api/auth/login", undefined, { username, password: DEMO_PASSWORD });
@@ -246,6 +254,17 @@ export const startAttackFixture = async (): Promise<AttackFixture> => {
       token,
     });
   }
+  client.close();
+  return users;
+};
+
+export const startAttackFixture = async (): Promise<AttackFixture> => {
+  const clock = testClock(FIXTURE_NOW);
+  const harness = await startHarness(clock);
+  const url = harness.service.url;
+  const client = rawClient(url, 4);
+  const call = callerOf(client);
+  const users = await logInAll(url);
   const userNamed = (name: string): DemoUser => {
     const found = users.find((u) => u.username === name);
     if (!found) throw new Error(`no demo user ${name}`);
@@ -325,7 +344,7 @@ export const startAttackFixture = async (): Promise<AttackFixture> => {
   }
   client.close();
   const fixtureHead = await headPosition(harness);
-  return {
+  const fixture: AttackFixture = {
     harness,
     url,
     users,
@@ -333,8 +352,25 @@ export const startAttackFixture = async (): Promise<AttackFixture> => {
     institutionIds: idsOf("institutions"),
     ambulanceIds: idsOf("ambulances"),
     fixtureHead,
-    stop: () => harness.stop(),
+    restart: async () => {
+      const { dataDir } = fixture.harness;
+      await fixture.harness.service.close();
+      const config = loadConfig({ MTC_MODE: "demo", PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "silent" });
+      const service = await startService(config, { clock });
+      fixture.harness = {
+        service,
+        dataDir,
+        stop: async () => {
+          await service.close();
+          await rm(dataDir, { recursive: true, force: true });
+        },
+      };
+      fixture.url = service.url;
+      fixture.users = await logInAll(service.url);
+    },
+    stop: () => fixture.harness.stop(),
   };
+  return fixture;
 };
 
 /** Characters that must never reach the permanent record (issue 8 finding 4); newline is allowed in long text. */

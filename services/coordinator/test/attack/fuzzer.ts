@@ -8,6 +8,7 @@ import {
   eventsAfter,
   hostility,
   isCommandStream,
+  type RawClient,
   type RawRequest,
   type RawResponse,
   rawClient,
@@ -56,7 +57,14 @@ export interface FuzzRequest extends RawRequest {
 }
 
 export interface Failure {
-  kind: "5xx" | "transport" | "unexplained-event" | "hostile-stored" | "invalid-stored" | "not-alive";
+  kind:
+    | "5xx"
+    | "transport"
+    | "unexplained-event"
+    | "hostile-stored"
+    | "invalid-stored"
+    | "not-alive"
+    | "replay-differs";
   /** Failures of one class share a key; the report shows the smallest request of each class. */
   key: string;
   detail: string;
@@ -67,6 +75,8 @@ export interface Failure {
 export interface FuzzReport {
   seed: number;
   sent: number;
+  /** Retries and reused keys sent after the restart. */
+  replayed: number;
   /** Requests sent per route template of the OpenAPI document. */
   routes: Map<string, number>;
   statuses: Map<number, number>;
@@ -427,7 +437,6 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
     })),
   );
 
-  const client = rawClient(fixture.url, options.concurrency);
   const statuses = new Map<number, number>();
   const routes = new Map<string, number>();
   const failures = new Map<string, Failure & { count: number }>();
@@ -466,43 +475,101 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
     return user ? { userId: user.username, displayName: user.username, role: user.role as Role } : undefined;
   };
 
+  /** Sends one request and judges its answer; the acknowledged ones are kept for the replay after the restart. */
+  const acknowledgedRequests: { request: FuzzRequest; answer: string }[] = [];
+  const exchange = async (client: RawClient, request: FuzzRequest): Promise<RawResponse | undefined> => {
+    const principal = principalOf(request.as);
+    const key = request.headers["idempotency-key"];
+    // The first request sent with a key is the one that can have written with it.
+    const commandId = principal && key ? commandIdFor(principal, key) : undefined;
+    if (commandId && !sentCommands.has(commandId)) sentCommands.set(commandId, request);
+    let response: RawResponse;
+    try {
+      response = await client.send(request);
+    } catch (error) {
+      fail({ kind: "transport", key: `transport ${request.route}`, detail: String(error), request });
+      return undefined;
+    } finally {
+      sent++;
+    }
+    statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+    if (response.status >= 500) {
+      if (isDeclaredRebuild(response)) rebuilding++;
+      else
+        fail({
+          kind: "5xx",
+          key: `${response.status} ${request.route}${request.mutation.includes("after restart") ? " after restart" : ""}`,
+          detail: response.text.slice(0, 300),
+          request,
+          status: response.status,
+        });
+    }
+    const ack = acknowledgedIn(response);
+    if (ack) {
+      acknowledged.push(ack);
+      if (key) acknowledgedRequests.push({ request, answer: response.text });
+    } else if (response.status >= 200 && response.status < 300) successfulReads++;
+    return response;
+  };
+
+  const client = rawClient(fixture.url, options.concurrency);
   let next = 0;
   const worker = async () => {
     while (next < options.requests) {
       const request = requestAt(next++);
       routes.set(request.route, (routes.get(request.route) ?? 0) + 1);
-      const principal = principalOf(request.as);
-      const key = request.headers["idempotency-key"];
-      if (principal && key) sentCommands.set(commandIdFor(principal, key), request);
-      let response: RawResponse;
-      try {
-        response = await client.send(request);
-      } catch (error) {
-        fail({ kind: "transport", key: `transport ${request.route}`, detail: String(error), request });
-        continue;
-      } finally {
-        sent++;
-      }
-      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-      if (response.status >= 500) {
-        if (isDeclaredRebuild(response)) rebuilding++;
-        else
-          fail({
-            kind: "5xx",
-            key: `${response.status} ${request.route}`,
-            detail: response.text.slice(0, 300),
-            request,
-            status: response.status,
-          });
-      }
-      const ack = acknowledgedIn(response);
-      if (ack) acknowledged.push(ack);
-      else if (response.status >= 200 && response.status < 300) successfulReads++;
+      await exchange(client, request);
     }
   };
   // Chunks are generated in index order by whichever worker needs them; fc.sample is synchronous, so no race.
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   client.close();
+
+  const mainSent = sent;
+  // After a restart the answer cache is gone; only the log can tell a retry from a reused key (ADR 2).
+  await fixture.restart();
+  const replays = [...acknowledgedRequests].sort((a, b) => a.request.index - b.request.index);
+  const again = rawClient(fixture.url, options.concurrency);
+  const withNewToken = (request: FuzzRequest, mutation: string, other?: FuzzRequest): FuzzRequest => {
+    const token = fixture.users.find((u) => u.username === request.as)?.token ?? "";
+    const shape = other ?? request;
+    return {
+      ...shape,
+      index: request.index,
+      as: request.as,
+      headers: {
+        ...shape.headers,
+        authorization: `Bearer ${token}`,
+        "idempotency-key": request.headers["idempotency-key"] ?? "",
+      },
+      mutation: `${mutation} after restart`,
+    };
+  };
+  for (const [position, { request, answer }] of replays.entries()) {
+    const retry = await exchange(again, withNewToken(request, "same key, same request"));
+    if (retry && retry.text !== answer)
+      fail({
+        kind: "replay-differs",
+        key: `retry after restart ${request.route}`,
+        detail: `first answer ${answer.slice(0, 200)}, retry ${retry.status} ${retry.text.slice(0, 200)}`,
+        request,
+        status: retry.status,
+      });
+    // The same key on another acknowledged request (another route, target or body) must be refused, not run.
+    const other = replays[(position + 1) % replays.length]?.request;
+    if (!other || (other.path === request.path && other.body === request.body)) continue;
+    const reused = withNewToken(request, "same key, another request", other);
+    const refused = await exchange(again, reused);
+    if (refused && refused.status >= 200 && refused.status < 300)
+      fail({
+        kind: "replay-differs",
+        key: `reused key accepted after restart ${other.route}`,
+        detail: `${refused.status} ${refused.text.slice(0, 200)}`,
+        request: reused,
+        status: refused.status,
+      });
+  }
+  again.close();
 
   const events = await eventsAfter(fixture.harness, fixture.fixtureHead);
   judgeLog(events, acknowledged, successfulReads, sentCommands, fail);
@@ -510,7 +577,8 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
 
   return {
     seed: options.seed,
-    sent,
+    sent: mainSent,
+    replayed: sent - mainSent,
     routes,
     statuses,
     acknowledgedCommands: acknowledged.length,
@@ -623,12 +691,13 @@ const judgeHealth = async (url: string, fail: (failure: Failure) => void) => {
   }
 };
 
-const shown = (request: FuzzRequest, fixture: AttackFixture): string => {
+const shown = (request: FuzzRequest): string => {
   const headers = { ...request.headers };
-  if (headers.authorization) {
-    for (const user of fixture.users)
-      headers.authorization = headers.authorization.replaceAll(user.token, `<token of ${user.username}>`);
-  }
+  if (headers.authorization)
+    headers.authorization = headers.authorization.replace(
+      /[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g,
+      "<token>",
+    );
   const body =
     request.body === undefined
       ? "(none)"
@@ -636,7 +705,7 @@ const shown = (request: FuzzRequest, fixture: AttackFixture): string => {
         ? `${JSON.stringify(request.body.slice(0, 600))}… (${request.body.length} chars)`
         : JSON.stringify(request.body);
   return [
-    `    request #${request.index} as ${request.as} [${request.mutation}]`,
+    `    request #${request.index} as ${request.as} (token: ${request.as}'s) [${request.mutation}]`,
     `    ${request.method} ${request.path.length > 300 ? `${request.path.slice(0, 300)}…` : request.path}`,
     `    headers ${JSON.stringify(headers)}`,
     `    body ${body}`,
@@ -644,20 +713,20 @@ const shown = (request: FuzzRequest, fixture: AttackFixture): string => {
 };
 
 /** The report printed on failure: seed, counts, and one smallest reproducing request per failure class. */
-export const formatReport = (report: FuzzReport, fixture: AttackFixture): string => {
+export const formatReport = (report: FuzzReport): string => {
   const statuses = [...report.statuses.entries()]
     .sort(([a], [b]) => a - b)
     .map(([status, count]) => `${status}×${count}`)
     .join(" ");
   const lines = [
-    `fuzz seed ${report.seed}: ${report.sent} requests (${statuses}); ${report.acknowledgedCommands} commands acknowledged, ${report.eventsWritten} events written; ${report.failures.length} failure classes`,
+    `fuzz seed ${report.seed}: ${report.sent} requests and ${report.replayed} after a restart (${statuses}); ${report.acknowledgedCommands} commands acknowledged, ${report.eventsWritten} events written; ${report.failures.length} failure classes`,
     `reproduce: FUZZ_SEED=${report.seed} FUZZ_REQUESTS=${report.sent} pnpm vitest run services/coordinator/test/attack/fuzz.int.spec.ts`,
   ];
   for (const failure of report.failures) {
     lines.push(
       `  [${failure.kind}] ${failure.key}${failure.status ? ` → ${failure.status}` : ""}: ${failure.detail}`,
     );
-    if (failure.request) lines.push(shown(failure.request, fixture));
+    if (failure.request) lines.push(shown(failure.request));
   }
   return lines.join("\n");
 };
