@@ -573,7 +573,7 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
 
   const events = await eventsAfter(fixture.harness, fixture.fixtureHead);
   judgeLog(events, acknowledged, successfulReads, sentCommands, fail);
-  await judgeHealth(fixture.url, fail);
+  await judgeHealth(fixture.url, events, sentCommands, fail);
 
   return {
     seed: options.seed,
@@ -671,15 +671,34 @@ export const judgeLog = (
   }
 };
 
-const judgeHealth = async (url: string, fail: (failure: Failure) => void) => {
+interface HealthProjection {
+  name: string;
+  state: string;
+  failure?: { position?: number; streamId?: string; type?: string; reason?: string };
+}
+
+/** Alive, `ok`, every projection live; a failed projection is traced to the request that wrote its event. */
+const judgeHealth = async (
+  url: string,
+  events: readonly RecordedEvent[],
+  sentCommands: ReadonlyMap<string, FuzzRequest>,
+  fail: (failure: Failure) => void,
+) => {
   try {
     const response = await fetch(`${url}/health`);
-    const body = (await response.json()) as {
-      status?: string;
-      projections?: { name: string; state: string }[];
-    };
+    const body = (await response.json()) as { status?: string; projections?: HealthProjection[] };
     const notLive = (body.projections ?? []).filter((p) => p.state !== "live");
-    if (response.status !== 200 || body.status !== "ok" || notLive.length > 0)
+    for (const projection of notLive) {
+      const culprit = events.find((e) => e.position === projection.failure?.position);
+      fail({
+        kind: "not-alive",
+        key: `projection ${projection.name} ${projection.state}`,
+        detail: `/health ${response.status}: ${JSON.stringify(projection.failure ?? {})}`,
+        request: culprit ? sentCommands.get(culprit.metadata.commandId) : undefined,
+        status: response.status,
+      });
+    }
+    if (notLive.length === 0 && (response.status !== 200 || body.status !== "ok"))
       fail({
         kind: "not-alive",
         key: "health after the run",
