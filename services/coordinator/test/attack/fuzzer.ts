@@ -414,6 +414,34 @@ const acknowledgedIn = (response: RawResponse): Acknowledged | undefined => {
   return undefined;
 };
 
+/** One step smaller: without the query, without one query pair, without one top-level body field or the body. */
+const smallerThan = (request: FuzzRequest): FuzzRequest[] => {
+  const candidates: FuzzRequest[] = [];
+  const [path, query] = request.path.split("?", 2) as [string, string | undefined];
+  if (query !== undefined) {
+    candidates.push({ ...request, path });
+    const pairs = query.split("&");
+    if (pairs.length > 1)
+      for (const i of pairs.keys())
+        candidates.push({ ...request, path: `${path}?${pairs.filter((_, j) => j !== i).join("&")}` });
+  }
+  if (request.body !== undefined) {
+    let value: unknown;
+    try {
+      value = JSON.parse(request.body);
+    } catch {
+      value = undefined;
+    }
+    if (value !== null && typeof value === "object" && !Array.isArray(value))
+      for (const key of Object.keys(value)) {
+        const { [key]: _dropped, ...rest } = value as Record<string, unknown>;
+        candidates.push({ ...request, body: JSON.stringify(rest) });
+      }
+    else candidates.push({ ...request, body: undefined });
+  }
+  return candidates;
+};
+
 const sizeOf = (request: FuzzRequest): number => request.path.length + (request.body?.length ?? 0);
 
 /** Runs the fuzzer against the fixture's service and judges the outcome. */
@@ -569,6 +597,35 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
         status: refused.status,
       });
   }
+  // Shrinking: a smaller request that fails the same way joins its class, which keeps the smallest it has seen.
+  let shrinkSerial = 0;
+  for (const failure of [...failures.values()].filter((f) => f.kind === "5xx" && f.request)) {
+    let current = failure.request as FuzzRequest;
+    for (let budget = 40; budget > 0; ) {
+      let smaller: FuzzRequest | undefined;
+      for (const candidate of smallerThan(current)) {
+        if (budget-- <= 0) break;
+        const token = fixture.users.find((u) => u.username === candidate.as)?.token;
+        const key = candidate.headers["idempotency-key"];
+        const attempt: FuzzRequest = {
+          ...candidate,
+          headers: {
+            ...candidate.headers,
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(key ? { "idempotency-key": `${key.slice(0, 100)}-s${++shrinkSerial}` } : {}),
+          },
+          mutation: `${failure.request?.mutation ?? ""}, shrunk`,
+        };
+        const response = await exchange(again, attempt);
+        if (response?.status === failure.status) {
+          smaller = attempt;
+          break;
+        }
+      }
+      if (!smaller) break;
+      current = smaller;
+    }
+  }
   again.close();
 
   const events = await eventsAfter(fixture.harness, fixture.fixtureHead);
@@ -710,6 +767,12 @@ const judgeHealth = async (
   }
 };
 
+/** Printable form of a string: hostile characters (and lone surrogates) as \uXXXX escapes, so a reader sees them. */
+const visible = (value: string): string =>
+  Array.from(value, (character) =>
+    hostility(character) ? `\\u${(character.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}` : character,
+  ).join("");
+
 const shown = (request: FuzzRequest): string => {
   const headers = { ...request.headers };
   if (headers.authorization)
@@ -721,8 +784,8 @@ const shown = (request: FuzzRequest): string => {
     request.body === undefined
       ? "(none)"
       : request.body.length > 600
-        ? `${JSON.stringify(request.body.slice(0, 600))}… (${request.body.length} chars)`
-        : JSON.stringify(request.body);
+        ? `${visible(request.body.slice(0, 600))}… (${request.body.length} chars)`
+        : visible(request.body);
   return [
     `    request #${request.index} as ${request.as} (token: ${request.as}'s) [${request.mutation}]`,
     `    ${request.method} ${request.path.length > 300 ? `${request.path.slice(0, 300)}…` : request.path}`,
