@@ -37,7 +37,8 @@ import {
 /**
  * The seeded fuzzer of issue 8 ("Standing suites"): requests generated from the OpenAPI document of the running
  * service, valid-looking, at the boundaries and hostile. Pass: no 5xx, no event that a 2xx command answer does not
- * account for, the service alive and every projection live at the end, no hostile text in the log.
+ * account for, the service alive and every projection live at the end, no hostile text in the log; after a restart,
+ * every acknowledged command retried gets its first answer and its key reused on another request is refused.
  */
 
 export interface FuzzOptions {
@@ -554,6 +555,7 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
   client.close();
 
   const mainSent = sent;
+  await judgeHealth(fixture.url, await eventsAfter(fixture.harness, fixture.fixtureHead), sentCommands, fail);
   // After a restart the answer cache is gone; only the log can tell a retry from a reused key (ADR 2).
   await fixture.restart();
   const replays = [...acknowledgedRequests].sort((a, b) => a.request.index - b.request.index);
@@ -648,6 +650,9 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
   };
 };
 
+/** No referral, transfer or reading of one happened before this year: an earlier instant is a typing error. */
+const EARLIEST_PLAUSIBLE_YEAR = 1900;
+
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;
 
 /** A real calendar instant (Date.parse rolls 30 February over to March; this does not). */
@@ -655,7 +660,9 @@ export const isRealInstant = (value: string): boolean => {
   const parts = INSTANT.exec(value);
   if (!parts) return false;
   const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number) as number[];
-  const at = new Date(Date.UTC(year ?? 0, (month ?? 0) - 1, day ?? 0, hour ?? 0, minute ?? 0, second ?? 0));
+  const at = new Date(Date.UTC(2000, (month ?? 0) - 1, day ?? 0, hour ?? 0, minute ?? 0, second ?? 0));
+  // Date.UTC reads years 0-99 as 1900-1999; setting the year afterwards does not.
+  at.setUTCFullYear(year ?? 0, (month ?? 0) - 1, day ?? 0);
   const offsetOk = parts[8] === "Z" || (Number(parts[9]) <= 23 && Number(parts[10]) <= 59);
   return (
     offsetOk &&
@@ -721,6 +728,13 @@ export const judgeLog = (
         fail({
           kind: "invalid-stored",
           key: `impossible instant in ${event.type} ${path}`,
+          detail: `${event.streamId}@${event.revision} ${path} = ${JSON.stringify(value)}`,
+          request,
+        });
+      else if (/At$/.test(field) && Number(value.slice(0, 4)) < EARLIEST_PLAUSIBLE_YEAR)
+        fail({
+          kind: "invalid-stored",
+          key: `implausible instant (before ${EARLIEST_PLAUSIBLE_YEAR}) in ${event.type} ${path}`,
           detail: `${event.streamId}@${event.revision} ${path} = ${JSON.stringify(value)}`,
           request,
         });
@@ -801,7 +815,7 @@ export const formatReport = (report: FuzzReport): string => {
     .map(([status, count]) => `${status}×${count}`)
     .join(" ");
   const lines = [
-    `fuzz seed ${report.seed}: ${report.sent} requests and ${report.replayed} after a restart (${statuses}); ${report.acknowledgedCommands} commands acknowledged, ${report.eventsWritten} events written; ${report.failures.length} failure classes`,
+    `fuzz seed ${report.seed}: ${report.sent} requests and ${report.replayed} after a restart (${statuses}); ${report.acknowledgedCommands} commands acknowledged, ${report.eventsWritten} events written, ${report.rebuilding} declared-rebuild 503s; ${report.failures.length} failure classes`,
     `reproduce: FUZZ_SEED=${report.seed} FUZZ_REQUESTS=${report.sent} pnpm vitest run services/coordinator/test/attack/fuzz.int.spec.ts`,
   ];
   for (const failure of report.failures) {

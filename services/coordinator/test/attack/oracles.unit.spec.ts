@@ -70,6 +70,10 @@ describe("attack suite judges", () => {
       "invalid-stored",
       "invalid-stored",
     ]);
+    const ancient = event("transfer-T1", 0, "c1", { occurredAt: "0000-01-01T00:00:00.000Z" });
+    expect(judged([ancient], [{ streamId: "transfer-T1", revision: 0, events: 1 }])).toEqual([
+      "invalid-stored",
+    ]);
   });
 
   it("a fixture identity is recognised by name, ID-card number or phone; a masked one is not", () => {
@@ -89,6 +93,7 @@ describe("attack suite judges", () => {
   it("real calendar instants pass; 30 February, hour 24 and a +24:00 offset do not", () => {
     expect(isRealInstant("2026-11-24T08:00:00.000Z")).toBe(true);
     expect(isRealInstant("2024-02-29T16:00:00+08:00")).toBe(true);
+    expect(isRealInstant("0099-03-01T00:00:00Z")).toBe(true);
     for (const bad of [
       "2026-02-30T08:00:00Z",
       "2025-02-29T08:00:00Z",
