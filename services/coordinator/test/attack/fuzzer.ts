@@ -506,6 +506,7 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
 
   /** Sends one request and judges its answer; the acknowledged ones are kept for the replay after the restart. */
   const acknowledgedRequests: { request: FuzzRequest; answer: string }[] = [];
+  const answeredCommandIds = new Set<string>();
   const exchange = async (client: RawClient, request: FuzzRequest): Promise<RawResponse | undefined> => {
     const principal = principalOf(request.as);
     const key = request.headers["idempotency-key"];
@@ -534,6 +535,9 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
         });
     }
     const ack = acknowledgedIn(response);
+    // The command id is known from the sender and the key, whatever shape the answer has.
+    if (commandId && request.method === "POST" && response.status >= 200 && response.status < 300)
+      answeredCommandIds.add(commandId);
     if (ack) {
       acknowledged.push(ack);
       if (key) acknowledgedRequests.push({ request, answer: response.text });
@@ -631,7 +635,13 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
   again.close();
 
   const events = await eventsAfter(fixture.harness, fixture.fixtureHead);
-  judgeLog(events, acknowledged, successfulReads, sentCommands, fail);
+  judgeLog(
+    events,
+    { answers: acknowledged, commandIds: answeredCommandIds },
+    successfulReads,
+    sentCommands,
+    fail,
+  );
   await judgeHealth(fixture.url, events, sentCommands, fail);
 
   return {
@@ -678,17 +688,19 @@ export const isRealInstant = (value: string): boolean => {
 /** Every event after the fixture must be accounted for by a 2xx answer, and none may hold hostile text. */
 export const judgeLog = (
   events: readonly RecordedEvent[],
-  acknowledged: readonly Acknowledged[],
+  acknowledged: { answers: readonly Acknowledged[]; commandIds: ReadonlySet<string> },
   successfulReads: number,
   sentCommands: ReadonlyMap<string, FuzzRequest>,
   fail: (failure: Failure) => void,
 ) => {
   const positions = new Set<string>();
-  for (const ack of acknowledged)
+  for (const ack of acknowledged.answers)
     for (let r = ack.revision - ack.events + 1; r <= ack.revision; r++) positions.add(`${ack.streamId}@${r}`);
-  const acknowledgedCommandIds = new Set(
-    events.filter((e) => positions.has(`${e.streamId}@${e.revision}`)).map((e) => e.metadata.commandId),
-  );
+  // A command is acknowledged when a 2xx answer names its events' stream positions, or was sent with its id.
+  const acknowledgedCommandIds = new Set([
+    ...acknowledged.commandIds,
+    ...events.filter((e) => positions.has(`${e.streamId}@${e.revision}`)).map((e) => e.metadata.commandId),
+  ]);
   const readRecords = events.filter((e) => !isCommandStream(e.streamId));
   if (readRecords.length > successfulReads) {
     fail({

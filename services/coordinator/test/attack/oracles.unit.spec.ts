@@ -30,7 +30,9 @@ const judged = (
   reads = 0,
 ) => {
   const failures: Failure[] = [];
-  judgeLog(events, acknowledged, reads, new Map(), (f) => failures.push(f));
+  judgeLog(events, { answers: acknowledged, commandIds: new Set() }, reads, new Map(), (f) =>
+    failures.push(f),
+  );
   return failures.map((f) => f.kind);
 };
 
