@@ -110,6 +110,7 @@ interface Plan {
   contentType: string | undefined;
   /** Speak for the sender's own institution, so that creations get past the policy and reach the deciders. */
   align: boolean;
+  extraHeader: [string, string] | undefined;
   pathIds: Record<string, string>;
   query: [string, string][];
   body: unknown;
@@ -280,6 +281,24 @@ const planFor = (operation: Operation, index: number, fixture: AttackFixture, vo
       },
     ),
     align: fc.boolean(),
+    extraHeader: fc.oneof(
+      { weight: 20, arbitrary: fc.constant(undefined) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom<[string, string]>(
+          ["x-request-id", "a".repeat(6_000)],
+          ["x-request-id", "__proto__"],
+          ["x-request-id", "../../etc/passwd"],
+          ["accept", "text/csv"],
+          ["accept", "application/xml;q=1, */*;q=0"],
+          ["accept-language", "zh-CN;q=abc, en;q=-1"],
+          ["x-forwarded-for", "127.0.0.1, 10.0.0.1, __proto__"],
+          ["content-encoding", "gzip"],
+          ["transfer-encoding", "chunked"],
+          ["expect", "100-continue"],
+        ),
+      },
+    ),
     pathIds,
     query: queryFor(operation.parameters, vocabulary),
     body: operation.body ? validValue(operation.body, "body", vocabulary) : fc.constant(undefined),
@@ -377,6 +396,12 @@ const materialise = (
     if (bp.kind !== "valid") mutations.push(describePlan(bp, target));
   } else if (bp.kind === "absent" && operation.body) mutations.push("no body");
   if (body !== undefined && plan.contentType !== undefined) headers["content-type"] = plan.contentType;
+  if (plan.extraHeader) {
+    const [name, value] = plan.extraHeader;
+    // A chunked body carries no length; the client sets the framing, so only the other headers are sent as is.
+    if (name !== "transfer-encoding" || body === undefined) headers[name] = value;
+    mutations.push(`header ${name}`);
+  }
   if (plan.contentType !== "application/json") mutations.push(`content-type ${plan.contentType ?? "none"}`);
   if (body === "") body = undefined;
   const method = plan.method ?? operation.method;
