@@ -25,5 +25,7 @@ export type Condition = z.infer<typeof Condition>;
 export const GestationalWeeks = z.number().min(GESTATIONAL_WEEKS.min).max(GESTATIONAL_WEEKS.max); // 孕周
 
 export const PersonName = z.string().trim().min(1).max(50);
-export const Id = z.string().regex(ID_PATTERN, { message: "ids are 1-64 letters, digits or _" });
+export const Id = z
+  .string()
+  .regex(ID_PATTERN, { message: "ids are 1-64 letters, digits, _ or -, starting with a letter or digit" });
 export const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());

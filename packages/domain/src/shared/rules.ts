@@ -23,8 +23,11 @@ export const isValidIdCardNumber = (value: string): boolean => {
 /** Mainland mobile (1[3-9]xxxxxxxxx) or a landline with area code (0xx-xxxxxxx[x]). */
 export const PHONE_PATTERN = /^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
 
-/** Business ids: letters, digits and `_` (a `-` would break the `category-id` stream names). */
-export const ID_PATTERN = /^[A-Za-z0-9_]{1,64}$/;
+/**
+ * Business ids: a letter or digit, then letters, digits, `_` or `-` (case ids read `JC-2026-7KX3F9`). Stream
+ * names stay `category-id`: the category is what stands before the first `-`.
+ */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** Vital signs (生命体征) with physiologically possible ranges; anything outside is a typing error. */
 export const VITAL_SIGN_RANGES = [
