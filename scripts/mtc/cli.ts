@@ -44,7 +44,7 @@ export const withCommonOptions = (command: Command): Command =>
 
 /** The data directory exactly as the service resolves it (services/coordinator/src/config.ts). */
 export const dataDirOf = (options: { dataDir?: string | undefined }): string =>
-  resolveDataDir(options.dataDir ?? process.env.DATA_DIR ?? ".data");
+  resolveDataDir(options.dataDir ?? (process.env.DATA_DIR || ".data"));
 
 export const EVENT_LOG_FILE = "events.db";
 export const eventLogPath = (dataDir: string): string => path.join(dataDir, EVENT_LOG_FILE);
@@ -64,6 +64,17 @@ export const openLogReadOnly = (dataDir: string): Database.Database => {
     return new Database(file, { readonly: true, fileMustExist: true });
   } catch (error) {
     throw new CliError(`cannot open ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+};
+
+/** Whether the data directory already has an event log with events in it. */
+export const hasEvents = (dataDir: string): boolean => {
+  if (!existsSync(eventLogPath(dataDir))) return false;
+  const db = openLogReadOnly(dataDir);
+  try {
+    return db.prepare("SELECT 1 FROM events LIMIT 1").get() !== undefined;
+  } finally {
+    db.close();
   }
 };
 

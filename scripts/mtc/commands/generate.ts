@@ -8,6 +8,7 @@ import {
   type CommonOptions,
   dataDirOf,
   eventLogPath,
+  hasEvents,
   type MtcCommand,
   progress,
   wholeNumber,
@@ -68,6 +69,9 @@ export const generate: MtcCommand = {
         throw new CliError(
           `cannot read the region ${regionFile}: ${error instanceof Error ? error.message : String(error)}`,
         );
+      }
+      if (hasEvents(dataDir)) {
+        throw new CliError(`${dataDir} already holds events; generate writes into an empty data directory`);
       }
       mkdirSync(dataDir, { recursive: true });
       const bar = progress({ total: options.events, unit: "events", quiet: options.quiet });
