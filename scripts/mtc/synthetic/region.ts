@@ -305,7 +305,7 @@ export interface WriteRegionOptions extends SynthesiseOptions {
 }
 
 /** Appends per group commit: one fsync for this many commands keeps 10 million events within minutes. */
-const APPENDS_PER_GROUP = 512;
+const APPENDS_PER_GROUP = 2_048;
 
 /**
  * Writes the synthetic region into the embedded store at `path`. The store's clock is the synthetic time:
