@@ -45,8 +45,8 @@ export interface PlannedCase {
 }
 
 /**
- * Grade mix of the women referred: orange and above ≈ 12 %, inside the 7–16 % of pregnancies the seeds
- * report for their provinces (002, 003); most women are green or yellow.
+ * Grade mix of the women referred: orange and above ≈ 12 %, inside the 7–16 % of pregnancies that issue 7
+ * takes from the source documents (docs/sources/002, 003); most women are green or yellow.
  */
 export const GRADE_WEIGHTS: Record<RiskGrade, number> = {
   green: 48,
