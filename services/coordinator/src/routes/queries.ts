@@ -1,4 +1,4 @@
-import { Instant } from "@mtc/domain";
+import { ID_PATTERN, Instant } from "@mtc/domain";
 import { stringify } from "csv-stringify/sync";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -22,7 +22,7 @@ const CSV_COLUMNS = [
 ];
 
 const AsOf = z.object({ asOf: Instant.optional() });
-const Id = z.object({ id: z.string().regex(/^[A-Za-z0-9_]{1,64}$/) });
+const Id = z.object({ id: z.string().regex(ID_PATTERN) });
 
 /**
  * Read routes. Hospitals see only what concerns their institution; dispatchers see identities masked; every read
