@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { resolveDataDir } from "@mtc/coordinator";
+import { type EventStore, openSqliteEventStore } from "@mtc/eventstore";
 import Database from "better-sqlite3";
 import cliProgress from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
@@ -65,6 +66,20 @@ export const openLogReadOnly = (dataDir: string): Database.Database => {
   } catch (error) {
     throw new CliError(`cannot open ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
+};
+
+/**
+ * The embedded store of an existing data directory, for commands that read the log through the store port
+ * (rebuilds, verification): refuses a directory without a log instead of creating an empty one.
+ */
+export const openExistingStore = (dataDir: string): EventStore => {
+  const file = eventLogPath(dataDir);
+  if (!existsSync(file)) {
+    throw new CliError(
+      `no event log in ${dataDir} (${EVENT_LOG_FILE} is missing); start the service there or run pnpm mtc generate`,
+    );
+  }
+  return openSqliteEventStore({ path: file });
 };
 
 /** Whether the data directory already has an event log with events in it. */

@@ -342,7 +342,11 @@ export const writeRegion = async (options: WriteRegionOptions): Promise<Synthesi
       group.push(store.append(append.streamId, append.events, append.expectedRevision));
       if (group.length >= APPENDS_PER_GROUP) {
         await commit();
-        if (options.signal?.aborted) throw new Error("generation interrupted");
+        if (options.signal?.aborted) {
+          throw new Error(
+            `interrupted after ${stats.events} events: ${options.path} holds a partial log; delete it before generating again`,
+          );
+        }
       }
     }
     await commit();
