@@ -31,18 +31,20 @@ interface Run {
   stderr: string;
 }
 
-const mtc = (...args: string[]): Promise<Run> =>
+const mtcWith = (env: Record<string, string>, ...args: string[]): Promise<Run> =>
   new Promise((resolve) => {
     execFile(
       process.execPath,
       ["--import", "tsx", MTC, ...args],
-      { env: { ...process.env, DATA_DIR: "" }, maxBuffer: 16 * 1024 * 1024 },
+      { env: { ...process.env, DATA_DIR: "", ...env }, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
       },
     );
   });
+
+const mtc = (...args: string[]): Promise<Run> => mtcWith({}, ...args);
 
 interface Row {
   position: number;
@@ -292,6 +294,16 @@ describe("pnpm mtc generate and status (child processes on real data directories
       firstRecordedAt: (rows[0] as Row).recorded_at,
       lastRecordedAt: (rows.at(-1) as Row).recorded_at,
     });
+  });
+
+  it("without --data-dir, DATA_DIR is used, a relative one resolved against where the user started (INIT_CWD)", async () => {
+    const run = await mtcWith(
+      { DATA_DIR: path.basename(first), INIT_CWD: path.dirname(first) },
+      "status",
+      "--quiet",
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^head \\d+, ${EVENTS} events, log `));
   });
 
   it("--quiet draws no bar and prints one summary line", async () => {
