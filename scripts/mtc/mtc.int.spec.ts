@@ -228,13 +228,16 @@ describe("pnpm mtc generate and status (child processes on real data directories
   it("has the seeds' grade mix (orange and above 7–16 % of cases, most green or yellow) and every kind of step", () => {
     const grades = new Map<string, string>();
     const types = new Set<string>();
+    let opened = 0;
     for (const row of rows) {
       types.add(row.type);
       if (row.type === "ReferralRequested" || row.type === "OffProtocolArrivalRegistered") {
         const data = JSON.parse(row.data) as { caseId: string; riskGrade: string };
         grades.set(data.caseId, data.riskGrade);
+        opened++;
       }
     }
+    expect(grades.size, "one case id per case").toBe(opened);
     const all = [...grades.values()];
     const share = (pick: (g: string) => boolean) => all.filter(pick).length / all.length;
     expect(all.length).toBeGreaterThan(500);
