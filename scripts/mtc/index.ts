@@ -24,12 +24,8 @@ program.parseAsync(process.argv).then(
   () => process.exit(EXIT.ok),
   (error: unknown) => {
     if (error instanceof CommanderError) {
-      // Commander already printed the message (and the help for --help).
-      const done =
-        error.code === "commander.helpDisplayed" ||
-        error.code === "commander.help" ||
-        error.code === "commander.version";
-      process.exit(done ? EXIT.ok : EXIT.usage);
+      // Commander has printed the message or the help: --help exits 0, anything else is a usage error.
+      process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
     }
     if (error instanceof CliError) fail(error.message, error.exitCode);
     fail(error instanceof Error ? error.message : String(error), EXIT.failed);

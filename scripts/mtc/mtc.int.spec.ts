@@ -337,6 +337,7 @@ describe("pnpm mtc generate and status (child processes on real data directories
       [["generate", "--events", "10", "--until", "2026-02-30", "--data-dir", empty], 2, /--until.*real date/],
       [["generate", "--events", "10", "--until", "2999-01-01", "--data-dir", empty], 2, /after today/],
       [["rebuilt"], 2, /unknown command 'rebuilt'/],
+      [[], 2, /Usage: mtc/],
       [["status", "--data-dir", empty], 1, /^mtc: no event log in .*events\.db is missing/],
       [
         ["generate", "--events", "10", "--until", UNTIL, "--data-dir", first],
