@@ -1,10 +1,13 @@
 import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { getHeapStatistics } from "node:v8";
 import { runAppends } from "./appends.js";
 import { runBoardFeed } from "./boardFeed.js";
 import { fmt, log, type Result, SCALE, targetText, verdict } from "./common.js";
 import { runRebuild } from "./rebuild.js";
 import { runRoundtrip } from "./roundtrip.js";
+import { runServiceHttp } from "./serviceHttp.js";
 
 /** `pnpm bench`: each section measures the embedded store against a baseline of the same run, then a summary. */
 const sections: [string, () => Promise<Result[]>][] = [
@@ -12,6 +15,7 @@ const sections: [string, () => Promise<Result[]>][] = [
   ["rebuild", runRebuild],
   ["roundtrip", runRoundtrip],
   ["boardFeed", runBoardFeed],
+  ["service", runServiceHttp],
 ];
 
 const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
@@ -35,9 +39,23 @@ const relaunchWithLargerHeap = (): boolean => {
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130));
 
+/** Where the table goes as JSON: BENCH_JSON, else artifacts/bench/<timestamp>.json at the repository root. */
+const jsonPath = (startedAt: Date): string =>
+  process.env.BENCH_JSON ||
+  path.resolve(
+    import.meta.dirname,
+    "../../artifacts/bench",
+    `${startedAt
+      .toISOString()
+      .replaceAll(":", "-")
+      .replace(/\.\d+Z$/, "Z")}.json`,
+  );
+
 const main = async (): Promise<void> => {
   if (relaunchWithLargerHeap()) return;
   const started = performance.now();
+  const startedAt = new Date();
+  const rssAtStart = process.memoryUsage().rss;
   log(
     `mtc bench — BENCH_SCALE=${SCALE}, node ${process.version}, ${process.platform}/${process.arch}, ` +
       `heap limit ${Math.round(getHeapStatistics().heap_size_limit / 1024 / 1024)} MB` +
@@ -62,6 +80,16 @@ const main = async (): Promise<void> => {
     log(`  (section ${name} took ${seconds.toFixed(1)} s)`);
   }
 
+  // maxRSS is the process's high-water mark (kB): the peak, whatever section reached it.
+  const peak: Result = {
+    section: "process",
+    metric: "bench peak RSS",
+    unit: "MB",
+    value: process.resourceUsage().maxRSS / 1024,
+    baseline: rssAtStart / 1024 / 1024,
+    note: "the bench process's high-water mark over all sections; baseline: its RSS at start",
+  };
+  results.push(peak);
   log();
   log("=== summary ===");
   const rows = results.map((r) => [
@@ -85,6 +113,27 @@ const main = async (): Promise<void> => {
     `durations: ${durations.map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(", ")}; total ${total.toFixed(1)} s`,
   );
   if (failed.length) log(`failed sections: ${failed.join(", ")}`);
+  const file = jsonPath(startedAt);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        startedAt: startedAt.toISOString(),
+        scale: SCALE,
+        node: process.version,
+        platform: `${process.platform}/${process.arch}`,
+        only: only ?? null,
+        durations: Object.fromEntries(durations),
+        totalSeconds: total,
+        failed,
+        results: results.map((r) => ({ ...r, ratio: r.value / r.baseline, verdict: verdict(r) })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  log(`table as JSON: ${file} (compare two runs with pnpm bench:compare A.json B.json)`);
   process.exitCode = failed.length ? 1 : 0;
 };
 

@@ -1,4 +1,7 @@
-import { type EventStore, openSqliteEventStore, type RecordedEvent } from "@mtc/eventstore";
+import { readFileSync } from "node:fs";
+import { DEMO_REGION_FILE } from "@mtc/coordinator";
+import { ReferenceData, referenceLookup } from "@mtc/domain";
+import { openSqliteEventStore, type RecordedEvent } from "@mtc/eventstore";
 import {
   type AnyProjection,
   allProjections,
@@ -10,29 +13,15 @@ import {
   toProjectedEvent,
 } from "@mtc/projections";
 import Database from "better-sqlite3";
+import { emptyStats, synthesise, writeRegion } from "../mtc/synthetic/region.js";
 import { fmt, header, log, memLine, now, printResult, type Result, scaled, tempDir } from "./common.js";
-import { plannedAppends } from "./generate.js";
 
-const APPENDS_PER_GROUP = 256;
 const PROFILE_PREFIX = 100_000;
-
-/** Writes `total` events with the store's batch append, many appends per group commit. */
-const writeLog = async (store: EventStore, total: number, concurrentCases: number) => {
-  let appends = 0;
-  let events = 0;
-  let group: Promise<unknown>[] = [];
-  for (const planned of plannedAppends(total, { concurrentCases })) {
-    group.push(store.append(planned.streamId, planned.events, planned.expectedRevision));
-    appends++;
-    events += planned.events.length;
-    if (group.length >= APPENDS_PER_GROUP) {
-      await Promise.all(group);
-      group = [];
-    }
-  }
-  await Promise.all(group);
-  return { appends, events };
-};
+/** The log ends on a fixed day so that every run writes the same events. */
+const UNTIL = new Date("2026-06-30T23:59:59.999+08:00");
+const reference = referenceLookup(
+  ReferenceData.parse(JSON.parse(readFileSync(DEMO_REGION_FILE, "utf8")) as unknown),
+);
 
 /** Baseline: every row in log order straight from better-sqlite3, data and metadata parsed. */
 const rawRead = (path: string): number => {
@@ -91,13 +80,17 @@ const profile = (events: readonly RecordedEvent[]): string[] => {
   return lines;
 };
 
-/** Board evolve cost against how many items are open: shows whether it grows with the board's size. */
+/**
+ * Board evolve cost against how many items are open: shows whether it grows with the board's size. The same
+ * 20,000 events spread over fewer days keep more cases open at once.
+ */
 const boardScaling = (): string[] => {
   const board = allProjections.find((p) => p.name === "board") as AnyProjection;
-  return [25, 100, 400, 1_600].map((concurrentCases) => {
+  return [365, 60, 15, 4].map((days) => {
     const projected: ProjectedEvent[] = [];
     let position = 0;
-    for (const planned of plannedAppends(20_000, { concurrentCases, seed: 7 })) {
+    const options = { events: 20_000, seed: 7, reference, until: UNTIL, years: days / 365.25 };
+    for (const planned of synthesise(options, emptyStats())) {
       const base = typeof planned.expectedRevision === "number" ? planned.expectedRevision + 1 : 0;
       planned.events.forEach((e, i) => {
         const r = toProjectedEvent({
@@ -105,7 +98,7 @@ const boardScaling = (): string[] => {
           streamId: planned.streamId,
           revision: base + i,
           position: position++,
-          recordedAt: e.metadata.occurredAt,
+          recordedAt: planned.recordedAt,
         });
         if (r.ok) projected.push(r.projected);
       });
@@ -115,27 +108,22 @@ const boardScaling = (): string[] => {
     for (const pe of projected) state = board.evolve(state, pe);
     const ms = now() - t0;
     const open = Object.keys((state as BoardState).items).length;
-    return `${concurrentCases} cases open at once (${open} items at the end): ${fmt((ms * 1000) / projected.length, 2)} µs/event`;
+    return `20,000 events over ${days} days (${open} items open at the end): ${fmt((ms * 1000) / projected.length, 2)} µs/event`;
   });
 };
 
 export const runRebuild = async (): Promise<Result[]> => {
   header("2. rebuild — all projections from the embedded store vs raw better-sqlite3 read + JSON.parse");
   const total = scaled(1_000_000, 1_000);
-  const concurrentCases = 200;
-  log(
-    `  sizes: ${fmt(total)} events, ${concurrentCases} cases open at once, ${APPENDS_PER_GROUP} appends per group`,
-  );
+  log(`  sizes: ${fmt(total)} events of a synthetic region (pnpm mtc generate, seed 42)`);
   const tmp = tempDir("rebuild");
   const path = tmp.file("events.db");
   try {
-    let store = openSqliteEventStore({ path });
     let t0 = now();
-    const written = await writeLog(store, total, concurrentCases);
+    const written = await writeRegion({ path, events: total, seed: 42, reference, until: UNTIL });
     const writeS = (now() - t0) / 1000;
-    await store.close();
     log(
-      `  wrote ${fmt(written.events)} events in ${fmt(written.appends)} appends (${(written.events / written.appends).toFixed(2)} events/append) ` +
+      `  wrote ${fmt(written.events)} events of ${fmt(written.cases)} cases (${written.from?.slice(0, 10)} … ${written.to?.slice(0, 10)}) ` +
         `in ${writeS.toFixed(1)} s = ${fmt(written.events / writeS)} events/s; ${memLine()}`,
     );
 
@@ -150,7 +138,7 @@ export const runRebuild = async (): Promise<Result[]> => {
     // The production path: a projection runner with no snapshots catches up from the start of the log through
     // the store's subscription (paged reads, parse, every projection's evolve), exactly as a service does on a
     // rebuild. Events are let go once folded, so only the projections' states stay in memory.
-    store = openSqliteEventStore({ path });
+    const store = openSqliteEventStore({ path });
     global.gc?.();
     const runner = createProjectionRunner({
       store,

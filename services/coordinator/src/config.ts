@@ -112,6 +112,13 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
+/**
+ * Where the data lives. A relative DATA_DIR means the directory the user started from: `pnpm --filter` runs the
+ * service inside `services/coordinator/`, but npm and pnpm keep the starting directory in INIT_CWD.
+ */
+export const resolveDataDir = (dataDir: string, env: NodeJS.ProcessEnv = process.env): string =>
+  path.resolve(env.INIT_CWD || process.cwd(), dataDir);
+
 export const DEMO_REGION_FILE = path.resolve(import.meta.dirname, "../demo/region.json");
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
@@ -121,7 +128,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
-  const dataDir = path.resolve(e.DATA_DIR);
+  const dataDir = resolveDataDir(e.DATA_DIR, env);
   return {
     mode: e.MTC_MODE,
     host: e.HOST,

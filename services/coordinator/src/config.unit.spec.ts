@@ -20,6 +20,16 @@ describe("configuration", () => {
     expect(config.alarmTickSeconds).toBe(15);
   });
 
+  it("a relative DATA_DIR resolves against the directory the user started from (INIT_CWD), not the package's", () => {
+    const config = loadConfig({ MTC_MODE: "demo", DATA_DIR: "region-a", INIT_CWD: "/home/operator/mtc" });
+    expect(config.dataDir).toBe("/home/operator/mtc/region-a");
+    expect(config.store).toEqual({ kind: "embedded", path: "/home/operator/mtc/region-a/events.db" });
+    expect(loadConfig({ MTC_MODE: "demo", DATA_DIR: "/srv/mtc", INIT_CWD: "/elsewhere" }).dataDir).toBe(
+      "/srv/mtc",
+    );
+    expect(loadConfig({ MTC_MODE: "demo", DATA_DIR: "d", INIT_CWD: "" }).dataDir).toBe(`${process.cwd()}/d`);
+  });
+
   it("EVENTSTORE_URL selects EventStoreDB, with no fallback to the embedded store", () => {
     const config = loadConfig({ MTC_MODE: "demo", EVENTSTORE_URL: "esdb://localhost:2113?tls=false" });
     expect(config.store).toEqual({

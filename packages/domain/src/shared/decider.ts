@@ -5,7 +5,7 @@ export interface Rejection {
   readonly code: string;
   /** The rule in words, citing the document where there is one. */
   readonly reason: string;
-  /** Rule id from shared/rules.md, e.g. `R-REF-3`. */
+  /** Rule id from docs/rules.md, e.g. `R-REF-3`. */
   readonly rule?: string | undefined;
 }
 

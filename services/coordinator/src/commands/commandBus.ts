@@ -70,6 +70,10 @@ export interface CommandBusDeps {
 export const commandIdFor = (principal: Principal, idempotencyKey: string): string =>
   uuidv5(`${principal.userId}\n${idempotencyKey}`, COMMAND_NAMESPACE);
 
+/** The id of a command's `index`-th event: a retried command's append is recognised by its ids. */
+export const eventIdFor = (commandId: string, index: number): string =>
+  uuidv5(`${commandId}:${index}`, COMMAND_NAMESPACE);
+
 /** A business id derived from the command id, so that a retried creation finds the stream it created. */
 export const derivedId = (commandId: string, prefix: string): string =>
   `${prefix}${createHash("sha256").update(commandId).digest("base64url").replace(/[-_]/g, "").slice(0, 14)}`;
@@ -206,7 +210,7 @@ export const commandBus = (deps: CommandBusDeps) => {
     }
 
     const events: NewEvent[] = decision.map((event, index) => ({
-      id: uuidv5(`${commandId}:${index}`, COMMAND_NAMESPACE),
+      id: eventIdFor(commandId, index),
       type: event.type,
       data: event.data,
       metadata: metadataFor(ctx, commandId, spec.caseIdOf(history, decision), spec.occurredAt),

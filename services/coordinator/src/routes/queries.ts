@@ -24,7 +24,6 @@ const CSV_COLUMNS = [
 const AsOf = z.object({ asOf: Instant.optional() });
 const Id = z.object({ id: IdPattern });
 
-/** The one case authorisation of reads: unknown case 404, a case that does not concern the reader 403. */
 /**
  * A case another institution's staff may not read answers exactly as an unknown case does (same 404, same
  * lookup): no existence oracle (issue 8 finding 1).
