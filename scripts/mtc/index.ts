@@ -2,9 +2,11 @@ import { Command, CommanderError } from "commander";
 import { CliError, EXIT, type MtcCommand } from "./cli.js";
 import { generate } from "./commands/generate.js";
 import { status } from "./commands/status.js";
+import { verify } from "./commands/verify.js";
+import { verifyExport } from "./commands/verifyExport.js";
 
 /** `pnpm mtc <command>`: the operators' command line. A new command is one file and one line here. */
-const commands: readonly MtcCommand[] = [status, generate];
+const commands: readonly MtcCommand[] = [status, generate, verify, verifyExport];
 
 const program = new Command("mtc")
   .description("operate a maternal transfer coordination data directory")
@@ -21,7 +23,8 @@ const fail = (message: string, code: number): never => {
 };
 
 program.parseAsync(process.argv).then(
-  () => process.exit(EXIT.ok),
+  // A command that reports a failed check itself sets process.exitCode (verify: 1 when the chain is broken).
+  () => process.exit(process.exitCode ?? EXIT.ok),
   (error: unknown) => {
     if (error instanceof CommanderError) {
       // Commander has printed the message or the help: --help exits 0, anything else is a usage error.

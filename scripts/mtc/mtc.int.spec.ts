@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -15,6 +15,7 @@ import {
   type TransferEvent,
   type TransferState,
 } from "@mtc/domain";
+import { buildCaseExport, type ChainedEvent, openSqliteEventStore } from "@mtc/eventstore";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -363,5 +364,53 @@ describe("pnpm mtc generate and status (child processes on real data directories
     for (const option of ["--events", "--seed", "--until", "--data-dir", "--quiet"]) {
       expect(generateHelp.stdout).toContain(option);
     }
+  });
+
+  it("verify walks the chain: ok on the generated log; exit 1 naming the first edited position", async () => {
+    const clean = await mtc("verify", "--data-dir", first, "--quiet");
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(new RegExp(`^ok: ${EVENTS.toLocaleString("en-US")} events verified`));
+    const copy = await tempDir();
+    await copyFile(path.join(first, "events.db"), path.join(copy, "events.db"));
+    const target = rows[Math.floor(rows.length / 2)] as Row;
+    const db = new Database(path.join(copy, "events.db"));
+    db.prepare("UPDATE events SET data = ? WHERE position = ?").run(
+      target.data.replace(/"occurredAt":"\d{4}/, '"occurredAt":"1999'),
+      target.position,
+    );
+    db.close();
+    const broken = await mtc("verify", "--data-dir", copy, "--quiet");
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain(`BROKEN at position ${target.position} (${target.stream_id}): edited`);
+  });
+
+  it("verify-export checks a case export offline; one changed byte fails it", async () => {
+    const store = openSqliteEventStore({ path: path.join(first, "events.db") });
+    const streamId = (rows[0] as Row).stream_id;
+    const events: ChainedEvent[] = [];
+    for await (const event of store.readStreamChain(streamId)) events.push(event);
+    await store.close();
+    const { privateKey } = generateKeyPairSync("ed25519");
+    const exported = buildCaseExport(
+      {
+        caseId: (events[0] as ChainedEvent).metadata.caseId,
+        exportedAt: "2026-07-01T00:00:00.000Z",
+        exportedBy: { userId: "auditor", role: "auditor" },
+        streams: [{ streamId, events }],
+        signedHead: null,
+      },
+      privateKey,
+    );
+    const dir = await tempDir();
+    const good = path.join(dir, "case.json");
+    await writeFile(good, JSON.stringify(exported));
+    const ok = await mtc("verify-export", good);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^ok: case /);
+    const bad = path.join(dir, "edited.json");
+    await writeFile(bad, JSON.stringify(exported).replace(/"occurredAt":"\d{4}/, '"occurredAt":"1999'));
+    const edited = await mtc("verify-export", bad);
+    expect(edited.code).toBe(1);
+    expect(edited.stdout).toMatch(/^NOT VERIFIED/);
   });
 });
