@@ -36,6 +36,18 @@ const Env = z
       .min(1024)
       .default(4 * 1024 * 1024),
     ALARM_TICK_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+    /** Names this process's read-model file, `<DATA_DIR>/readmodels-<id>.db`: two processes need two ids. */
+    MTC_INSTANCE_ID: z
+      .string()
+      .regex(/^[a-z0-9_]{1,32}$/, "1 to 32 of a-z, 0-9 and _")
+      .default("main"),
+    BOARD_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().min(100).max(10_000_000).default(10_000),
+    BOARD_CHECKPOINT_EVERY_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(60),
   })
   .superRefine((env, ctx) => {
     if (env.MTC_MODE !== "production") return;
@@ -73,6 +85,9 @@ export interface Config {
   wsMaxBufferedBytes: number;
   /** How often the board re-evaluates alarms that time alone raises. */
   alarmTickSeconds: number;
+  instanceId: string;
+  /** Board checkpoints for as-of: after this many log positions or minutes of recordedAt. */
+  boardCheckpoints: { everyEvents: number; everyMinutes: number };
 }
 
 export class ConfigError extends Error {
@@ -110,5 +125,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     lateEntryMinutes: e.LATE_ENTRY_MIN,
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     alarmTickSeconds: e.ALARM_TICK_SECONDS,
+    instanceId: e.MTC_INSTANCE_ID,
+    boardCheckpoints: {
+      everyEvents: e.BOARD_CHECKPOINT_EVERY_EVENTS,
+      everyMinutes: e.BOARD_CHECKPOINT_EVERY_MINUTES,
+    },
   };
 };

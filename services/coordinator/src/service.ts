@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
-import path from "node:path";
 import { type Clock, ReferenceData, referenceLookup, systemClock } from "@mtc/domain";
 import { type EventStore, openEventStore } from "@mtc/eventstore";
-import { allProjections, createProjectionRunner, openSqliteSnapshotStore } from "@mtc/projections";
+import { allModels, createReadModelRunner, DOMAIN_CATEGORIES, readModelFile } from "@mtc/projections";
 import { type DestinationStream, type Logger, pino } from "pino";
 import { type App, buildApp } from "./app.js";
 import { maskIdentities } from "./auth/masking.js";
@@ -12,7 +11,7 @@ import type { User } from "./auth/roles.js";
 import { demoUsers, loadUsersFile, userDirectory } from "./auth/users.js";
 import type { Config } from "./config.js";
 import { attachBoardFeed } from "./feed/boardFeed.js";
-import { readModels as createReadModels, DOMAIN_CATEGORIES, type ReadModels } from "./readModels.js";
+import { readModels as createReadModels, type ReadModels } from "./readModels.js";
 
 export interface RunningService {
   app: App;
@@ -36,10 +35,15 @@ const REDACT = [
 export const createLogger = (config: Pick<Config, "logLevel">, destination?: DestinationStream): Logger =>
   pino({ level: config.logLevel, redact: { paths: REDACT, censor: "[redacted]" } }, destination);
 
-/** Wires the store, the projections, the HTTP app and the board feed, and starts listening. */
+/** Wires the store, the read models, the HTTP app and the board feed, and starts listening. */
 export const startService = async (
   config: Config,
-  options: { clock?: Clock; logger?: Logger } = {},
+  options: {
+    clock?: Clock;
+    logger?: Logger;
+    /** Awaited between catch-up pages of the read models (tests hold a rebuild open with it). */
+    readModelPace?: () => Promise<void>;
+  } = {},
 ): Promise<RunningService> => {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
@@ -53,17 +57,19 @@ export const startService = async (
   const tokenSecret = config.tokenSecret ?? randomBytes(32).toString("hex");
 
   const store = await openEventStore(config.store, clock);
-  const snapshots = openSqliteSnapshotStore({ path: path.join(config.dataDir, "projections.db") });
-  const runnerLog = logger.child({ component: "projections" });
-  const runner = createProjectionRunner({
+  const runnerLog = logger.child({ component: "read-models" });
+  // ADR 5: the read models live in this instance's own file; a model that must be rebuilt is rebuilt in the
+  // background while the service already listens (its reads answer 503 until then).
+  const runner = createReadModelRunner({
     store,
-    projections: allProjections,
-    snapshots,
+    path: readModelFile(config.dataDir, config.instanceId),
+    models: allModels(config.boardCheckpoints),
     categories: DOMAIN_CATEGORIES,
     log: ({ level, msg, ...rest }) => runnerLog[level](rest, msg),
+    owner: true,
+    ...(options.readModelPace ? { pace: options.readModelPace } : {}),
   });
   await runner.start();
-  await runner.whenLive();
 
   const readModels = createReadModels({
     store,
@@ -110,7 +116,6 @@ export const startService = async (
       await feed.close();
       await app.close();
       await runner.close();
-      snapshots.close();
       await store.close();
     },
   };

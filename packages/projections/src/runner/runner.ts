@@ -36,6 +36,7 @@ export interface ModelStatus {
 }
 
 export type ChangeListener = (model: string, changes: readonly DocumentChange[]) => void;
+export type StateListener = (model: string, state: ModelState) => void;
 
 export interface ReadModelRunnerOptions {
   store: EventStore;
@@ -71,7 +72,9 @@ export interface ReadModelRunner {
   whenCaughtUpTo(position: number): Promise<void>;
   /** Resolves when every model is ready (or failed). */
   whenReady(): Promise<void>;
+  /** Changes of the emitting models after each commit; none while a model rebuilds (see `onStateChange`). */
   onChanges(listener: ChangeListener): () => void;
+  onStateChange(listener: StateListener): () => void;
   close(): Promise<void>;
 }
 
@@ -100,6 +103,16 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
   const liveBatchSize = options.liveBatchSize ?? 1_000;
   const pace = options.pace ?? tick;
   const listeners = new Set<ChangeListener>();
+  const stateListeners = new Set<StateListener>();
+  const announce = (model: string, state: ModelState): void => {
+    for (const listener of stateListeners) {
+      try {
+        listener(model, state);
+      } catch (error) {
+        log({ level: "warn", msg: "state listener threw", model, reason: String(error) });
+      }
+    }
+  };
   let waiters: { position: number; resolve: () => void; reject: (e: Error) => void }[] = [];
   let readyWaiters: (() => void)[] = [];
   let db: Database.Database | undefined;
@@ -139,6 +152,7 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
       slot.state = "failed";
       slot.failure = reason;
       log({ level: "error", msg: "read model stopped: its database failed", model: slot.model.name, reason });
+      announce(slot.model.name, "failed");
     }
     void loop.subscription?.close();
     settle();
@@ -159,7 +173,8 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
     loop.position = Math.max(loop.position, (events.at(-1) as RecordedEvent).position);
     settle();
     for (const [model, list] of changes) {
-      if (list.length === 0) continue;
+      // A rebuilding model's changes are history, not news: listeners hear `ready` once it is done.
+      if (list.length === 0 || running.some((s) => s.model.name === model && s.state === "rebuilding")) continue;
       for (const listener of listeners) {
         try {
           listener(model, list);
@@ -238,6 +253,7 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
       const was = slot.state;
       applier.setState(slot, "ready");
       log({ level: "info", msg: was === "rebuilding" ? "rebuilt" : "caught up", model: slot.model.name, position: loop.position });
+      announce(slot.model.name, "ready");
     }
     settle();
     subscribe(loop);
@@ -309,6 +325,12 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
       listeners.add(listener);
       return () => {
         listeners.delete(listener);
+      };
+    },
+    onStateChange: (listener) => {
+      stateListeners.add(listener);
+      return () => {
+        stateListeners.delete(listener);
       };
     },
     close: async () => {

@@ -22,14 +22,16 @@ export const systemRoutes: FastifyPluginAsyncZod<{
   // Public so that load balancers can probe it; it tells nothing about patients.
   app.get(
     "/health",
-    { config: { public: true }, schema: { tags: ["system"], summary: "Store in use and projection lag" } },
+    { config: { public: true }, schema: { tags: ["system"], summary: "Store in use; each read model's state, progress, lag and failed documents" } },
     async (_request, reply) => {
       const head = await store.headPosition();
       const projections = readModels.status(head);
       const failed = projections.some((p) => p.state === "failed");
+      // Rebuilding is degraded but serving (commands work, those reads answer 503); a failed model is not.
+      const degraded = failed || projections.some((p) => p.state === "rebuilding");
       return reply
         .status(failed ? 503 : 200)
-        .send({ status: failed ? "degraded" : "ok", store: store.kind, headPosition: head, projections });
+        .send({ status: degraded ? "degraded" : "ok", store: store.kind, headPosition: head, projections });
     },
   );
 };
