@@ -41,8 +41,8 @@ export const startService = async (
   options: {
     clock?: Clock;
     logger?: Logger;
-    /** Awaited between catch-up pages of the read models (tests hold a rebuild open with it). */
-    readModelPace?: () => Promise<void>;
+    /** Awaited before each catch-up page of the read models (tests hold a rebuild open with it). */
+    readModelPace?: (models: readonly string[]) => Promise<void>;
   } = {},
 ): Promise<RunningService> => {
   const clock = options.clock ?? systemClock;

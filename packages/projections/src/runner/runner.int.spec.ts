@@ -195,7 +195,12 @@ describe("read-model runner on SQLite files", () => {
       release = resolve;
     });
     const logged: RunnerLogEntry[] = [];
-    const r = runner({ models: bumped, pageSize: 2, pace: () => gate, log: (e) => logged.push(e) });
+    const r = runner({
+      models: bumped,
+      pageSize: 2,
+      pace: (models) => (models.includes("timeline") ? gate : Promise.resolve()),
+      log: (e) => logged.push(e),
+    });
     await r.start();
     expect(r.stateOf("timeline")).toBe("rebuilding");
     expect(logged.some((e) => e.msg === "rebuilding timeline from the log")).toBe(true);

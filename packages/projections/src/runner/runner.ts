@@ -54,8 +54,11 @@ export interface ReadModelRunnerOptions {
   cacheSize?: number;
   /** Models whose changes are emitted to `onChanges` listeners (default: board). */
   emitting?: readonly string[];
-  /** Awaited between catch-up pages so that HTTP is served during a rebuild (default: one setImmediate). */
-  pace?: () => Promise<void>;
+  /**
+   * Awaited before each catch-up page, with the names of the loop's models, so that HTTP is served during a
+   * rebuild (default: one setImmediate).
+   */
+  pace?: (models: readonly string[]) => Promise<void>;
   /** This process owns the file: records pid + heartbeat, adopts a `<path>.next` left by an offline rebuild. */
   owner?: boolean;
   now?: () => Date;
@@ -224,7 +227,10 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
 
   const catchUp = async (loop: Loop): Promise<void> => {
     let lastLog = Date.now();
+    const names = loop.slots.map((s) => s.model.name);
     for (;;) {
+      await pace(names);
+      if (closed) return;
       const page = await store.readAll({ after: loop.position, maxCount: pageSize, ...(categories ? { categories } : {}) });
       if (closed || !commit(loop, page)) return;
       if (Date.now() - lastLog >= PROGRESS_LOG_MS) {
@@ -236,7 +242,6 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
         }
       }
       if (page.length < pageSize) return;
-      await pace();
     }
   };
 
