@@ -26,6 +26,7 @@ import { ModelUnavailableError } from "./errors.js";
 import type { BoardChange, BoardSource } from "./feed/boardFeed.js";
 
 export { DOMAIN_CATEGORIES };
+
 /** Reads of case timelines are recorded in `access-<caseId>` streams (who read which case, when). */
 const ACCESS_CATEGORY = "access";
 const READ_WAIT_MS = 2_000;
@@ -61,9 +62,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
   const q = () => {
     if (!prepared) {
       const db = runner.reader();
-      const checkpoint = db
-        .prepare<[], number>("SELECT checkpoint FROM models WHERE name = 'board'")
-        .pluck();
+      const checkpoint = db.prepare<[], number>("SELECT checkpoint FROM models WHERE name = 'board'").pluck();
       prepared = {
         board: boardQueries(db),
         timeline: timelineQueries(db),
@@ -79,7 +78,12 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
   const available = (model: string): void => {
     const status = runner.status().find((s) => s.name === model);
     if (!status || status.state === "rebuilding" || status.state === "failed")
-      throw new ModelUnavailableError(model, status?.state ?? "unknown", status?.progress, RETRY_AFTER_SECONDS);
+      throw new ModelUnavailableError(
+        model,
+        status?.state ?? "unknown",
+        status?.progress,
+        RETRY_AFTER_SECONDS,
+      );
   };
 
   const listeners = new Set<(change: BoardChange<BoardViewItem>) => void>();

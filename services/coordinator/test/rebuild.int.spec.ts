@@ -34,7 +34,9 @@ describe("read models rebuilt at start", () => {
     const config = loadConfig({ MTC_MODE: "demo", PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "silent" });
     let service: RunningService = await startService(config);
     let clinic = await apiClient(service.url, "clinic");
-    expect((await clinic.command("/api/referrals", referral("CASE_RB_1", clinic.institutionId))).status).toBe(201);
+    expect((await clinic.command("/api/referrals", referral("CASE_RB_1", clinic.institutionId))).status).toBe(
+      201,
+    );
     await service.close();
 
     const file = readModelFile(dataDir, "main");
@@ -51,7 +53,12 @@ describe("read models rebuilt at start", () => {
 
     const board = await dispatcher.raw("GET", "/api/board");
     expect(board.status).toBe(503);
-    expect(board.body).toMatchObject({ status: 503, code: "read_model_unavailable", model: "board", state: "rebuilding" });
+    expect(board.body).toMatchObject({
+      status: 503,
+      code: "read_model_unavailable",
+      model: "board",
+      state: "rebuilding",
+    });
     const response = await fetch(`${service.url}/api/cases?caseId=CASE_RB`, {
       headers: { authorization: `Bearer ${dispatcher.token}` },
     });
@@ -76,7 +83,10 @@ describe("read models rebuilt at start", () => {
       await new Promise((r) => setTimeout(r, 50));
     const after = await dispatcher.get("/api/board");
     expect(after.status).toBe(200);
-    expect(after.body.items.map((i: { caseId: string }) => i.caseId).sort()).toEqual(["CASE_RB_1", "CASE_RB_2"]);
+    expect(after.body.items.map((i: { caseId: string }) => i.caseId).sort()).toEqual([
+      "CASE_RB_1",
+      "CASE_RB_2",
+    ]);
     const healthy = (await (await fetch(`${service.url}/health`)).json()) as { status: string };
     expect(healthy.status).toBe("ok");
   });

@@ -54,7 +54,9 @@ describe("two service processes on one data directory", () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  it("a command sent to A appears on a board WebSocket client of B within 1 s", { timeout: 120_000 }, async () => {
+  it("a command sent to A appears on a board WebSocket client of B within 1 s", {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), "mtc-two-"));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const [portA, portB] = [await freePort(), await freePort()];
@@ -88,10 +90,13 @@ describe("two service processes on one data directory", () => {
     });
     expect(sent.status).toBe(201);
     // B tails the same log (the store's 200 ms poll) into its own file and pushes the change.
-    const change = await feed.next((m) => m.type === "change" && m.itemId === `referral-${sent.body.id}`, 1_000);
-    expect(change.item).toMatchObject({ caseId: "CASE_TWO_1", step: "requested" });
-    expect((await dispatcherB.get("/api/board")).body.items.map((i: { caseId: string }) => i.caseId)).toContain(
-      "CASE_TWO_1",
+    const change = await feed.next(
+      (m) => m.type === "change" && m.itemId === `referral-${sent.body.id}`,
+      1_000,
     );
+    expect(change.item).toMatchObject({ caseId: "CASE_TWO_1", step: "requested" });
+    expect(
+      (await dispatcherB.get("/api/board")).body.items.map((i: { caseId: string }) => i.caseId),
+    ).toContain("CASE_TWO_1");
   });
 });

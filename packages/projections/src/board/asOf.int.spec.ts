@@ -21,14 +21,18 @@ describe("as-of on a generated log (board across several checkpoints, timeline)"
   let dir: string;
   let store: EventStore;
   let runner: ReadModelRunner;
-  let events: RecordedEvent[] = [];
+  const events: RecordedEvent[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "mtc-asof-"));
     // Each append is stamped 13 s after the previous one, so recordedAt spans hours and checkpoints are
     // taken by count and by time.
     let now = Date.parse("2026-01-05T00:00:00.000Z");
-    store = openSqliteEventStore({ path: join(dir, "events.db"), clock: () => new Date((now += 13_000)) });
+    const clock = () => {
+      now += 13_000;
+      return new Date(now);
+    };
+    store = openSqliteEventStore({ path: join(dir, "events.db"), clock });
     for (const planned of plannedAppends(EVENTS, { concurrentCases: 60, seed: 11 }))
       await store.append(planned.streamId, planned.events, planned.expectedRevision);
     for (let after = -1; ; ) {
@@ -71,7 +75,8 @@ describe("as-of on a generated log (board across several checkpoints, timeline)"
 
   it("the board as of an instant equals a fold of the events recorded by then", async () => {
     const reader = runner.reader();
-    const checkpoints = reader.prepare<[], number>("SELECT count(*) FROM board_checkpoints").pluck().get() ?? 0;
+    const checkpoints =
+      reader.prepare<[], number>("SELECT count(*) FROM board_checkpoints").pluck().get() ?? 0;
     expect(checkpoints).toBeGreaterThanOrEqual(4);
     for (const asOf of instants()) {
       const answer = await boardAsOf(store, reader, asOf, DOMAIN_CATEGORIES);

@@ -18,7 +18,9 @@ const fold = (events: ReturnType<typeof createLog>["events"]) => {
   return { items: Object.fromEntries(shownItems(items.values()).map((i) => [i.id, i])) };
 };
 const alarmsAt = (events: ReturnType<typeof createLog>["events"], minute: number) =>
-  boardView(Object.values(fold(events).items), atMinute(minute), thresholds).flatMap((i) => i.alarms.map((a) => a.kind));
+  boardView(Object.values(fold(events).items), atMinute(minute), thresholds).flatMap((i) =>
+    i.alarms.map((a) => a.kind),
+  );
 
 describe("live transfer board", () => {
   it("shows an open referral with its step times, elapsed minutes and patient", () => {
@@ -112,7 +114,10 @@ describe("live transfer board", () => {
     it("thresholds are configurable", () => {
       const log = createLog();
       log.record("transfer-t1", "TransferRequested", data.transferRequested("t1", "c1", 0), { caseId: "c1" });
-      const view = boardView(Object.values(fold(log.events).items), atMinute(5), { ...thresholds, noUnitDispatchedMinutes: 5 });
+      const view = boardView(Object.values(fold(log.events).items), atMinute(5), {
+        ...thresholds,
+        noUnitDispatchedMinutes: 5,
+      });
       expect(view[0]?.alarms.map((a) => a.kind)).toEqual(["no_unit_dispatched"]);
     });
   });

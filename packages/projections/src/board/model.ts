@@ -42,7 +42,9 @@ CREATE INDEX IF NOT EXISTS board_checkpoints_by_time ON board_checkpoints (recor
 `;
 
 /** Live transfer board for the dispatch centre (000 §十二): one row per open referral or transfer. */
-export const boardModel = (checkpoints: BoardCheckpointOptions = defaultBoardCheckpoints): DocumentModel<BoardItem> => ({
+export const boardModel = (
+  checkpoints: BoardCheckpointOptions = defaultBoardCheckpoints,
+): DocumentModel<BoardItem> => ({
   kind: "document",
   name: "board",
   version: 3,
@@ -85,7 +87,9 @@ export const boardModel = (checkpoints: BoardCheckpointOptions = defaultBoardChe
   },
   afterBatch: (db, last) => {
     // A parked decline that a later event has passed was not revived: it has left the board.
-    db.prepare("DELETE FROM board_items WHERE parked_by IS NOT NULL AND last_position < ?").run(last.position);
+    db.prepare("DELETE FROM board_items WHERE parked_by IS NOT NULL AND last_position < ?").run(
+      last.position,
+    );
     const previous = db
       .prepare<[], { position: number; recorded_at: string }>(
         "SELECT position, recorded_at FROM board_checkpoints ORDER BY position DESC LIMIT 1",
@@ -97,13 +101,14 @@ export const boardModel = (checkpoints: BoardCheckpointOptions = defaultBoardChe
         Date.parse(last.recordedAt) - Date.parse(previous.recorded_at) >= checkpoints.everyMinutes * 60_000);
     if (!due) return;
     // Parked rows are kept too: a redirect right after the checkpoint must find its declined item.
-    const docs = db.prepare<[], { doc: string }>("SELECT doc FROM board_items").pluck().all() as unknown as string[];
+    const docs = db
+      .prepare<[], { doc: string }>("SELECT doc FROM board_items")
+      .pluck()
+      .all() as unknown as string[];
     const items = deflateRawSync(Buffer.from(`[${docs.join(",")}]`));
-    db.prepare("INSERT OR REPLACE INTO board_checkpoints (position, recorded_at, items) VALUES (?, ?, ?)").run(
-      last.position,
-      last.recordedAt,
-      items,
-    );
+    db.prepare(
+      "INSERT OR REPLACE INTO board_checkpoints (position, recorded_at, items) VALUES (?, ?, ?)",
+    ).run(last.position, last.recordedAt, items);
   },
 });
 
@@ -119,7 +124,12 @@ export const boardQueries = (db: Database.Database) => {
     /** The nearest board checkpoint recorded at or before `asOf`: every item then, parked ones included. */
     checkpointAtOrBefore: (asOf: Date): { position: number; items: BoardItem[] } | undefined => {
       const row = checkpoint.get(asOf.toISOString());
-      return row && { position: row.position, items: JSON.parse(inflateRawSync(row.items).toString()) as BoardItem[] };
+      return (
+        row && {
+          position: row.position,
+          items: JSON.parse(inflateRawSync(row.items).toString()) as BoardItem[],
+        }
+      );
     },
   };
 };

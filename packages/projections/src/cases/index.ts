@@ -18,23 +18,28 @@ export interface CaseSummary {
   transferIds: string[];
 }
 
-const withOnce = (list: readonly string[], value: string | undefined): string[] =>
-  value === undefined || list.includes(value) ? [...list] : [...list, value];
+/** The list with the value added at its end, or the same list when there is nothing to add. */
+const withOnce = (list: string[], value: string | undefined): string[] =>
+  value === undefined || list.includes(value) ? list : [...list, value];
 
-/** Case registry reducer over one case (keyed by metadata.caseId). Pure: the summary is copied, never mutated. */
+/**
+ * Case registry reducer over one case (keyed by metadata.caseId). Pure: the summary given is never changed;
+ * its lists are shared with the result until one of them changes (most events change only lastEventAt).
+ */
 export const evolveCase = (known: CaseSummary | null, { event, recorded }: ProjectedEvent): CaseSummary => {
-  const base: CaseSummary = known ?? {
-    caseId: recorded.metadata.caseId,
-    patient: { name: "" },
-    patientKind: "maternal",
-    riskGrade: "green",
-    institutionIds: [],
-    openedAt: event.data.occurredAt,
-    lastEventAt: recorded.recordedAt,
-    referralIds: [],
-    transferIds: [],
-  };
-  const summary = { ...base, lastEventAt: recorded.recordedAt };
+  const summary: CaseSummary = known
+    ? { ...known, lastEventAt: recorded.recordedAt }
+    : {
+        caseId: recorded.metadata.caseId,
+        patient: { name: "" },
+        patientKind: "maternal",
+        riskGrade: "green",
+        institutionIds: [],
+        openedAt: event.data.occurredAt,
+        lastEventAt: recorded.recordedAt,
+        referralIds: [],
+        transferIds: [],
+      };
   const add = (...ids: (string | undefined)[]) => {
     for (const id of ids) summary.institutionIds = withOnce(summary.institutionIds, id);
   };
@@ -108,8 +113,9 @@ export const casesModel: DocumentModel<CaseSummary> = {
       `INSERT OR REPLACE INTO cases (case_id, patient_name, id_card_number, opened_at, last_event_at, doc)
        VALUES (?, ?, ?, ?, ?, ?)`,
     );
-    // Institutions are only ever added to a case.
-    const party = db.prepare("INSERT OR IGNORE INTO case_institutions (case_id, institution_id) VALUES (?, ?)");
+    const party = db.prepare(
+      "INSERT OR IGNORE INTO case_institutions (case_id, institution_id) VALUES (?, ?)",
+    );
     const remove = db.prepare("DELETE FROM cases WHERE case_id = ?");
     const removeParties = db.prepare("DELETE FROM case_institutions WHERE case_id = ?");
     return {
@@ -117,7 +123,7 @@ export const casesModel: DocumentModel<CaseSummary> = {
         const doc = select.get(key);
         return doc === undefined ? null : (JSON.parse(doc) as CaseSummary);
       },
-      put: (key, c) => {
+      put: (key, c, previous) => {
         upsert.run(
           key,
           c.patient.name,
@@ -126,7 +132,9 @@ export const casesModel: DocumentModel<CaseSummary> = {
           c.lastEventAt,
           JSON.stringify(c),
         );
-        for (const institutionId of c.institutionIds) party.run(key, institutionId);
+        // Institutions are only ever added: write the ones the row did not have.
+        for (const institutionId of c.institutionIds.slice(previous?.institutionIds.length ?? 0))
+          party.run(key, institutionId);
       },
       delete: (key) => {
         remove.run(key);

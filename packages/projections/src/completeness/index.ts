@@ -2,7 +2,12 @@ import { transferEventSchemas } from "@mtc/domain";
 import type Database from "better-sqlite3";
 import type { DocumentModel } from "../shared/readModel.js";
 import { evolveTransferRecord } from "./evolve.js";
-import { type CompletenessFilter, type CompletenessOptions, completenessOf, type TransferCompleteness } from "./query.js";
+import {
+  type CompletenessFilter,
+  type CompletenessOptions,
+  completenessOf,
+  type TransferCompleteness,
+} from "./query.js";
 import type { TransferRecord } from "./state.js";
 
 export * from "./evolve.js";
@@ -37,7 +42,9 @@ export const completenessModel: DocumentModel<TransferRecord> = {
   keyOf: (recorded) => recorded.streamId,
   evolve: evolveTransferRecord,
   rows: (db) => {
-    const select = db.prepare<[string], string>("SELECT doc FROM transfer_records WHERE stream_id = ?").pluck();
+    const select = db
+      .prepare<[string], string>("SELECT doc FROM transfer_records WHERE stream_id = ?")
+      .pluck();
     const upsert = db.prepare(
       `INSERT OR REPLACE INTO transfer_records (stream_id, transfer_id, case_id, origin_institution_id,
          destination_institution_id, requested_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -68,7 +75,9 @@ export const completenessModel: DocumentModel<TransferRecord> = {
 
 /** Completeness queries over the read-only connection. */
 export const completenessQueries = (db: Database.Database) => {
-  const byStream = db.prepare<[string], string>("SELECT doc FROM transfer_records WHERE stream_id = ?").pluck();
+  const byStream = db
+    .prepare<[string], string>("SELECT doc FROM transfer_records WHERE stream_id = ?")
+    .pluck();
   return {
     /** The record of one transfer, by its stream id. */
     record: (streamId: string): TransferRecord | undefined => {
@@ -92,7 +101,10 @@ export const completenessQueries = (db: Database.Database) => {
       const sql = `SELECT doc FROM transfer_records ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY requested_at`;
       const limit = filter.limit ?? 1_000;
       const out: TransferCompleteness[] = [];
-      for (const doc of db.prepare<(string | number)[], string>(sql).pluck().iterate(...params)) {
+      for (const doc of db
+        .prepare<(string | number)[], string>(sql)
+        .pluck()
+        .iterate(...params)) {
         const c = completenessOf(JSON.parse(doc) as TransferRecord, options);
         if (filter.incompleteOnly && c.complete) continue;
         out.push(c);

@@ -113,7 +113,7 @@ export const createApplier = (
       if (!entry.dirty) continue;
       if (entry.doc === null) {
         if (entry.before !== null) rows.delete(key);
-      } else rows.put(key, entry.doc);
+      } else rows.put(key, entry.doc, entry.before);
       if (changes && entry.before !== entry.doc)
         changes.push({ key, before: entry.before, after: entry.doc, position: entry.position });
     }
@@ -123,7 +123,9 @@ export const createApplier = (
   const run = db.transaction((slots: readonly Slot[], events: readonly RecordedEvent[]) => {
     const caches = slots.map(() => new Map<string, Entry>());
     const changes = new Map<string, DocumentChange[]>();
-    for (const slot of slots) if (emitting.has(slot.model.name)) changes.set(slot.model.name, []);
+    // A rebuilding model's changes are not emitted, so not collected either.
+    for (const slot of slots)
+      if (emitting.has(slot.model.name) && slot.state !== "rebuilding") changes.set(slot.model.name, []);
     for (const recorded of events) {
       let parsed: ProjectResult | undefined;
       for (let i = 0; i < slots.length; i++) {

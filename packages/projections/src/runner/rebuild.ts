@@ -30,7 +30,9 @@ export interface RebuildOptions {
  * running service holds `path` (live owner heartbeat), the result is left as `<path>.next`, which that
  * service adopts at its next start (ADR 5).
  */
-export const rebuildInto = async (options: RebuildOptions): Promise<{ events: number; seconds: number; adopted: "now" | "next_start" }> => {
+export const rebuildInto = async (
+  options: RebuildOptions,
+): Promise<{ events: number; seconds: number; adopted: "now" | "next_start" }> => {
   const { store, path, models, categories } = options;
   const started = performance.now();
   const pageSize = options.pageSize ?? 5_000;

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { type EventStore, openSqliteEventStore, type RecordedEvent } from "@mtc/eventstore";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { allModels, DOMAIN_CATEGORIES, readModelStatus } from "../index.js";
 import { boardQueries } from "../board/model.js";
+import { allModels, DOMAIN_CATEGORIES, readModelStatus } from "../index.js";
 import type { ReadModel } from "../shared/readModel.js";
 import { createLog, data } from "../testing/fixtures.js";
 import { dumpReadModels, rebuildInto } from "./rebuild.js";
@@ -69,15 +69,24 @@ describe("read-model runner on SQLite files", () => {
     await r.start();
     const seen: { key: string; committed: boolean }[] = [];
     r.onChanges((model, changes) => {
-      const rows = new Set(boardQueries(r.reader()).items().map((i) => i.id));
-      for (const c of changes) seen.push({ key: c.key, committed: c.after === null || rows.has(c.key) || model !== "board" });
+      const rows = new Set(
+        boardQueries(r.reader())
+          .items()
+          .map((i) => i.id),
+      );
+      for (const c of changes)
+        seen.push({ key: c.key, committed: c.after === null || rows.has(c.key) || model !== "board" });
     });
     await r.whenReady();
     const last = await appendTogether(caseEvents());
     await r.whenCaughtUpTo(last);
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((s) => s.committed)).toBe(true);
-    expect(boardQueries(r.reader()).items().map((i) => [i.id, i.step, i.destinationInstitutionId])).toEqual([
+    expect(
+      boardQueries(r.reader())
+        .items()
+        .map((i) => [i.id, i.step, i.destinationInstitutionId]),
+    ).toEqual([
       ["referral-r1", "accepted", "centre_1"],
       ["referral-r2", "redirected", "centre_2"],
       ["transfer-t2", "requested", "centre_1"],
@@ -90,10 +99,25 @@ describe("read-model runner on SQLite files", () => {
   });
 
   it("property: incremental batches of any size with a restart anywhere equal a rebuild from zero, row for row", async () => {
-    const actions = ["request", "accept", "declineGreen", "declineRedirect", "transfer", "dispatch", "depart", "arrive", "handover", "cancel", "bad"] as const;
+    const actions = [
+      "request",
+      "accept",
+      "declineGreen",
+      "declineRedirect",
+      "transfer",
+      "dispatch",
+      "depart",
+      "arrive",
+      "handover",
+      "cancel",
+      "bad",
+    ] as const;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ n: fc.integer({ min: 1, max: 4 }), action: fc.constantFrom(...actions) }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.record({ n: fc.integer({ min: 1, max: 4 }), action: fc.constantFrom(...actions) }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
         fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 40 }),
         fc.nat(40),
         async (steps, batchSizes, restartAfter) => {
@@ -107,10 +131,15 @@ describe("read-model runner on SQLite files", () => {
             const c = { caseId: `c${n}` };
             const r = `referral-r${n}`;
             const t = `transfer-t${n}`;
-            if (action === "request") log.record(r, "ReferralRequested", data.referralRequested(`r${n}`, `c${n}`, minute), c);
-            if (action === "accept") log.record(r, "ReferralAccepted", data.referralAccepted(`r${n}`, minute), c);
+            if (action === "request")
+              log.record(r, "ReferralRequested", data.referralRequested(`r${n}`, `c${n}`, minute), c);
+            if (action === "accept")
+              log.record(r, "ReferralAccepted", data.referralAccepted(`r${n}`, minute), c);
             if (action === "declineGreen") {
-              const green = data.referralRequested(`r${n}`, `c${n}`, minute, { riskGrade: "green", urgency: "routine" });
+              const green = data.referralRequested(`r${n}`, `c${n}`, minute, {
+                riskGrade: "green",
+                urgency: "routine",
+              });
               log.record(r, "ReferralRequested", green, c);
               log.record(r, "ReferralDeclined", data.referralDeclined(`r${n}`, minute), c);
             }
@@ -119,12 +148,18 @@ describe("read-model runner on SQLite files", () => {
               log.record(r, "ReferralDeclined", data.referralDeclined(`r${n}`, minute), one);
               log.record(r, "ReferralRedirected", data.referralRedirected(`r${n}`, minute), one);
             }
-            if (action === "transfer") log.record(t, "TransferRequested", data.transferRequested(`t${n}`, `c${n}`, minute), c);
-            if (action === "dispatch") log.record(t, "UnitDispatched", data.unitDispatched(`t${n}`, minute), c);
-            if (action === "depart") log.record(t, "TransferDeparted", data.transferDeparted(`t${n}`, minute), c);
-            if (action === "arrive") log.record(t, "TransferArrived", data.transferArrived(`t${n}`, minute), c);
-            if (action === "handover") log.record(t, "HandoverCompleted", data.handoverCompleted(`t${n}`, minute), c);
-            if (action === "cancel") log.record(t, "TransferCancelled", data.transferCancelled(`t${n}`, minute), c);
+            if (action === "transfer")
+              log.record(t, "TransferRequested", data.transferRequested(`t${n}`, `c${n}`, minute), c);
+            if (action === "dispatch")
+              log.record(t, "UnitDispatched", data.unitDispatched(`t${n}`, minute), c);
+            if (action === "depart")
+              log.record(t, "TransferDeparted", data.transferDeparted(`t${n}`, minute), c);
+            if (action === "arrive")
+              log.record(t, "TransferArrived", data.transferArrived(`t${n}`, minute), c);
+            if (action === "handover")
+              log.record(t, "HandoverCompleted", data.handoverCompleted(`t${n}`, minute), c);
+            if (action === "cancel")
+              log.record(t, "TransferCancelled", data.transferCancelled(`t${n}`, minute), c);
             // An event a model cannot take: it fails its own document only.
             if (action === "bad") log.record(t, "UnitDispatched", { transferId: `t${n}` }, c);
           });
@@ -205,10 +240,16 @@ describe("read-model runner on SQLite files", () => {
     expect(r.stateOf("timeline")).toBe("rebuilding");
     expect(logged.some((e) => e.msg === "rebuilding timeline from the log")).toBe(true);
     const log = createLog();
-    const late = log.record("transfer-t9", "TransferRequested", data.transferRequested("t9", "c9", 90), { caseId: "c9" });
+    const late = log.record("transfer-t9", "TransferRequested", data.transferRequested("t9", "c9", 90), {
+      caseId: "c9",
+    });
     const position = await appendTogether([{ ...late, id: "00000000-0000-4000-8000-999999999999" }]);
     await r.whenCaughtUpTo(position);
-    expect(boardQueries(r.reader()).items().map((i) => i.id)).toContain("transfer-t9");
+    expect(
+      boardQueries(r.reader())
+        .items()
+        .map((i) => i.id),
+    ).toContain("transfer-t9");
     expect(r.stateOf("timeline")).toBe("rebuilding");
     expect(r.status().find((s) => s.name === "timeline")?.progress).toBeLessThan(1);
     release();
@@ -237,12 +278,23 @@ describe("read-model runner on SQLite files", () => {
 
   it("an offline rebuild replaces a file no service holds, and is left as .next (adopted at start) when one does", async () => {
     await appendTogether(caseEvents());
-    const offline = await rebuildInto({ store, path: file, models: allModels(), categories: DOMAIN_CATEGORIES });
+    const offline = await rebuildInto({
+      store,
+      path: file,
+      models: allModels(),
+      categories: DOMAIN_CATEGORIES,
+    });
     expect(offline.adopted).toBe("now");
     const owner = runner({ owner: true });
     await owner.start();
     await owner.whenReady();
-    const held = await rebuildInto({ store, path: file, models: allModels(), categories: DOMAIN_CATEGORIES, only: ["board"] });
+    const held = await rebuildInto({
+      store,
+      path: file,
+      models: allModels(),
+      categories: DOMAIN_CATEGORIES,
+      only: ["board"],
+    });
     expect(held.adopted).toBe("now");
     await owner.close();
     // A live owner in another process: simulated with this test's parent process id.

@@ -176,8 +176,9 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
     loop.position = Math.max(loop.position, (events.at(-1) as RecordedEvent).position);
     settle();
     for (const [model, list] of changes) {
-      // A rebuilding model's changes are history, not news: listeners hear `ready` once it is done.
-      if (list.length === 0 || running.some((s) => s.model.name === model && s.state === "rebuilding")) continue;
+      // A rebuilding model's changes are history, not news (the applier collects none): listeners hear
+      // `ready` once it is done.
+      if (list.length === 0) continue;
       for (const listener of listeners) {
         try {
           listener(model, list);
@@ -231,14 +232,23 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
     for (;;) {
       await pace(names);
       if (closed) return;
-      const page = await store.readAll({ after: loop.position, maxCount: pageSize, ...(categories ? { categories } : {}) });
+      const page = await store.readAll({
+        after: loop.position,
+        maxCount: pageSize,
+        ...(categories ? { categories } : {}),
+      });
       if (closed || !commit(loop, page)) return;
       if (Date.now() - lastLog >= PROGRESS_LOG_MS) {
         lastLog = Date.now();
         for (const slot of loop.slots) {
           if (slot.state !== "rebuilding") continue;
           const percent = Math.floor(progressOf(slot) * 100);
-          log({ level: "info", msg: `rebuilding ${slot.model.name} ${percent} %`, model: slot.model.name, position: loop.position });
+          log({
+            level: "info",
+            msg: `rebuilding ${slot.model.name} ${percent} %`,
+            model: slot.model.name,
+            position: loop.position,
+          });
         }
       }
       if (page.length < pageSize) return;
@@ -257,7 +267,12 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
       if (slot.state === "failed") continue;
       const was = slot.state;
       applier.setState(slot, "ready");
-      log({ level: "info", msg: was === "rebuilding" ? "rebuilt" : "caught up", model: slot.model.name, position: loop.position });
+      log({
+        level: "info",
+        msg: was === "rebuilding" ? "rebuilt" : "caught up",
+        model: slot.model.name,
+        position: loop.position,
+      });
       announce(slot.model.name, "ready");
     }
     settle();
@@ -265,7 +280,11 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
   };
 
   const progressOf = (slot: Slot): number =>
-    slot.state !== "rebuilding" ? 1 : slot.rebuildHead <= 0 ? 0 : Math.min(1, Math.max(0, slot.checkpoint) / slot.rebuildHead);
+    slot.state !== "rebuilding"
+      ? 1
+      : slot.rebuildHead <= 0
+        ? 0
+        : Math.min(1, Math.max(0, slot.checkpoint) / slot.rebuildHead);
 
   return {
     start: async () => {
@@ -278,14 +297,23 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
       const opened = openReadModelDatabase(path, options.now);
       db = opened.db;
       if (opened.fresh === "corrupt")
-        log({ level: "error", msg: `read-model file was corrupt; moved aside as ${opened.movedAside}, rebuilding` });
+        log({
+          level: "error",
+          msg: `read-model file was corrupt; moved aside as ${opened.movedAside}, rebuilding`,
+        });
       const head = await store.headPosition();
       slots = loadSlots(db, options.models, head);
       applier = createApplier(db, {
         cacheSize: options.cacheSize ?? 20_000,
         emitting: new Set(options.emitting ?? ["board"]),
         onFailure: (model, key, position, reason) =>
-          log({ level: "error", msg: "document failed; the model goes on without it", model, position, reason: `${key}: ${reason}` }),
+          log({
+            level: "error",
+            msg: "document failed; the model goes on without it",
+            model,
+            position,
+            reason: `${key}: ${reason}`,
+          }),
       });
       if (options.owner) {
         writeHeartbeat(db);
@@ -296,10 +324,17 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
       readDb = new Database(path, { readonly: true, fileMustExist: true });
       const byCheckpoint = new Map<number, Slot[]>();
       for (const slot of slots) {
-        if (slot.state === "rebuilding") log({ level: "warn", msg: `rebuilding ${slot.model.name} from the log`, model: slot.model.name });
+        if (slot.state === "rebuilding")
+          log({ level: "warn", msg: `rebuilding ${slot.model.name} from the log`, model: slot.model.name });
         byCheckpoint.set(slot.checkpoint, [...(byCheckpoint.get(slot.checkpoint) ?? []), slot]);
       }
-      loops = [...byCheckpoint].map(([position, group]) => ({ slots: group, position, pending: [], scheduled: false, retries: 0 }));
+      loops = [...byCheckpoint].map(([position, group]) => ({
+        slots: group,
+        position,
+        pending: [],
+        scheduled: false,
+        retries: 0,
+      }));
       for (const loop of loops) void runLoop(loop);
     },
     status: () =>
@@ -325,7 +360,8 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
           : new Promise((resolve, reject) => {
               waiters.push({ position, resolve, reject });
             }),
-    whenReady: () => (allReady() ? Promise.resolve() : new Promise<void>((resolve) => readyWaiters.push(resolve))),
+    whenReady: () =>
+      allReady() ? Promise.resolve() : new Promise<void>((resolve) => readyWaiters.push(resolve)),
     onChanges: (listener) => {
       listeners.add(listener);
       return () => {

@@ -29,15 +29,20 @@ const isDomainType = (type: string): boolean =>
  * event that still breaks a reducer fails only its own document.
  */
 export const toProjectedEvent = (recorded: RecordedEvent): ProjectResult => {
-  const { type, data, ...header } = recorded;
+  const { type, data } = recorded;
+  // The recorded event itself serves as the header (no copy per event): reducers read only header fields.
   if (recorded.metadata.schemaVersion === CURRENT_SCHEMA_VERSION && isDomainType(type)) {
-    if (typeof data !== "object" || data === null || typeof (data as { occurredAt?: unknown }).occurredAt !== "string")
+    if (
+      typeof data !== "object" ||
+      data === null ||
+      typeof (data as { occurredAt?: unknown }).occurredAt !== "string"
+    )
       return { ok: false, reason: `${type}: data is not an object with occurredAt` };
-    return { ok: true, projected: { event: { type, data } as DomainEvent, recorded: header } };
+    return { ok: true, projected: { event: { type, data } as DomainEvent, recorded } };
   }
   const parsed = parseDomainEvent(type, data, recorded.metadata.schemaVersion);
   if (!parsed.ok) return { ok: false, reason: parsed.reason };
-  return { ok: true, projected: { event: parsed.event, recorded: header } };
+  return { ok: true, projected: { event: parsed.event, recorded } };
 };
 
 /** Minutes between two ISO instants (b − a). */

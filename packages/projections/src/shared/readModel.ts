@@ -4,7 +4,8 @@ import type { ProjectedEvent, RecordedHeader } from "./projectedEvent.js";
 /** Reads and writes the rows of one document model inside the runner's transaction (writer connection). */
 export interface DocumentRows<D> {
   get(key: string): D | null;
-  put(key: string, document: D): void;
+  /** `previous` is the row as it was before the batch (null: none), so unchanged side rows can be skipped. */
+  put(key: string, document: D, previous: D | null): void;
   delete(key: string): void;
 }
 

@@ -91,7 +91,10 @@ export interface CaseTimelineEntry extends TimelineEntry {
 }
 
 /** Entries in log order flagged for the auditor, then ordered by when they happened (ties by position). */
-export const flagTimeline = (entries: readonly TimelineEntry[], lateEntryMinutes: number): CaseTimelineEntry[] => {
+export const flagTimeline = (
+  entries: readonly TimelineEntry[],
+  lateEntryMinutes: number,
+): CaseTimelineEntry[] => {
   // Entries are in log order: an entry is out of place when an earlier-logged one happened after it.
   let latestOccurred = Number.NEGATIVE_INFINITY;
   const flagged = entries.map((entry) => {
@@ -104,7 +107,9 @@ export const flagTimeline = (entries: readonly TimelineEntry[], lateEntryMinutes
       recordedAfterLaterEvents,
     };
   });
-  return flagged.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.position - b.position);
+  return flagged.sort(
+    (a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.position - b.position,
+  );
 };
 
 interface EntryRow {
@@ -146,6 +151,9 @@ export const timelineQueries = (db: Database.Database) => {
     entries: (caseId: string, asOf?: Date): TimelineEntry[] =>
       (asOf ? until.all(caseId, asOf.toISOString()) : all.all(caseId)).map(entryOf),
     caseTimeline: (caseId: string, { asOf, lateEntryMinutes }: CaseTimelineOptions): CaseTimelineEntry[] =>
-      flagTimeline((asOf ? until.all(caseId, asOf.toISOString()) : all.all(caseId)).map(entryOf), lateEntryMinutes),
+      flagTimeline(
+        (asOf ? until.all(caseId, asOf.toISOString()) : all.all(caseId)).map(entryOf),
+        lateEntryMinutes,
+      ),
   };
 };

@@ -15,7 +15,11 @@ const index = (events: ReturnType<typeof createLog>["events"]) => {
 };
 
 /** What the query returns: the case's entries, recorded by asOf if given, flagged and ordered. */
-const caseTimeline = (state: Map<string, TimelineEntry[]>, caseId: string, { asOf, lateEntryMinutes }: CaseTimelineOptions) =>
+const caseTimeline = (
+  state: Map<string, TimelineEntry[]>,
+  caseId: string,
+  { asOf, lateEntryMinutes }: CaseTimelineOptions,
+) =>
   flagTimeline(
     (state.get(caseId) ?? []).filter((e) => !asOf || Date.parse(e.recordedAt) <= asOf.getTime()),
     lateEntryMinutes,

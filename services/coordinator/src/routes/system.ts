@@ -22,7 +22,13 @@ export const systemRoutes: FastifyPluginAsyncZod<{
   // Public so that load balancers can probe it; it tells nothing about patients.
   app.get(
     "/health",
-    { config: { public: true }, schema: { tags: ["system"], summary: "Store in use; each read model's state, progress, lag and failed documents" } },
+    {
+      config: { public: true },
+      schema: {
+        tags: ["system"],
+        summary: "Store in use; each read model's state, progress, lag and failed documents",
+      },
+    },
     async (_request, reply) => {
       const head = await store.headPosition();
       const projections = readModels.status(head);
