@@ -98,7 +98,6 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
   // Alarms change with time, not only with events: the last alarm set sent for each open item.
   const sentAlarms = new Map<string, string>();
   const alarmKey = (item: BoardViewItem | null) => item?.alarms.map((a) => a.kind).join(",") ?? "";
-  let position = -1;
 
   runner.onChanges((model, changes) => {
     if (model !== "board") return;
@@ -106,7 +105,6 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     for (const change of changes) {
       const after = shown(change.after, now);
       const before = shown(change.before, now);
-      position = Math.max(position, change.position);
       if (!after && !before) continue;
       if (after) sentAlarms.set(change.key, alarmKey(after));
       else sentAlarms.delete(change.key);
@@ -116,7 +114,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
   runner.onStateChange((model, state) => {
     // The board feed heard nothing while the board was rebuilt: its items arrive now, as changes.
     if (model !== "board" || state !== "ready") return;
-    position = q().boardCheckpoint();
+    const position = q().boardCheckpoint();
     const now = clock();
     for (const item of q().board.items()) {
       const after = viewItem(item, now, thresholds);
@@ -137,6 +135,8 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
   /** Pushes the items whose alarms have changed since they were last sent (a step became overdue). */
   const tickAlarms = (): void => {
     if (runner.stateOf("board") !== "ready") return;
+    // Changes are emitted right after their commit, so the committed checkpoint is the latest position sent.
+    const position = q().boardCheckpoint();
     for (const item of boardView(q().board.items(), clock(), thresholds)) {
       const key = alarmKey(item);
       if ((sentAlarms.get(item.id) ?? "") === key) continue;

@@ -1,10 +1,11 @@
 import { existsSync, renameSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { ReadModel } from "../shared/readModel.js";
 
 /** The read-model file of one service instance, beside the event log. */
 export function readModelFile(dataDir: string, instanceId: string): string {
-  return `${dataDir.replace(/\/+$/, "")}/readmodels-${instanceId}.db`;
+  return join(dataDir, `readmodels-${instanceId}.db`);
 }
 
 export type ModelState = "ready" | "catching_up" | "rebuilding" | "failed";
