@@ -111,9 +111,15 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       emit({ position: change.position, itemId: change.key, item: after, before });
     }
   });
+  const unavailable = () => {
+    const state = runner.stateOf("board");
+    return state === "rebuilding" || state === "failed";
+  };
+  let rebuilt = unavailable();
   runner.onStateChange((model, state) => {
     // The board feed heard nothing while the board was rebuilt: its items arrive now, as changes.
-    if (model !== "board" || state !== "ready") return;
+    if (model !== "board" || state !== "ready" || !rebuilt) return;
+    rebuilt = false;
     const position = q().boardCheckpoint();
     const now = clock();
     for (const item of q().board.items()) {
@@ -134,7 +140,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
 
   /** Pushes the items whose alarms have changed since they were last sent (a step became overdue). */
   const tickAlarms = (): void => {
-    if (runner.stateOf("board") !== "ready") return;
+    if (unavailable()) return;
     // Changes are emitted right after their commit, so the committed checkpoint is the latest position sent.
     const position = q().boardCheckpoint();
     for (const item of boardView(q().board.items(), clock(), thresholds)) {
@@ -147,7 +153,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
 
   const boardSource: BoardSource<BoardViewItem> = {
     // While the board is rebuilt the feed starts empty; the items follow as changes once it is ready.
-    snapshot: () => (runner.stateOf("board") === "ready" ? currentBoard() : { position: -1, items: [] }),
+    snapshot: () => (unavailable() ? { position: -1, items: [] } : currentBoard()),
     subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

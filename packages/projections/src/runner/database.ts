@@ -160,7 +160,7 @@ const alive = (pid: number): boolean => {
   }
 };
 
-/** Whether another live process holds this read-model file (by its heartbeat). */
+/** Whether a live service (this process included) holds this read-model file, by its heartbeat. */
 export const heldByRunningService = (path: string): boolean => {
   if (!existsSync(path)) return false;
   let db: Database.Database | undefined;
@@ -169,7 +169,7 @@ export const heldByRunningService = (path: string): boolean => {
     const value = db.prepare<[], string>("SELECT value FROM meta WHERE key = 'owner'").pluck().get();
     if (value === undefined) return false;
     const owner = JSON.parse(value) as { pid: number; heartbeatAt: number };
-    return owner.pid !== process.pid && alive(owner.pid) && Date.now() - owner.heartbeatAt < OWNER_STALE_MS;
+    return alive(owner.pid) && Date.now() - owner.heartbeatAt < OWNER_STALE_MS;
   } catch {
     return false;
   } finally {
