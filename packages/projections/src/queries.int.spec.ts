@@ -34,7 +34,7 @@ describe("queries over the read-model tables (real SQLite file)", () => {
     expect(q.record("transfer-nope")).toBeUndefined();
   });
 
-  it("cases: by the start of the id or name, the exact ID-card number, institution and opening time, most recent first", () => {
+  it("cases: by any part of the id (its start when short), the start of the name, the exact ID-card number, institution and opening time, most recent first", () => {
     const log = createLog();
     const withId = { name: "王芳", idCardNumber: "11010519491231002X" };
     log.record(
@@ -61,7 +61,11 @@ describe("queries over the read-model tables (real SQLite file)", () => {
     const ids = (found: { caseId: string }[]) => found.map((c) => c.caseId);
     expect(ids(q.find({}))).toEqual(["JC-2026-AB12CD", "JC-2026-7KX3F9"]);
     expect(ids(q.find({ caseId: "jc-2026-7k" }))).toEqual(["JC-2026-7KX3F9"]);
-    expect(ids(q.find({ caseId: "7KX3" }))).toEqual([]);
+    expect(ids(q.find({ caseId: "7kx3f9" }))).toEqual(["JC-2026-7KX3F9"]);
+    expect(ids(q.find({ caseId: "2026-" }))).toEqual(["JC-2026-AB12CD", "JC-2026-7KX3F9"]);
+    expect(ids(q.find({ caseId: "7KX3F8" }))).toEqual([]);
+    expect(ids(q.find({ caseId: "jc" }))).toEqual(["JC-2026-AB12CD", "JC-2026-7KX3F9"]);
+    expect(ids(q.find({ caseId: "kx" }))).toEqual([]);
     expect(ids(q.find({ name: "王" }))).toEqual(["JC-2026-7KX3F9"]);
     expect(ids(q.find({ name: "%" }))).toEqual([]);
     expect(ids(q.find({ idCardNumber: "11010519491231002X" }))).toEqual(["JC-2026-7KX3F9"]);
@@ -84,6 +88,9 @@ describe("queries over the read-model tables (real SQLite file)", () => {
         .join("; ");
     expect(plan("SELECT doc FROM cases WHERE case_id LIKE ? ESCAPE '\\'", "c%")).toContain(
       "USING INDEX cases_by_id_prefix",
+    );
+    expect(plan("SELECT case_id FROM case_id_search WHERE case_id LIKE ?", "%7kx%")).toContain(
+      "VIRTUAL TABLE INDEX",
     );
     expect(plan("SELECT doc FROM cases WHERE patient_name LIKE ? ESCAPE '\\'", "王%")).toContain(
       "USING INDEX cases_by_name",

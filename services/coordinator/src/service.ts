@@ -58,7 +58,7 @@ export const startService = async (
 
   const store = await openEventStore(config.store, clock);
   const runnerLog = logger.child({ component: "read-models" });
-  // ADR 5: the read models live in this instance's own file; a model that must be rebuilt is rebuilt in the
+  // ADR 7: the read models live in this instance's own file; a model that must be rebuilt is rebuilt in the
   // background while the service already listens (its reads answer 503 until then).
   const runner = createReadModelRunner({
     store,

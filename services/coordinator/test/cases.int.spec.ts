@@ -35,9 +35,8 @@ describe("case search and timeline export", () => {
 
   const ids = (answer: { body: { cases: { caseId: string }[] } }) => answer.body.cases.map((c) => c.caseId);
 
-  it("finds by the start of the case id or name, institution and opening time", async () => {
-    expect(ids(await auditor.get("/api/cases?caseId=case_find_1"))).toEqual(["CASE_FIND_1"]);
-    expect(ids(await auditor.get("/api/cases?caseId=find_1"))).toEqual([]);
+  it("finds by case id, name, institution and opening time", async () => {
+    expect(ids(await auditor.get("/api/cases?caseId=find_1"))).toEqual(["CASE_FIND_1"]);
     expect(ids(await auditor.get(`/api/cases?name=${encodeURIComponent("黄")}`))).toEqual(["CASE_FIND_2"]);
     expect(ids(await auditor.get("/api/cases?institutionId=qc_shiqiao_thc"))).toEqual([
       "CASE_FIND_2",

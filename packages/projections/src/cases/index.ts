@@ -75,8 +75,10 @@ export const evolveCase = (known: CaseSummary | null, { event, recorded }: Proje
   return summary;
 };
 
-// Names and case ids are searched by prefix (an index range: LIKE 'x%' over a NOCASE index); an infix search
-// would scan every case. ID-card numbers are matched exactly.
+// Names are searched by prefix (an index range: LIKE 'x%' over a NOCASE index; an infix search would scan every
+// case). Case ids, which people read out by their random tail (JC-2026-7KX3F9 → "7kx3f9"), are searched by
+// any part of three characters or more through a trigram index (SQLite FTS5), by prefix when shorter.
+// ID-card numbers are matched exactly.
 const DDL = `
 CREATE TABLE IF NOT EXISTS cases (
   case_id TEXT PRIMARY KEY,
@@ -97,13 +99,14 @@ CREATE TABLE IF NOT EXISTS case_institutions (
   PRIMARY KEY (case_id, institution_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS case_institutions_by_institution ON case_institutions (institution_id, case_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS case_id_search USING fts5(case_id, tokenize = 'trigram', detail = none);
 `;
 
 export const casesModel: DocumentModel<CaseSummary> = {
   kind: "document",
   name: "cases",
   version: 2,
-  tables: ["cases", "case_institutions"],
+  tables: ["cases", "case_institutions", "case_id_search"],
   ddl: DDL,
   keyOf: (recorded) => recorded.metadata.caseId,
   evolve: evolveCase,
@@ -116,7 +119,9 @@ export const casesModel: DocumentModel<CaseSummary> = {
     const party = db.prepare(
       "INSERT OR IGNORE INTO case_institutions (case_id, institution_id) VALUES (?, ?)",
     );
+    const searchable = db.prepare("INSERT INTO case_id_search (case_id) VALUES (?)");
     const remove = db.prepare("DELETE FROM cases WHERE case_id = ?");
+    const unsearchable = db.prepare("DELETE FROM case_id_search WHERE case_id = ?");
     const removeParties = db.prepare("DELETE FROM case_institutions WHERE case_id = ?");
     return {
       get: (key) => {
@@ -132,6 +137,7 @@ export const casesModel: DocumentModel<CaseSummary> = {
           c.lastEventAt,
           JSON.stringify(c),
         );
+        if (previous === null) searchable.run(key);
         // Institutions are only ever added: write the ones the row did not have.
         for (const institutionId of c.institutionIds.slice(previous?.institutionIds.length ?? 0))
           party.run(key, institutionId);
@@ -139,13 +145,14 @@ export const casesModel: DocumentModel<CaseSummary> = {
       delete: (key) => {
         remove.run(key);
         removeParties.run(key);
+        unsearchable.run(key);
       },
     };
   },
 };
 
 export interface CaseQuery {
-  /** Start of the case id (any case). */
+  /** Any part of the case id (three characters or more), else its start. */
   caseId?: string | undefined;
   /** Start of the patient's name. */
   name?: string | undefined;
@@ -172,7 +179,13 @@ export const casesQueries = (db: Database.Database) => {
     find: (query: CaseQuery): CaseSummary[] => {
       const where: string[] = [];
       const params: (string | number)[] = [];
-      if (query.caseId) {
+      if (query.caseId && query.caseId.length >= 3) {
+        // The trigram index narrows (`_` in an id is a LIKE wildcard there); instr() keeps exact matches only.
+        where.push(
+          "case_id IN (SELECT case_id FROM case_id_search WHERE case_id LIKE ?) AND instr(lower(case_id), lower(?)) > 0",
+        );
+        params.push(`%${query.caseId}%`, query.caseId);
+      } else if (query.caseId) {
         where.push("case_id LIKE ? ESCAPE '\\'");
         params.push(likePrefix(query.caseId));
       }

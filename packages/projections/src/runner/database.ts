@@ -70,10 +70,10 @@ const openWriter = (path: string): Database.Database => {
   try {
     db.pragma("busy_timeout = 5000");
     db.pragma("journal_mode = WAL");
-    // Everything here is rebuildable from the log (ADR 5): a power cut may lose the last batches, never
+    // Everything here is rebuildable from the log (ADR 7): a power cut may lose the last batches, never
     // the file's consistency, and the runner replays them from the checkpoint that survived.
     db.pragma("synchronous = NORMAL");
-    // Bounded memory (ADR 5): a 64 MiB page cache and a WAL checkpointed every 16 MiB.
+    // Bounded memory (ADR 7): a 64 MiB page cache and a WAL checkpointed every 16 MiB.
     db.pragma("cache_size = -65536");
     db.pragma("wal_autocheckpoint = 4096");
     db.exec(META_DDL);

@@ -11,6 +11,7 @@ import {
   openReadModelDatabase,
   removeDatabase,
 } from "./database.js";
+import { logReader } from "./readLog.js";
 
 export interface RebuildOptions {
   store: EventStore;
@@ -28,7 +29,7 @@ export interface RebuildOptions {
 /**
  * Rebuilds read models from the log into a temporary file beside `path`, then renames it into place; if a
  * running service holds `path` (live owner heartbeat), the result is left as `<path>.next`, which that
- * service adopts at its next start (ADR 5).
+ * service adopts at its next start (ADR 7).
  */
 export const rebuildInto = async (
   options: RebuildOptions,
@@ -57,12 +58,14 @@ export const rebuildInto = async (
     const head = await store.headPosition();
     const slots = loadSlots(db, models, head, only).filter((s) => only.has(s.model.name));
     const applier = createApplier(db, { cacheSize: 20_000, emitting: new Set() });
+    const reading = logReader(store, categories);
     let after = -1;
     for (;;) {
       if (options.signal?.aborted) throw new Error("rebuild aborted");
-      const page = await store.readAll({ after, maxCount: pageSize, ...(categories ? { categories } : {}) });
-      applier.apply(slots, page);
-      events += page.length;
+      const page = await store.readAll({ after, maxCount: pageSize, ...reading.filter });
+      const kept = page.filter(reading.keep);
+      applier.apply(slots, kept);
+      events += kept.length;
       const last = page.at(-1);
       if (last) after = last.position;
       for (const slot of slots)
@@ -141,7 +144,12 @@ export const dumpReadModels = (path: string, models: readonly ReadModel[]): Reco
     const out: Record<string, unknown[]> = {};
     for (const table of models.flatMap((m) => m.tables)) {
       if (table === "board_checkpoints") continue;
-      out[table] = db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all();
+      const rows = db.prepare(`SELECT * FROM ${table}`).all();
+      // Sorted in JS on the whole row: tables differ in their columns (the search index has one).
+      out[table] = rows
+        .map((row) => JSON.stringify(row))
+        .sort()
+        .map((row) => JSON.parse(row) as unknown);
     }
     out.failed_documents = db.prepare("SELECT * FROM failed_documents ORDER BY 1, 2").all();
     out.checkpoints = db.prepare("SELECT name, version, checkpoint FROM models ORDER BY name").all();

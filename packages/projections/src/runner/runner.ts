@@ -11,6 +11,7 @@ import {
   removeDatabase,
   writeHeartbeat,
 } from "./database.js";
+import { logReader } from "./readLog.js";
 
 export interface RunnerLogEntry {
   level: "info" | "warn" | "error";
@@ -94,7 +95,7 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const PROGRESS_LOG_MS = 2_000;
 
 /**
- * Feeds the read models from the log into their SQLite file (ADR 5). Models at the same checkpoint share a
+ * Feeds the read models from the log into their SQLite file (ADR 7). Models at the same checkpoint share a
  * loop: catch-up by pages (`readAll`, one transaction a page), then live (`subscribeAll`, batching what
  * arrives together). A model being rebuilt has its own loop and never holds back the live ones. One writer
  * connection applies batches synchronously, so they never interleave; queries use a read-only connection.
@@ -105,6 +106,7 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
   const pageSize = options.pageSize ?? 5_000;
   const liveBatchSize = options.liveBatchSize ?? 1_000;
   const pace = options.pace ?? tick;
+  const reading = logReader(store, categories);
   const listeners = new Set<ChangeListener>();
   const stateListeners = new Set<StateListener>();
   const announce = (model: string, state: ModelState): void => {
@@ -201,9 +203,9 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
     if (closed) return;
     const subscription = store.subscribeAll({
       after: loop.position,
-      ...(categories ? { categories } : {}),
+      ...reading.filter,
       onEvent: (event) => {
-        if (loop.subscription !== subscription) return;
+        if (loop.subscription !== subscription || !reading.keep(event)) return;
         loop.pending.push(event);
         if (loop.pending.length >= liveBatchSize) flushPending(loop);
         else if (!loop.scheduled) {
@@ -229,15 +231,12 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
   const catchUp = async (loop: Loop): Promise<void> => {
     let lastLog = Date.now();
     const names = loop.slots.map((s) => s.model.name);
-    for (;;) {
+    for (let after = loop.position; ; ) {
       await pace(names);
       if (closed) return;
-      const page = await store.readAll({
-        after: loop.position,
-        maxCount: pageSize,
-        ...(categories ? { categories } : {}),
-      });
-      if (closed || !commit(loop, page)) return;
+      const page = await store.readAll({ after, maxCount: pageSize, ...reading.filter });
+      if (closed || !commit(loop, page.filter(reading.keep))) return;
+      after = page.at(-1)?.position ?? after;
       if (Date.now() - lastLog >= PROGRESS_LOG_MS) {
         lastLog = Date.now();
         for (const slot of loop.slots) {

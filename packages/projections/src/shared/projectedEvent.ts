@@ -25,7 +25,7 @@ const isDomainType = (type: string): boolean =>
  * Reads a stored event into a `ProjectedEvent`. Events of the current schema version were written by the
  * deciders from zod-validated commands, typed by the same event schemas, so they are trusted here and only
  * checked for the shape every reducer relies on; older versions go through the upcasters and the schema
- * (ADR 5: re-validating every event with zod made a rebuild several times slower than reading the log). An
+ * (ADR 7: re-validating every event with zod made a rebuild several times slower than reading the log). An
  * event that still breaks a reducer fails only its own document.
  */
 export const toProjectedEvent = (recorded: RecordedEvent): ProjectResult => {

@@ -84,7 +84,7 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
       schema: {
         tags: ["cases"],
         summary:
-          "Find cases by the start of the case id or patient name, the exact ID-card number, institution and opening time",
+          "Find cases by part of the case id, the start of the patient name, the exact ID-card number, institution and opening time",
         querystring: z.strictObject({
           caseId: z.string().max(64).optional(),
           name: z.string().max(50).optional(),
