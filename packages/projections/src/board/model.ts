@@ -56,9 +56,14 @@ export const boardModel = (
   rows: (db) => {
     const select = db.prepare<[string], { doc: string }>("SELECT doc FROM board_items WHERE id = ?");
     const upsert = db.prepare(
-      `INSERT OR REPLACE INTO board_items (id, kind, case_id, risk_grade, origin_institution_id,
+      // An upsert that updates in place touches only the indexes whose columns changed (REPLACE rewrites all).
+      `INSERT INTO board_items (id, kind, case_id, risk_grade, origin_institution_id,
          destination_institution_id, opened_at, last_position, parked_by, doc)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, case_id = excluded.case_id,
+         risk_grade = excluded.risk_grade, origin_institution_id = excluded.origin_institution_id,
+         destination_institution_id = excluded.destination_institution_id, opened_at = excluded.opened_at,
+         last_position = excluded.last_position, parked_by = excluded.parked_by, doc = excluded.doc`,
     );
     const remove = db.prepare("DELETE FROM board_items WHERE id = ?");
     return {

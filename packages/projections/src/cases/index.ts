@@ -113,8 +113,12 @@ export const casesModel: DocumentModel<CaseSummary> = {
   rows: (db) => {
     const select = db.prepare<[string], string>("SELECT doc FROM cases WHERE case_id = ?").pluck();
     const upsert = db.prepare(
-      `INSERT OR REPLACE INTO cases (case_id, patient_name, id_card_number, opened_at, last_event_at, doc)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+      // Updated in place: only the indexes whose columns changed are touched (REPLACE rewrites all).
+      `INSERT INTO cases (case_id, patient_name, id_card_number, opened_at, last_event_at, doc)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (case_id) DO UPDATE SET patient_name = excluded.patient_name,
+         id_card_number = excluded.id_card_number, opened_at = excluded.opened_at,
+         last_event_at = excluded.last_event_at, doc = excluded.doc`,
     );
     const party = db.prepare(
       "INSERT OR IGNORE INTO case_institutions (case_id, institution_id) VALUES (?, ?)",

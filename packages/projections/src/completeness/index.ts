@@ -46,8 +46,13 @@ export const completenessModel: DocumentModel<TransferRecord> = {
       .prepare<[string], string>("SELECT doc FROM transfer_records WHERE stream_id = ?")
       .pluck();
     const upsert = db.prepare(
-      `INSERT OR REPLACE INTO transfer_records (stream_id, transfer_id, case_id, origin_institution_id,
-         destination_institution_id, requested_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      // Updated in place: only the indexes whose columns changed are touched (REPLACE rewrites all).
+      `INSERT INTO transfer_records (stream_id, transfer_id, case_id, origin_institution_id,
+         destination_institution_id, requested_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (stream_id) DO UPDATE SET transfer_id = excluded.transfer_id, case_id = excluded.case_id,
+         origin_institution_id = excluded.origin_institution_id,
+         destination_institution_id = excluded.destination_institution_id,
+         requested_at = excluded.requested_at, doc = excluded.doc`,
     );
     const remove = db.prepare("DELETE FROM transfer_records WHERE stream_id = ?");
     return {
