@@ -154,6 +154,11 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
   const failLoop = (loop: Loop, error: unknown): void => {
     const reason = error instanceof Error ? error.message : String(error);
     for (const slot of loop.slots) {
+      try {
+        applier?.setState(slot, "failed");
+      } catch {
+        // The database itself failed: the state stays in memory (and /health) only.
+      }
       slot.state = "failed";
       slot.failure = reason;
       log({ level: "error", msg: "read model stopped: its database failed", model: slot.model.name, reason });
