@@ -1,21 +1,54 @@
+import type { EventStore } from "@mtc/eventstore";
+import { type BoardCheckpointOptions, boardModel } from "./board/model.js";
+import { casesModel } from "./cases/index.js";
+import { completenessModel } from "./completeness/index.js";
+import { type ReadModelFileStatus, rebuildInto, statusOf } from "./runner/rebuild.js";
+import type { ReadModel } from "./shared/readModel.js";
+import { timelineModel } from "./timeline/index.js";
+
 export * from "./board/index.js";
 export * from "./cases/index.js";
 export * from "./completeness/index.js";
 export * from "./runner/index.js";
 export * from "./shared/projectedEvent.js";
-export * from "./shared/projection.js";
+export * from "./shared/readModel.js";
 export * from "./timeline/index.js";
 
-import { boardProjection } from "./board/index.js";
-import { casesProjection } from "./cases/index.js";
-import { completenessProjection } from "./completeness/index.js";
-import type { AnyProjection } from "./shared/projection.js";
-import { timelineProjection } from "./timeline/index.js";
+/** The categories of the domain's streams; the read models read only these. */
+export const DOMAIN_CATEGORIES = ["referral", "transfer"] as const;
 
 /** The read models the service runs. */
-export const allProjections: readonly AnyProjection[] = [
-  boardProjection,
-  timelineProjection,
-  completenessProjection,
-  casesProjection,
+export const allModels = (checkpoints?: BoardCheckpointOptions): readonly ReadModel[] => [
+  boardModel(checkpoints) as unknown as ReadModel,
+  timelineModel,
+  completenessModel as unknown as ReadModel,
+  casesModel as unknown as ReadModel,
 ];
+
+/** For the operator CLI: what a read-model file holds against the code's model versions. */
+export function readModelStatus(path: string): ReadModelFileStatus {
+  return statusOf(path, allModels());
+}
+
+/**
+ * For the operator CLI: rebuilds read models (all, or `models`) from the log, safe against a running
+ * service (see `rebuildInto`).
+ */
+export async function rebuildReadModels(options: {
+  store: EventStore;
+  path: string;
+  models?: string[];
+  onProgress?: (p: { model: string; position: number; head: number; events: number }) => void;
+  signal?: AbortSignal;
+}): Promise<{ events: number; seconds: number }> {
+  const { events, seconds } = await rebuildInto({
+    store: options.store,
+    path: options.path,
+    models: allModels(),
+    categories: DOMAIN_CATEGORIES,
+    ...(options.models ? { only: options.models } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { events, seconds };
+}

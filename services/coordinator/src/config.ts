@@ -49,6 +49,18 @@ const Env = z
       .int()
       .min(1)
       .default(6 * 60 * 60),
+    /** Names this process's read-model file, `<DATA_DIR>/readmodels-<id>.db`: two processes need two ids. */
+    MTC_INSTANCE_ID: z
+      .string()
+      .regex(/^[a-z0-9_]{1,32}$/, "1 to 32 of a-z, 0-9 and _")
+      .default("main"),
+    BOARD_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().min(100).max(10_000_000).default(10_000),
+    BOARD_CHECKPOINT_EVERY_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(60),
   })
   .superRefine((env, ctx) => {
     if (env.MTC_MODE !== "production") return;
@@ -106,6 +118,9 @@ export interface Config {
     /** How often the whole log is walked again: an edit to an old row is found within this time. */
     fullVerifySeconds: number;
   };
+  instanceId: string;
+  /** Board checkpoints for as-of: after this many log positions or minutes of recordedAt. */
+  boardCheckpoints: { everyEvents: number; everyMinutes: number };
 }
 
 export class ConfigError extends Error {
@@ -161,6 +176,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       tailEvents: e.INTEGRITY_TAIL_EVENTS,
       checkSeconds: e.INTEGRITY_CHECK_SECONDS,
       fullVerifySeconds: e.INTEGRITY_FULL_VERIFY_SECONDS,
+    },
+    instanceId: e.MTC_INSTANCE_ID,
+    boardCheckpoints: {
+      everyEvents: e.BOARD_CHECKPOINT_EVERY_EVENTS,
+      everyMinutes: e.BOARD_CHECKPOINT_EVERY_MINUTES,
     },
   };
 };

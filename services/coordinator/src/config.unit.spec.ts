@@ -45,4 +45,16 @@ describe("configuration", () => {
       loadConfig({ MTC_MODE: "production", MTC_TOKEN_SECRET: "short", MTC_USERS_FILE: "u.json" }),
     ).toThrow(/32 characters/);
   });
+
+  it("each instance names its own read-model file; board checkpoints default to 10,000 events or 60 minutes", () => {
+    const config = loadConfig({ MTC_MODE: "demo" });
+    expect(config.instanceId).toBe("main");
+    expect(config.boardCheckpoints).toEqual({ everyEvents: 10_000, everyMinutes: 60 });
+    expect(loadConfig({ MTC_MODE: "demo", MTC_INSTANCE_ID: "node_2" }).instanceId).toBe("node_2");
+    expect(() => loadConfig({ MTC_MODE: "demo", MTC_INSTANCE_ID: "../etc" })).toThrow(/MTC_INSTANCE_ID/);
+    expect(() => loadConfig({ MTC_MODE: "demo", MTC_INSTANCE_ID: "A" })).toThrow(/MTC_INSTANCE_ID/);
+    expect(() => loadConfig({ MTC_MODE: "demo", BOARD_CHECKPOINT_EVERY_EVENTS: "0" })).toThrow(
+      /BOARD_CHECKPOINT_EVERY_EVENTS/,
+    );
+  });
 });

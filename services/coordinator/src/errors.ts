@@ -20,6 +20,21 @@ export class HttpProblem extends Error {
   }
 }
 
+/** A read model is being rebuilt (or has failed): its answers would be stale, so none is given (503). */
+export class ModelUnavailableError extends Error {
+  override readonly name = "ModelUnavailableError";
+  constructor(
+    readonly model: string,
+    readonly state: string,
+    readonly progress: number | undefined,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      `the ${model} read model is ${state === "rebuilding" ? `being rebuilt (${Math.floor((progress ?? 0) * 100)} %)` : state}; retry later`,
+    );
+  }
+}
+
 export const notFound = (what: string) => new HttpProblem(404, "Not Found", `${what} does not exist`);
 export const forbidden = (why: string) => new HttpProblem(403, "Forbidden", why);
 export const unauthorized = (why: string) => new HttpProblem(401, "Unauthorized", why);
@@ -55,6 +70,15 @@ export const registerErrorHandler = (app: FastifyInstance): void => {
       return send(400, "Bad Request", detail, { errors });
     }
     if (error instanceof HttpProblem) return send(error.status, error.title, error.message, error.extra);
+    if (error instanceof ModelUnavailableError) {
+      reply.header("retry-after", String(error.retryAfterSeconds));
+      return send(503, "Service Unavailable", error.message, {
+        code: "read_model_unavailable",
+        model: error.model,
+        state: error.state,
+        ...(error.progress !== undefined ? { progress: error.progress } : {}),
+      });
+    }
     if (error instanceof WrongExpectedRevisionError) {
       return send(
         409,

@@ -4,40 +4,38 @@ import { CURRENT_SCHEMA_VERSION, parseDomainEvent } from "@mtc/domain";
 import type { EventStore } from "@mtc/eventstore";
 import {
   type BoardItem,
-  type BoardState,
   type BoardThresholds,
   type BoardViewItem,
+  boardAsOf,
+  boardQueries,
   boardView,
   type CaseQuery,
-  type CasesState,
   type CompletenessFilter,
-  type CompletenessState,
-  caseTimeline,
-  evolveBoard,
-  findCases,
-  initialBoardState,
-  listTransferCompleteness,
-  type ProjectedEvent,
-  type ProjectionRunner,
-  type ProjectionStatus,
-  type TimelineState,
-  toProjectedEvent,
-  transferCompleteness,
+  casesQueries,
+  completenessOf,
+  completenessQueries,
+  DOMAIN_CATEGORIES,
+  type ModelStatus,
+  type ReadModelRunner,
+  timelineQueries,
+  viewItem,
 } from "@mtc/projections";
 import { type Parties, partiesOf } from "./auth/policy.js";
 import type { Principal } from "./auth/roles.js";
+import { ModelUnavailableError } from "./errors.js";
 import type { BoardChange, BoardSource } from "./feed/boardFeed.js";
 
-/** The categories of the domain's streams; projections read only these. */
-export const DOMAIN_CATEGORIES = ["referral", "transfer"] as const;
+export { DOMAIN_CATEGORIES };
+
 /** Reads of case timelines are recorded in `access-<caseId>` streams (who read which case, when). */
 const ACCESS_CATEGORY = "access";
 const READ_WAIT_MS = 2_000;
-const PAGE = 5_000;
+/** What a 503 asks the client to wait while a model rebuilds. */
+const RETRY_AFTER_SECONDS = 5;
 
 export interface ReadModelOptions {
   store: EventStore;
-  runner: ProjectionRunner;
+  runner: ReadModelRunner;
   clock: Clock;
   thresholds: BoardThresholds;
   lateEntryMinutes: number;
@@ -49,47 +47,103 @@ export interface BoardAnswer {
   items: BoardViewItem[];
 }
 
-/** Queries over the projections, plus the live board source for the WebSocket feed. */
+/** Queries over the read-model database, plus the live board source for the WebSocket feed. */
 export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes }: ReadModelOptions) => {
-  const board = () => runner.current<BoardState>("board");
-  const timelineState = () => runner.current<TimelineState>("timeline");
-  const completeness = () => runner.current<CompletenessState>("completeness");
-  const cases = () => runner.current<CasesState>("cases");
-  let position = Math.max(-1, ...runner.status().map((s) => s.checkpoint));
+  // Prepared once on the read-only connection, which sees only committed batches.
+  let prepared:
+    | {
+        board: ReturnType<typeof boardQueries>;
+        timeline: ReturnType<typeof timelineQueries>;
+        cases: ReturnType<typeof casesQueries>;
+        completeness: ReturnType<typeof completenessQueries>;
+        boardCheckpoint: () => number;
+      }
+    | undefined;
+  const q = () => {
+    if (!prepared) {
+      const db = runner.reader();
+      const checkpoint = db.prepare<[], number>("SELECT checkpoint FROM models WHERE name = 'board'").pluck();
+      prepared = {
+        board: boardQueries(db),
+        timeline: timelineQueries(db),
+        cases: casesQueries(db),
+        completeness: completenessQueries(db),
+        boardCheckpoint: () => checkpoint.get() ?? -1,
+      };
+    }
+    return prepared;
+  };
+
+  /** Refuses to answer from a model that is rebuilding or failed: never stale data presented as current. */
+  const available = (model: string): void => {
+    const status = runner.status().find((s) => s.name === model);
+    if (!status || status.state === "rebuilding" || status.state === "failed")
+      throw new ModelUnavailableError(
+        model,
+        status?.state ?? "unknown",
+        status?.progress,
+        RETRY_AFTER_SECONDS,
+      );
+  };
 
   const listeners = new Set<(change: BoardChange<BoardViewItem>) => void>();
-  const viewOf = (item: BoardItem | undefined, now: Date): BoardViewItem | null =>
-    item
-      ? (boardView({ items: { [item.id]: item }, parkedDecline: null }, now, thresholds)[0] ?? null)
-      : null;
   const emit = (change: BoardChange<BoardViewItem>) => {
     for (const listener of listeners) listener(change);
   };
-  // Alarms change with time, not only with events: the last alarm set sent for each item.
+  /** The item as the board shows it; a parked decline is not shown. */
+  const shown = (doc: unknown, now: Date): BoardViewItem | null => {
+    const item = doc as BoardItem | null;
+    return item && item.parkedBy === undefined ? viewItem(item, now, thresholds) : null;
+  };
+  // Alarms change with time, not only with events: the last alarm set sent for each open item.
   const sentAlarms = new Map<string, string>();
   const alarmKey = (item: BoardViewItem | null) => item?.alarms.map((a) => a.kind).join(",") ?? "";
 
-  // The board's state is updated in place; its items are replaced, never mutated, so the item last seen for
-  // each id is what the board showed before the event.
-  const lastSeen = new Map<string, BoardItem>(Object.entries(board().items));
-  runner.onApplied((event: ProjectedEvent, states) => {
-    position = event.recorded.position;
-    const id = event.recorded.streamId;
-    const current = (states.board as BoardState).items[id];
-    const previous = lastSeen.get(id);
-    if (current === previous) return;
-    if (current) lastSeen.set(id, current);
-    else lastSeen.delete(id);
+  runner.onChanges((model, changes) => {
+    if (model !== "board") return;
     const now = clock();
-    const after = viewOf(current, now);
-    if (after) sentAlarms.set(id, alarmKey(after));
-    else sentAlarms.delete(id);
-    emit({ position, itemId: id, item: after, before: viewOf(previous, now) });
+    for (const change of changes) {
+      const after = shown(change.after, now);
+      const before = shown(change.before, now);
+      if (!after && !before) continue;
+      if (after) sentAlarms.set(change.key, alarmKey(after));
+      else sentAlarms.delete(change.key);
+      emit({ position: change.position, itemId: change.key, item: after, before });
+    }
   });
+  const unavailable = () => {
+    const state = runner.stateOf("board");
+    return state === "rebuilding" || state === "failed";
+  };
+  let rebuilt = unavailable();
+  runner.onStateChange((model, state) => {
+    // The board feed heard nothing while the board was rebuilt: its items arrive now, as changes.
+    if (model !== "board" || state !== "ready" || !rebuilt) return;
+    rebuilt = false;
+    const position = q().boardCheckpoint();
+    const now = clock();
+    for (const item of q().board.items()) {
+      const after = viewItem(item, now, thresholds);
+      sentAlarms.set(item.id, alarmKey(after));
+      emit({ position, itemId: item.id, item: after, before: null });
+    }
+  });
+
+  const currentBoard = (): { position: number; items: BoardViewItem[] } => {
+    const db = runner.reader();
+    // One read transaction: the items and the position they reflect belong together.
+    return db.transaction(() => ({
+      position: q().boardCheckpoint(),
+      items: boardView(q().board.items(), clock(), thresholds),
+    }))();
+  };
 
   /** Pushes the items whose alarms have changed since they were last sent (a step became overdue). */
   const tickAlarms = (): void => {
-    for (const item of boardView(board(), clock(), thresholds)) {
+    if (unavailable()) return;
+    // Changes are emitted right after their commit, so the committed checkpoint is the latest position sent.
+    const position = q().boardCheckpoint();
+    for (const item of boardView(q().board.items(), clock(), thresholds)) {
       const key = alarmKey(item);
       if ((sentAlarms.get(item.id) ?? "") === key) continue;
       sentAlarms.set(item.id, key);
@@ -98,7 +152,8 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
   };
 
   const boardSource: BoardSource<BoardViewItem> = {
-    snapshot: () => ({ position, items: boardView(board(), clock(), thresholds) }),
+    // While the board is rebuilt the feed starts empty; the items follow as changes once it is ready.
+    snapshot: () => (unavailable() ? { position: -1, items: [] } : currentBoard()),
     subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -119,34 +174,26 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     return entries.map((entry) => ({ ...entry, data: data.get(entry.position) }));
   };
 
+  const caseTimeline = (caseId: string, asOf?: Date) => {
+    available("timeline");
+    return q().timeline.caseTimeline(caseId, { asOf, lateEntryMinutes });
+  };
+
   return {
     boardSource,
     tickAlarms,
 
     board: (): BoardAnswer => {
-      const now = clock();
-      return { asOf: now.toISOString(), position, items: boardView(board(), now, thresholds) };
+      available("board");
+      const { position: at, items } = currentBoard();
+      return { asOf: clock().toISOString(), position: at, items };
     },
 
-    /** The board as it stood at `asOf`: built from exactly the events the store had recorded by then. */
+    /** The board as it stood at `asOf`: the nearest board checkpoint before it plus the events since. */
     boardAsOf: async (asOf: Date): Promise<BoardAnswer> => {
-      // Streamed page by page: an audit of a long log must not hold the whole log in memory.
-      let state = initialBoardState();
-      let after = -1;
-      let last = -1;
-      for (;;) {
-        const page = await store.readAll({ after, maxCount: PAGE, categories: DOMAIN_CATEGORIES });
-        for (const recorded of page) {
-          if (Date.parse(recorded.recordedAt) > asOf.getTime()) continue;
-          const parsed = toProjectedEvent(recorded);
-          if (!parsed.ok) throw new Error(`event at ${recorded.position} cannot be read: ${parsed.reason}`);
-          state = evolveBoard(state, parsed.projected);
-          last = recorded.position;
-        }
-        if (page.length < PAGE) break;
-        after = (page.at(-1) as { position: number }).position;
-      }
-      return { asOf: asOf.toISOString(), position: last, items: boardView(state, asOf, thresholds) };
+      available("board");
+      const { position: at, items } = await boardAsOf(store, runner.reader(), asOf, DOMAIN_CATEGORIES);
+      return { asOf: asOf.toISOString(), position: at, items: boardView(items, asOf, thresholds) };
     },
 
     partiesOfBoardItem: (item: BoardViewItem): Parties => ({
@@ -158,7 +205,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
 
     /** The parties of each referral and transfer of a case. */
     partiesOfCase: async (caseId: string): Promise<Parties[]> => {
-      const entries = await withData(caseTimeline(timelineState(), caseId, { lateEntryMinutes }));
+      const entries = await withData(caseTimeline(caseId));
       const byStream = new Map<string, DomainEvent[]>();
       for (const entry of entries) {
         const list = byStream.get(entry.streamId) ?? [];
@@ -168,11 +215,17 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       return [...byStream.values()].flatMap((events) => partiesOf(events) ?? []);
     },
 
+    /** The institutions party to a case (undefined: unknown case), for command-time party checks. */
+    caseInstitutions: async (caseId: string): Promise<ReadonlySet<string> | undefined> => {
+      available("cases");
+      return q().cases.institutions(caseId);
+    },
+
     timeline: async (caseId: string, asOf?: Date) => ({
       caseId,
       asOf: asOf?.toISOString() ?? null,
       lateEntryMinutes,
-      entries: await withData(caseTimeline(timelineState(), caseId, { asOf, lateEntryMinutes })),
+      entries: await withData(caseTimeline(caseId, asOf)),
     }),
 
     recordTimelineRead: async (
@@ -225,14 +278,12 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     },
 
     transferRecord: async (transferId: string) => {
+      available("completeness");
       const streamId = `transfer-${transferId}`;
-      const result = transferCompleteness(completeness(), streamId, { lateEntryMinutes });
-      if (!result) return undefined;
-      const entries = await withData(
-        caseTimeline(timelineState(), result.caseId, { lateEntryMinutes }).filter(
-          (e) => e.streamId === streamId,
-        ),
-      );
+      const record = q().completeness.record(streamId);
+      if (!record) return undefined;
+      const result = completenessOf(record, { lateEntryMinutes });
+      const entries = await withData(caseTimeline(result.caseId).filter((e) => e.streamId === streamId));
       const parties = partiesOf(entries.map((e) => ({ type: e.type, data: e.data }) as DomainEvent));
       return {
         parties: parties ?? {
@@ -244,23 +295,20 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       };
     },
 
-    findCases: (query: CaseQuery) => findCases(cases(), query),
-
-    /** The institutions party to a case (sender, receiver, former receivers); undefined when it is unknown. */
-    caseInstitutions: async (caseId: string): Promise<ReadonlySet<string> | undefined> => {
-      const all = cases().cases;
-      return Object.hasOwn(all, caseId) ? new Set(all[caseId]?.institutionIds) : undefined;
+    findCases: (query: CaseQuery) => {
+      available("cases");
+      return q().cases.find(query);
     },
 
-    transferRecords: (filter: CompletenessFilter) =>
-      listTransferCompleteness(completeness(), { lateEntryMinutes }, filter),
-
-    status: (head: number): (ProjectionStatus & { lag: number })[] => {
-      const lag = runner.lag(head);
-      return runner.status().map((s) => ({ ...s, lag: lag[s.name] ?? 0 }));
+    transferRecords: (filter: CompletenessFilter) => {
+      available("completeness");
+      return q().completeness.list({ lateEntryMinutes }, filter);
     },
 
-    /** Read-your-writes: wait (briefly) until the projections hold the caller's own command. */
+    status: (head: number): (ModelStatus & { lag: number })[] =>
+      runner.status().map((s) => ({ ...s, lag: Math.max(0, head - s.checkpoint) })),
+
+    /** Read-your-writes: wait (briefly) until the ready models hold the caller's own command. */
     awaitPosition: async (target: number): Promise<void> => {
       await Promise.race([
         runner.whenCaughtUpTo(target),

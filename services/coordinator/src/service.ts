@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
-import path from "node:path";
 import { type Clock, ReferenceData, referenceLookup, systemClock } from "@mtc/domain";
 import { type EventStore, openEventStore } from "@mtc/eventstore";
-import { allProjections, createProjectionRunner, openSqliteSnapshotStore } from "@mtc/projections";
+import { allModels, createReadModelRunner, DOMAIN_CATEGORIES, readModelFile } from "@mtc/projections";
 import { type DestinationStream, type Logger, pino } from "pino";
 import { type App, buildApp } from "./app.js";
 import { maskIdentities } from "./auth/masking.js";
@@ -13,7 +12,7 @@ import { demoUsers, loadUsersFile, userDirectory } from "./auth/users.js";
 import type { Config } from "./config.js";
 import { attachBoardFeed } from "./feed/boardFeed.js";
 import { startIntegrity } from "./integrity/integrityMonitor.js";
-import { readModels as createReadModels, DOMAIN_CATEGORIES, type ReadModels } from "./readModels.js";
+import { readModels as createReadModels, type ReadModels } from "./readModels.js";
 import { watchStoreHealth } from "./store/storeHealth.js";
 
 export interface RunningService {
@@ -38,10 +37,17 @@ const REDACT = [
 export const createLogger = (config: Pick<Config, "logLevel">, destination?: DestinationStream): Logger =>
   pino({ level: config.logLevel, redact: { paths: REDACT, censor: "[redacted]" } }, destination);
 
-/** Wires the store, the projections, the HTTP app and the board feed, and starts listening. */
+/** Wires the store, the read models, the HTTP app and the board feed, and starts listening. */
 export const startService = async (
   config: Config,
-  options: { clock?: Clock; logger?: Logger; store?: EventStore } = {},
+  options: {
+    clock?: Clock;
+    logger?: Logger;
+    /** A store opened by the caller, for tests that must hold its connection (the store-failure suite). */
+    store?: EventStore;
+    /** Awaited before each catch-up page of the read models (tests hold a rebuild open with it). */
+    readModelPace?: (models: readonly string[]) => Promise<void>;
+  } = {},
 ): Promise<RunningService> => {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
@@ -61,17 +67,19 @@ export const startService = async (
     log: logger.child({ component: "store-health" }),
   });
   const store = storeHealth.store;
-  const snapshots = openSqliteSnapshotStore({ path: path.join(config.dataDir, "projections.db") });
-  const runnerLog = logger.child({ component: "projections" });
-  const runner = createProjectionRunner({
+  const runnerLog = logger.child({ component: "read-models" });
+  // ADR 7: the read models live in this instance's own file; a model that must be rebuilt is rebuilt in the
+  // background while the service already listens (its reads answer 503 until then).
+  const runner = createReadModelRunner({
     store,
-    projections: allProjections,
-    snapshots,
+    path: readModelFile(config.dataDir, config.instanceId),
+    models: allModels(config.boardCheckpoints),
     categories: DOMAIN_CATEGORIES,
     log: ({ level, msg, ...rest }) => runnerLog[level](rest, msg),
+    owner: true,
+    ...(options.readModelPace ? { pace: options.readModelPace } : {}),
   });
   await runner.start();
-  await runner.whenLive();
 
   const readModels = createReadModels({
     store,
@@ -123,7 +131,6 @@ export const startService = async (
       await app.close();
       await runner.close();
       await integrity.close();
-      snapshots.close();
       await store.close();
     },
   };

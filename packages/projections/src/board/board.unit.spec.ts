@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { at, createLog, data, project, T0 } from "../testing/fixtures.js";
-import { boardAsOf } from "./asOf.js";
-import { evolveBoard } from "./evolve.js";
-import { initialBoardState } from "./state.js";
+import { applyToBoard, shownItems } from "./evolve.js";
+import type { BoardItem } from "./state.js";
 import { type BoardThresholds, boardView } from "./view.js";
 
 const thresholds: BoardThresholds = {
@@ -12,17 +11,23 @@ const thresholds: BoardThresholds = {
   handoverMissingAfterArrivalMinutes: 15,
 };
 const atMinute = (m: number) => new Date(T0 + m * 60_000);
-const fold = (events: ReturnType<typeof createLog>["events"]) =>
-  project(events).reduce(evolveBoard, initialBoardState());
+/** Folds the events one item at a time, as the runner does, and keeps what the board shows. */
+const fold = (events: ReturnType<typeof createLog>["events"]) => {
+  const items = new Map<string, BoardItem>();
+  for (const e of project(events)) applyToBoard(items, e);
+  return { items: Object.fromEntries(shownItems(items.values()).map((i) => [i.id, i])) };
+};
 const alarmsAt = (events: ReturnType<typeof createLog>["events"], minute: number) =>
-  boardView(fold(events), atMinute(minute), thresholds).flatMap((i) => i.alarms.map((a) => a.kind));
+  boardView(Object.values(fold(events).items), atMinute(minute), thresholds).flatMap((i) =>
+    i.alarms.map((a) => a.kind),
+  );
 
 describe("live transfer board", () => {
   it("shows an open referral with its step times, elapsed minutes and patient", () => {
     const log = createLog();
     log.record("referral-r1", "ReferralRequested", data.referralRequested("r1", "c1", 0), { caseId: "c1" });
     log.record("referral-r1", "ReferralAccepted", data.referralAccepted("r1", 4), { caseId: "c1" });
-    const [item] = boardView(fold(log.events), atMinute(7), thresholds);
+    const [item] = boardView(Object.values(fold(log.events).items), atMinute(7), thresholds);
     expect(item).toMatchObject({
       id: "referral-r1",
       kind: "referral",
@@ -102,14 +107,17 @@ describe("live transfer board", () => {
       log.record("transfer-t1", "TransferDeparted", data.transferDeparted("t1", 20), { caseId: "c1" });
       log.record("transfer-t1", "TransferArrived", data.transferArrived("t1", 60), { caseId: "c1" });
       expect(alarmsAt(log.events, 74.99)).toEqual([]);
-      const [item] = boardView(fold(log.events), atMinute(75), thresholds);
+      const [item] = boardView(Object.values(fold(log.events).items), atMinute(75), thresholds);
       expect(item?.alarms).toEqual([{ kind: "handover_missing", since: at(60), overdueByMinutes: 0 }]);
     });
 
     it("thresholds are configurable", () => {
       const log = createLog();
       log.record("transfer-t1", "TransferRequested", data.transferRequested("t1", "c1", 0), { caseId: "c1" });
-      const view = boardView(fold(log.events), atMinute(5), { ...thresholds, noUnitDispatchedMinutes: 5 });
+      const view = boardView(Object.values(fold(log.events).items), atMinute(5), {
+        ...thresholds,
+        noUnitDispatchedMinutes: 5,
+      });
       expect(view[0]?.alarms.map((a) => a.kind)).toEqual(["no_unit_dispatched"]);
     });
   });
@@ -159,6 +167,16 @@ describe("live transfer board", () => {
       });
     });
 
+    it("a green referral declined, then another command on it: the parked decline is not revived", () => {
+      const log = createLog();
+      const d = data.referralRequested("r1", "c1", 0, { riskGrade: "green", urgency: "routine" });
+      log.record("referral-r1", "ReferralRequested", d, { caseId: "c1" });
+      log.record("referral-r1", "ReferralDeclined", data.referralDeclined("r1", 5), { caseId: "c1" });
+      expect(fold(log.events).items).toEqual({});
+      log.record("referral-r1", "ReferralRedirected", data.referralRedirected("r1", 6), { caseId: "c1" });
+      expect(fold(log.events).items).toEqual({});
+    });
+
     it("000 §十(七): a red referral declined stays on the board", () => {
       const log = createLog();
       log.record("referral-r1", "ReferralRequested", data.referralRequested("r1", "c1", 0), { caseId: "c1" });
@@ -179,7 +197,7 @@ describe("live transfer board", () => {
     req("red_old", 12, { riskGrade: "red", urgency: "urgent" });
     req("red_emergency", 14, { riskGrade: "red", urgency: "emergency" });
     req("yellow", 2, { riskGrade: "yellow", urgency: "routine" });
-    const order = boardView(fold(log.events), atMinute(20), thresholds).map((i) => i.id);
+    const order = boardView(Object.values(fold(log.events).items), atMinute(20), thresholds).map((i) => i.id);
     expect(order).toEqual([
       "referral-green_alarm",
       "referral-red_emergency",
@@ -188,21 +206,6 @@ describe("live transfer board", () => {
       "referral-orange_old",
       "referral-yellow",
     ]);
-  });
-
-  it("boardAsOf shows the board from only what was recorded by then", () => {
-    const log = createLog();
-    log.record("transfer-t1", "TransferRequested", data.transferRequested("t1", "c1", 0), { caseId: "c1" });
-    log.record("transfer-t1", "UnitDispatched", data.unitDispatched("t1", 3), {
-      caseId: "c1",
-      recordedAtMinutes: 20,
-    });
-    const asOf15 = boardAsOf(project(log.events), atMinute(15));
-    expect(asOf15.items["transfer-t1"]?.step).toBe("requested");
-    expect(boardView(asOf15, atMinute(15), thresholds)[0]?.alarms.map((a) => a.kind)).toEqual([
-      "no_unit_dispatched",
-    ]);
-    expect(boardAsOf(project(log.events), atMinute(20)).items["transfer-t1"]?.step).toBe("dispatched");
   });
 
   it("state is plain JSON", () => {

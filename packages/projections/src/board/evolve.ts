@@ -1,19 +1,6 @@
 import { type ReferralEvent, referralEventSchemas, type TransferEvent } from "@mtc/domain";
 import type { ProjectedEvent, RecordedHeader } from "../shared/projectedEvent.js";
-import type { BoardItem, BoardState, ReferralStep, SideStep, TransferStep } from "./state.js";
-
-// The item record is changed in place: copying it on every event made the fold quadratic in the number of open
-// items (the bench measured 441 µs per event at 1,439 open items). Items themselves are never mutated, only
-// replaced, so a holder of an old item keeps a consistent view of it.
-const withItem = (items: Record<string, BoardItem>, item: BoardItem): Record<string, BoardItem> => {
-  items[item.id] = item;
-  return items;
-};
-
-const without = (items: Record<string, BoardItem>, id: string): Record<string, BoardItem> => {
-  delete items[id];
-  return items;
-};
+import type { BoardItem, ReferralStep, SideStep, TransferStep } from "./state.js";
 
 const moveTo = (
   item: BoardItem,
@@ -195,33 +182,46 @@ const opened = ({ event, recorded }: ProjectedEvent): BoardItem | undefined => {
 const isReferralEvent = (event: ReferralEvent | TransferEvent): event is ReferralEvent =>
   Object.hasOwn(referralEventSchemas, event.type);
 
-/** Board reducer: open referrals and transfers, closed ones leave the board. Never throws. */
-export const evolveBoard = (state: BoardState, projected: ProjectedEvent): BoardState => {
+/**
+ * Board reducer over one item (keyed by stream id): the item after the event, or null when it is not (or no
+ * longer) on the board. Never throws on an event it was built for.
+ *
+ * 000 §十(七): a green/yellow referral may simply be declined and leaves the board, but a decline followed by
+ * a redirect or escalation in the same command (consecutive events of one append) must stay. So the decline
+ * parks the item (`parkedBy` = its command id, not shown): the next event of the stream revives it when it
+ * comes from the same command; anything else lets it go. The runner drops parked rows once a later event
+ * has passed (`board/model.ts`).
+ */
+export const evolveBoardItem = (current: BoardItem | null, projected: ProjectedEvent): BoardItem | null => {
   const { event, recorded } = projected;
-  const id = recorded.streamId;
-  const parked = state.parkedDecline;
-  // A decline's redirect/escalation follows in the same command; anything else lets the parked item go.
-  const revived =
-    parked && parked.item.id === id && parked.commandId === recorded.metadata.commandId
-      ? parked.item
-      : undefined;
-  const items = revived ? withItem(state.items, revived) : state.items;
-
   const fresh = opened(projected);
-  if (fresh) return { items: withItem(items, fresh), parkedDecline: null };
-
-  const item = items[id];
-  if (!item) return parked ? { items, parkedDecline: null } : state;
+  if (fresh) return fresh;
+  if (!current) return null;
+  let item = current;
+  if (current.parkedBy !== undefined) {
+    if (current.parkedBy !== recorded.metadata.commandId) return null;
+    const { parkedBy: _parked, ...revived } = current;
+    item = revived;
+  }
   const change = isReferralEvent(event)
     ? referralChange(item, event, recorded)
     : transferChange(item, event, recorded);
-  if (change === "park") {
-    const declined = moveTo(item, "declined", event.data.occurredAt, recorded);
+  if (change === "park")
     return {
-      items: without(items, id),
-      parkedDecline: { item: declined, commandId: recorded.metadata.commandId },
+      ...moveTo(item, "declined", event.data.occurredAt, recorded),
+      parkedBy: recorded.metadata.commandId,
     };
-  }
-  if (change === null) return { items: without(items, id), parkedDecline: null };
-  return { items: withItem(items, change), parkedDecline: null };
+  return change;
 };
+
+/** Applies one event to a map of items (an in-memory fold: as-of replays, tests). */
+export const applyToBoard = (items: Map<string, BoardItem>, projected: ProjectedEvent): void => {
+  const id = projected.recorded.streamId;
+  const next = evolveBoardItem(items.get(id) ?? null, projected);
+  if (next) items.set(id, next);
+  else items.delete(id);
+};
+
+/** The items shown on the board (parked declines are not). */
+export const shownItems = (items: Iterable<BoardItem>): BoardItem[] =>
+  [...items].filter((item) => item.parkedBy === undefined);

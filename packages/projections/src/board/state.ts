@@ -49,15 +49,6 @@ export interface BoardItem {
   enRouteCareCount: number;
   /** Global log position of the last event applied to the item (for change feeds and read-your-writes). */
   lastPosition: number;
+  /** A green/yellow referral just declined by this command: hidden, kept for one event (see `evolveBoardItem`). */
+  parkedBy?: string;
 }
-
-export interface BoardState {
-  items: Record<string, BoardItem>;
-  /**
-   * A green/yellow referral just declined. A decline with a redirect or escalation is appended by one
-   * command as consecutive events, so the item is parked here for one event before it leaves the board.
-   */
-  parkedDecline: { item: BoardItem; commandId: string } | null;
-}
-
-export const initialBoardState = (): BoardState => ({ items: {}, parkedDecline: null });

@@ -1,6 +1,7 @@
 import { riskSeverity } from "@mtc/domain";
 import { minutesBetween } from "../shared/projectedEvent.js";
-import type { BoardItem, BoardState } from "./state.js";
+import { shownItems } from "./evolve.js";
+import type { BoardItem } from "./state.js";
 
 /** Minutes after which a step counts as overdue; region policy, so configurable. */
 export interface BoardThresholds {
@@ -80,17 +81,24 @@ export const compareByUrgency = (a: BoardViewItem, b: BoardViewItem): number =>
   Date.parse(a.openedAt) - Date.parse(b.openedAt) ||
   (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/** One item at `now`: elapsed times and alarms. */
+export const viewItem = (
+  item: BoardItem,
+  now: Date,
+  thresholds: BoardThresholds = defaultBoardThresholds,
+): BoardViewItem => ({
+  ...item,
+  minutesSinceOpened: minutesBetween(item.openedAt, now),
+  minutesInStep: minutesBetween(item.stepAt, now),
+  alarms: boardAlarms(item, now, thresholds),
+});
+
 /** The board at `now`: elapsed times and alarms, most urgent first. */
 export const boardView = (
-  state: BoardState,
+  items: Iterable<BoardItem>,
   now: Date,
   thresholds: BoardThresholds = defaultBoardThresholds,
 ): BoardViewItem[] =>
-  Object.values(state.items)
-    .map((item) => ({
-      ...item,
-      minutesSinceOpened: minutesBetween(item.openedAt, now),
-      minutesInStep: minutesBetween(item.stepAt, now),
-      alarms: boardAlarms(item, now, thresholds),
-    }))
+  shownItems(items)
+    .map((item) => viewItem(item, now, thresholds))
     .sort(compareByUrgency);

@@ -1,6 +1,7 @@
 import type { PatientIdentity, PatientKind, RiskGrade } from "@mtc/domain";
+import type Database from "better-sqlite3";
 import type { ProjectedEvent } from "../shared/projectedEvent.js";
-import type { Projection } from "../shared/projection.js";
+import type { DocumentModel } from "../shared/readModel.js";
 
 /** One case (a woman or newborn followed across referrals and transfers), for finding it again. */
 export interface CaseSummary {
@@ -17,27 +18,19 @@ export interface CaseSummary {
   transferIds: string[];
 }
 
-export interface CasesState {
-  cases: Record<string, CaseSummary>;
-}
+/** The list with the value added at its end, or the same list when there is nothing to add. */
+const withOnce = (list: string[], value: string | undefined): string[] =>
+  value === undefined || list.includes(value) ? list : [...list, value];
 
-const addOnce = (list: string[], value: string | undefined): void => {
-  if (value !== undefined && !list.includes(value)) list.push(value);
-};
-
-/** Case registry. Updated in place like the timeline (it grows with the log); summaries are replaced, not mutated. */
-export const evolveCases = (state: CasesState, { event, recorded }: ProjectedEvent): CasesState => {
-  const caseId = recorded.metadata.caseId;
-  const known = state.cases[caseId];
+/**
+ * Case registry reducer over one case (keyed by metadata.caseId). Pure: the summary given is never changed;
+ * its lists are shared with the result until one of them changes (most events change only lastEventAt).
+ */
+export const evolveCase = (known: CaseSummary | null, { event, recorded }: ProjectedEvent): CaseSummary => {
   const summary: CaseSummary = known
-    ? {
-        ...known,
-        institutionIds: [...known.institutionIds],
-        referralIds: [...known.referralIds],
-        transferIds: [...known.transferIds],
-      }
+    ? { ...known, lastEventAt: recorded.recordedAt }
     : {
-        caseId,
+        caseId: recorded.metadata.caseId,
         patient: { name: "" },
         patientKind: "maternal",
         riskGrade: "green",
@@ -47,69 +40,190 @@ export const evolveCases = (state: CasesState, { event, recorded }: ProjectedEve
         referralIds: [],
         transferIds: [],
       };
-  summary.lastEventAt = recorded.recordedAt;
+  const add = (...ids: (string | undefined)[]) => {
+    for (const id of ids) summary.institutionIds = withOnce(summary.institutionIds, id);
+  };
   switch (event.type) {
     case "ReferralRequested":
-      Object.assign(summary, {
-        patient: event.data.patient,
-        patientKind: event.data.patientKind,
-        riskGrade: event.data.riskGrade,
-      });
-      addOnce(summary.referralIds, event.data.referralId);
-      addOnce(summary.institutionIds, event.data.fromInstitutionId);
-      addOnce(summary.institutionIds, event.data.toInstitutionId);
+      summary.patient = event.data.patient;
+      summary.patientKind = event.data.patientKind;
+      summary.riskGrade = event.data.riskGrade;
+      summary.referralIds = withOnce(summary.referralIds, event.data.referralId);
+      add(event.data.fromInstitutionId, event.data.toInstitutionId);
       break;
     case "OffProtocolArrivalRegistered":
-      Object.assign(summary, {
-        patient: event.data.patient,
-        patientKind: event.data.patientKind,
-        riskGrade: event.data.riskGrade,
-      });
-      addOnce(summary.referralIds, event.data.referralId);
-      addOnce(summary.institutionIds, event.data.fromInstitutionId);
-      addOnce(summary.institutionIds, event.data.institutionId);
+      summary.patient = event.data.patient;
+      summary.patientKind = event.data.patientKind;
+      summary.riskGrade = event.data.riskGrade;
+      summary.referralIds = withOnce(summary.referralIds, event.data.referralId);
+      add(event.data.fromInstitutionId, event.data.institutionId);
       break;
     case "TransferRequested":
-      Object.assign(summary, { patientKind: event.data.patientKind, riskGrade: event.data.riskGrade });
+      summary.patientKind = event.data.patientKind;
+      summary.riskGrade = event.data.riskGrade;
       if (!summary.patient.name) summary.patient = event.data.patient;
-      addOnce(summary.transferIds, event.data.transferId);
-      addOnce(summary.institutionIds, event.data.originInstitutionId);
-      addOnce(summary.institutionIds, event.data.destinationInstitutionId);
+      summary.transferIds = withOnce(summary.transferIds, event.data.transferId);
+      add(event.data.originInstitutionId, event.data.destinationInstitutionId);
       break;
     case "ReferralRedirected":
     case "TransferDiverted":
-      addOnce(summary.institutionIds, event.data.toInstitutionId);
+      add(event.data.toInstitutionId);
       break;
     default:
       break;
   }
-  state.cases[caseId] = summary;
-  return state;
+  return summary;
+};
+
+// Names are searched by prefix (an index range: LIKE 'x%' over a NOCASE index; an infix search would scan every
+// case). Case ids, which people read out by their random tail (JC-2026-7KX3F9 → "7kx3f9"), are searched by
+// any part of three characters or more through a trigram index (SQLite FTS5), by prefix when shorter.
+// ID-card numbers are matched exactly.
+const DDL = `
+CREATE TABLE IF NOT EXISTS cases (
+  case_id TEXT PRIMARY KEY,
+  patient_name TEXT NOT NULL,
+  id_card_number TEXT,
+  opened_at TEXT NOT NULL,
+  last_event_at TEXT NOT NULL,
+  doc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cases_by_id_prefix ON cases (case_id COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS cases_by_name ON cases (patient_name COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS cases_by_id_card ON cases (id_card_number) WHERE id_card_number IS NOT NULL;
+CREATE INDEX IF NOT EXISTS cases_by_opened ON cases (opened_at);
+CREATE INDEX IF NOT EXISTS cases_by_last_event ON cases (last_event_at);
+CREATE TABLE IF NOT EXISTS case_institutions (
+  case_id TEXT NOT NULL,
+  institution_id TEXT NOT NULL,
+  PRIMARY KEY (case_id, institution_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS case_institutions_by_institution ON case_institutions (institution_id, case_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS case_id_search USING fts5(case_id, tokenize = 'trigram', detail = none);
+`;
+
+export const casesModel: DocumentModel<CaseSummary> = {
+  kind: "document",
+  name: "cases",
+  version: 2,
+  tables: ["cases", "case_institutions", "case_id_search"],
+  ddl: DDL,
+  keyOf: (recorded) => recorded.metadata.caseId,
+  evolve: evolveCase,
+  rows: (db) => {
+    const select = db.prepare<[string], string>("SELECT doc FROM cases WHERE case_id = ?").pluck();
+    const upsert = db.prepare(
+      // Updated in place: only the indexes whose columns changed are touched (REPLACE rewrites all).
+      `INSERT INTO cases (case_id, patient_name, id_card_number, opened_at, last_event_at, doc)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (case_id) DO UPDATE SET patient_name = excluded.patient_name,
+         id_card_number = excluded.id_card_number, opened_at = excluded.opened_at,
+         last_event_at = excluded.last_event_at, doc = excluded.doc`,
+    );
+    const party = db.prepare(
+      "INSERT OR IGNORE INTO case_institutions (case_id, institution_id) VALUES (?, ?)",
+    );
+    const searchable = db.prepare("INSERT INTO case_id_search (case_id) VALUES (?)");
+    const remove = db.prepare("DELETE FROM cases WHERE case_id = ?");
+    const unsearchable = db.prepare("DELETE FROM case_id_search WHERE case_id = ?");
+    const removeParties = db.prepare("DELETE FROM case_institutions WHERE case_id = ?");
+    return {
+      get: (key) => {
+        const doc = select.get(key);
+        return doc === undefined ? null : (JSON.parse(doc) as CaseSummary);
+      },
+      put: (key, c, previous) => {
+        upsert.run(
+          key,
+          c.patient.name,
+          c.patient.idCardNumber ?? null,
+          c.openedAt,
+          c.lastEventAt,
+          JSON.stringify(c),
+        );
+        if (previous === null) searchable.run(key);
+        // Institutions are only ever added: write the ones the row did not have.
+        for (const institutionId of c.institutionIds.slice(previous?.institutionIds.length ?? 0))
+          party.run(key, institutionId);
+      },
+      delete: (key) => {
+        remove.run(key);
+        removeParties.run(key);
+        unsearchable.run(key);
+      },
+    };
+  },
 };
 
 export interface CaseQuery {
+  /** Any part of the case id (three characters or more), else its start. */
   caseId?: string | undefined;
-  /** Part of the patient's name. */
+  /** Start of the patient's name. */
   name?: string | undefined;
+  /** The patient's ID-card number, exactly. */
+  idCardNumber?: string | undefined;
+  /** Cases this institution is party to. */
   institutionId?: string | undefined;
   /** Opened at or after / before (ISO instants). */
   from?: Date | undefined;
   to?: Date | undefined;
+  limit?: number | undefined;
 }
 
-/** Cases matching every given criterion, most recent first. */
-export const findCases = (state: CasesState, query: CaseQuery): CaseSummary[] =>
-  Object.values(state.cases)
-    .filter((c) => !query.caseId || c.caseId.toLowerCase().includes(query.caseId.toLowerCase()))
-    .filter((c) => !query.name || c.patient.name.includes(query.name))
-    .filter((c) => !query.institutionId || c.institutionIds.includes(query.institutionId))
-    .filter((c) => !query.from || Date.parse(c.openedAt) >= (query.from as Date).getTime())
-    .filter((c) => !query.to || Date.parse(c.openedAt) <= (query.to as Date).getTime())
-    .sort((a, b) => Date.parse(b.lastEventAt) - Date.parse(a.lastEventAt));
+const likePrefix = (text: string): string => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export const casesProjection: Projection<CasesState> = {
-  name: "cases",
-  version: 1,
-  initialState: () => ({ cases: {} }),
-  evolve: evolveCases,
+/** Case queries over the read-only connection. */
+export const casesQueries = (db: Database.Database) => {
+  const parties = db
+    .prepare<[string], string>("SELECT institution_id FROM case_institutions WHERE case_id = ?")
+    .pluck();
+  const exists = db.prepare<[string], number>("SELECT 1 FROM cases WHERE case_id = ?").pluck();
+  return {
+    /** Cases matching every given criterion, most recent first. */
+    find: (query: CaseQuery): CaseSummary[] => {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (query.caseId && query.caseId.length >= 3) {
+        // The trigram index narrows (`_` in an id is a LIKE wildcard there); instr() keeps exact matches only.
+        where.push(
+          "case_id IN (SELECT case_id FROM case_id_search WHERE case_id LIKE ?) AND instr(lower(case_id), lower(?)) > 0",
+        );
+        params.push(`%${query.caseId}%`, query.caseId);
+      } else if (query.caseId) {
+        where.push("case_id LIKE ? ESCAPE '\\'");
+        params.push(likePrefix(query.caseId));
+      }
+      if (query.name) {
+        where.push("patient_name LIKE ? ESCAPE '\\'");
+        params.push(likePrefix(query.name));
+      }
+      if (query.idCardNumber) {
+        where.push("id_card_number = ?");
+        params.push(query.idCardNumber);
+      }
+      if (query.institutionId) {
+        where.push("case_id IN (SELECT case_id FROM case_institutions WHERE institution_id = ?)");
+        params.push(query.institutionId);
+      }
+      if (query.from) {
+        where.push("opened_at >= ?");
+        params.push(query.from.toISOString());
+      }
+      if (query.to) {
+        where.push("opened_at <= ?");
+        params.push(query.to.toISOString());
+      }
+      params.push(query.limit ?? 200);
+      const sql = `SELECT doc FROM cases ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+        ORDER BY last_event_at DESC LIMIT ?`;
+      return db
+        .prepare<(string | number)[], string>(sql)
+        .pluck()
+        .all(...params)
+        .map((doc) => JSON.parse(doc) as CaseSummary);
+    },
+    /** The institutions party to a case, or undefined for an unknown case. */
+    institutions: (caseId: string): ReadonlySet<string> | undefined =>
+      exists.get(caseId) === undefined ? undefined : new Set(parties.all(caseId)),
+  };
 };

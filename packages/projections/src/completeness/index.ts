@@ -1,17 +1,123 @@
 import { transferEventSchemas } from "@mtc/domain";
-import type { Projection } from "../shared/projection.js";
-import { evolveCompleteness } from "./evolve.js";
-import { type CompletenessState, initialCompletenessState } from "./state.js";
+import type Database from "better-sqlite3";
+import type { DocumentModel } from "../shared/readModel.js";
+import { evolveTransferRecord } from "./evolve.js";
+import {
+  type CompletenessFilter,
+  type CompletenessOptions,
+  completenessOf,
+  type TransferCompleteness,
+} from "./query.js";
+import type { TransferRecord } from "./state.js";
 
 export * from "./evolve.js";
 export * from "./query.js";
 export * from "./state.js";
 
-/** Transfer record completeness, 000 §十二(十), R-TRF-8. */
-export const completenessProjection: Projection<CompletenessState> = {
+const DDL = `
+CREATE TABLE IF NOT EXISTS transfer_records (
+  stream_id TEXT PRIMARY KEY,
+  transfer_id TEXT NOT NULL,
+  case_id TEXT NOT NULL,
+  origin_institution_id TEXT NOT NULL,
+  destination_institution_id TEXT NOT NULL,
+  requested_at TEXT NOT NULL,
+  doc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS transfer_records_by_case ON transfer_records (case_id);
+CREATE INDEX IF NOT EXISTS transfer_records_by_transfer ON transfer_records (transfer_id);
+CREATE INDEX IF NOT EXISTS transfer_records_by_origin ON transfer_records (origin_institution_id, requested_at);
+CREATE INDEX IF NOT EXISTS transfer_records_by_destination ON transfer_records (destination_institution_id, requested_at);
+CREATE INDEX IF NOT EXISTS transfer_records_by_requested ON transfer_records (requested_at);
+`;
+
+/** Transfer record completeness, 000 §十二(十), R-TRF-8: one row per transfer. */
+export const completenessModel: DocumentModel<TransferRecord> = {
+  kind: "document",
   name: "completeness",
-  version: 1,
+  version: 2,
   handles: Object.keys(transferEventSchemas),
-  initialState: initialCompletenessState,
-  evolve: evolveCompleteness,
+  tables: ["transfer_records"],
+  ddl: DDL,
+  keyOf: (recorded) => recorded.streamId,
+  evolve: evolveTransferRecord,
+  rows: (db) => {
+    const select = db
+      .prepare<[string], string>("SELECT doc FROM transfer_records WHERE stream_id = ?")
+      .pluck();
+    const upsert = db.prepare(
+      // Updated in place: only the indexes whose columns changed are touched (REPLACE rewrites all).
+      `INSERT INTO transfer_records (stream_id, transfer_id, case_id, origin_institution_id,
+         destination_institution_id, requested_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (stream_id) DO UPDATE SET transfer_id = excluded.transfer_id, case_id = excluded.case_id,
+         origin_institution_id = excluded.origin_institution_id,
+         destination_institution_id = excluded.destination_institution_id,
+         requested_at = excluded.requested_at, doc = excluded.doc`,
+    );
+    const remove = db.prepare("DELETE FROM transfer_records WHERE stream_id = ?");
+    return {
+      get: (key) => {
+        const doc = select.get(key);
+        return doc === undefined ? null : (JSON.parse(doc) as TransferRecord);
+      },
+      put: (key, r) => {
+        upsert.run(
+          key,
+          r.transferId,
+          r.caseId,
+          r.originInstitutionId,
+          r.destinationInstitutionId,
+          r.requestedAt,
+          JSON.stringify(r),
+        );
+      },
+      delete: (key) => {
+        remove.run(key);
+      },
+    };
+  },
 };
+
+/** Completeness queries over the read-only connection. */
+export const completenessQueries = (db: Database.Database) => {
+  const byStream = db
+    .prepare<[string], string>("SELECT doc FROM transfer_records WHERE stream_id = ?")
+    .pluck();
+  return {
+    /** The record of one transfer, by its stream id. */
+    record: (streamId: string): TransferRecord | undefined => {
+      const doc = byStream.get(streamId);
+      return doc === undefined ? undefined : (JSON.parse(doc) as TransferRecord);
+    },
+    /** Completeness of the transfers matching the filter, oldest request first. */
+    list: (options: CompletenessOptions, filter: CompletenessFilter = {}): TransferCompleteness[] => {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (filter.caseId !== undefined) {
+        where.push("case_id = ?");
+        params.push(filter.caseId);
+      }
+      if (filter.institutionId !== undefined) {
+        where.push(
+          "stream_id IN (SELECT stream_id FROM transfer_records WHERE origin_institution_id = ? UNION SELECT stream_id FROM transfer_records WHERE destination_institution_id = ?)",
+        );
+        params.push(filter.institutionId, filter.institutionId);
+      }
+      const sql = `SELECT doc FROM transfer_records ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY requested_at`;
+      const limit = filter.limit ?? 1_000;
+      const out: TransferCompleteness[] = [];
+      for (const doc of db
+        .prepare<(string | number)[], string>(sql)
+        .pluck()
+        .iterate(...params)) {
+        const c = completenessOf(JSON.parse(doc) as TransferRecord, options);
+        if (filter.incompleteOnly && c.complete) continue;
+        out.push(c);
+        if (out.length >= limit) break;
+      }
+      return out;
+    },
+  };
+};
+
+export type { TransferRecord };

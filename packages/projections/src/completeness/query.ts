@@ -1,5 +1,5 @@
 import { minutesBetween } from "../shared/projectedEvent.js";
-import type { CompletenessState, RecordTimes, TransferRecord } from "./state.js";
+import type { RecordTimes, TransferRecord } from "./state.js";
 
 export type ItemStatus = "present" | "late" | "missing";
 
@@ -65,38 +65,10 @@ export const completenessOf = (
   return result;
 };
 
-/** Completeness of one transfer, by transfer id or stream id. */
-export const transferCompleteness = (
-  state: CompletenessState,
-  transferId: string,
-  options: CompletenessOptions,
-): TransferCompleteness | undefined => {
-  const record =
-    state.transfers[transferId] ?? Object.values(state.transfers).find((r) => r.transferId === transferId);
-  return record ? completenessOf(record, options) : undefined;
-};
-
 export interface CompletenessFilter {
-  caseId?: string;
+  caseId?: string | undefined;
   /** Transfers from or to this institution. */
-  institutionId?: string;
-  incompleteOnly?: boolean;
+  institutionId?: string | undefined;
+  incompleteOnly?: boolean | undefined;
+  limit?: number | undefined;
 }
-
-/** Completeness of every transfer, oldest request first. */
-export const listTransferCompleteness = (
-  state: CompletenessState,
-  options: CompletenessOptions,
-  filter: CompletenessFilter = {},
-): TransferCompleteness[] =>
-  Object.values(state.transfers)
-    .filter((r) => filter.caseId === undefined || r.caseId === filter.caseId)
-    .filter(
-      (r) =>
-        filter.institutionId === undefined ||
-        r.originInstitutionId === filter.institutionId ||
-        r.destinationInstitutionId === filter.institutionId,
-    )
-    .sort((a, b) => Date.parse(a.requestedAt) - Date.parse(b.requestedAt))
-    .map((r) => completenessOf(r, options))
-    .filter((c) => !filter.incompleteOnly || !c.complete);

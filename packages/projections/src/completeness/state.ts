@@ -21,9 +21,3 @@ export interface TransferRecord {
   /** HandoverCompleted (病情移交). */
   handover: RecordTimes | null;
 }
-
-export interface CompletenessState {
-  transfers: Record<string, TransferRecord>;
-}
-
-export const initialCompletenessState = (): CompletenessState => ({ transfers: {} });

@@ -1,4 +1,4 @@
+export type { DocumentChange } from "./apply.js";
+export { databaseBytes, isCorruption, type ModelState, readModelFile } from "./database.js";
 export * from "./rebuild.js";
 export * from "./runner.js";
-export * from "./snapshotStore.js";
-export * from "./sqliteSnapshotStore.js";

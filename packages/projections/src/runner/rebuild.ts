@@ -1,76 +1,160 @@
-import type { RecordedEvent } from "@mtc/eventstore";
-import { type ProjectResult, toProjectedEvent } from "../shared/projectedEvent.js";
-import { type AnyProjection, handlesType } from "../shared/projection.js";
+import { existsSync, renameSync } from "node:fs";
+import type { EventStore } from "@mtc/eventstore";
+import Database from "better-sqlite3";
+import type { ReadModel } from "../shared/readModel.js";
+import { createApplier, loadSlots } from "./apply.js";
+import {
+  databaseBytes,
+  failedCounts,
+  heldByRunningService,
+  modelRows,
+  openReadModelDatabase,
+  removeDatabase,
+} from "./database.js";
+import { logReader } from "./readLog.js";
 
-/** Why a projection stopped: the event it could not take. */
-export interface ProjectionFailure {
-  position: number;
-  streamId: string;
-  type: string;
-  reason: string;
+export interface RebuildOptions {
+  store: EventStore;
+  path: string;
+  /** The models the code knows (their versions and DDL). */
+  models: readonly ReadModel[];
+  /** Names of the models to rebuild (default: all); the others are kept as they are and catch up later. */
+  only?: readonly string[];
+  categories?: readonly string[];
+  pageSize?: number;
+  onProgress?: (p: { model: string; position: number; head: number; events: number }) => void;
+  signal?: AbortSignal;
 }
 
-export interface RebuildResult {
-  states: Record<string, unknown>;
-  checkpoints: Record<string, number>;
-  failures: Record<string, ProjectionFailure>;
-}
-
-/** Parses an event at most once, and only if some projection handles its type. */
-export const lazyParse = (recorded: RecordedEvent): (() => ProjectResult) => {
-  let parsed: ProjectResult | undefined;
-  return () => {
-    parsed ??= toProjectedEvent(recorded);
-    return parsed;
-  };
+/**
+ * Rebuilds read models from the log into a temporary file beside `path`, then renames it into place; if a
+ * running service holds `path` (live owner heartbeat), the result is left as `<path>.next`, which that
+ * service adopts at its next start (ADR 7).
+ */
+export const rebuildInto = async (
+  options: RebuildOptions,
+): Promise<{ events: number; seconds: number; adopted: "now" | "next_start" }> => {
+  const { store, path, models, categories } = options;
+  const started = performance.now();
+  const pageSize = options.pageSize ?? 5_000;
+  const tmp = `${path}.rebuild-${process.pid}`;
+  removeDatabase(tmp);
+  const only = new Set(options.only ?? models.map((m) => m.name));
+  for (const name of only)
+    if (!models.some((m) => m.name === name)) throw new Error(`unknown read model ${name}`);
+  if (only.size < models.length && existsSync(path)) {
+    // The models not rebuilt are carried over as a consistent copy (their checkpoints move with them).
+    const source = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      source.prepare("VACUUM INTO ?").run(tmp);
+    } finally {
+      source.close();
+    }
+  }
+  const { db } = openReadModelDatabase(tmp);
+  let events = 0;
+  try {
+    db.prepare("DELETE FROM meta WHERE key = 'owner'").run();
+    const head = await store.headPosition();
+    const slots = loadSlots(db, models, head, only).filter((s) => only.has(s.model.name));
+    const applier = createApplier(db, { cacheSize: 20_000, emitting: new Set() });
+    const reading = logReader(store, categories);
+    let after = -1;
+    for (;;) {
+      if (options.signal?.aborted) throw new Error("rebuild aborted");
+      const page = await store.readAll({ after, maxCount: pageSize, ...reading.filter });
+      const kept = page.filter(reading.keep);
+      applier.apply(slots, kept);
+      events += kept.length;
+      const last = page.at(-1);
+      if (last) after = last.position;
+      for (const slot of slots)
+        options.onProgress?.({ model: slot.model.name, position: after, head, events });
+      if (page.length < pageSize) break;
+    }
+    for (const slot of slots) applier.setState(slot, "ready");
+    db.pragma("wal_checkpoint(TRUNCATE)");
+  } catch (error) {
+    db.close();
+    removeDatabase(tmp);
+    throw error;
+  }
+  db.close();
+  let adopted: "now" | "next_start";
+  if (heldByRunningService(path)) {
+    removeDatabase(`${path}.next`);
+    renameSync(tmp, `${path}.next`);
+    adopted = "next_start";
+  } else {
+    // The old WAL must not be replayed into the new file: remove the old file with its side files first.
+    removeDatabase(path);
+    renameSync(tmp, path);
+    adopted = "now";
+  }
+  return { events, seconds: (performance.now() - started) / 1000, adopted };
 };
 
-/** Applies one recorded event (parsed once by the caller) to one projection's state, or says why it cannot. */
-export const applyEvent = (
-  projection: AnyProjection,
-  state: unknown,
-  recorded: RecordedEvent,
-  parse: () => ProjectResult,
-): { ok: true; state: unknown } | { ok: false; failure: ProjectionFailure } => {
-  if (!handlesType(projection, recorded.type)) return { ok: true, state };
-  const parsed = parse();
-  const fail = (reason: string) => ({
-    ok: false as const,
-    failure: { position: recorded.position, streamId: recorded.streamId, type: recorded.type, reason },
-  });
-  if (!parsed.ok) return fail(parsed.reason);
+export interface ReadModelFileStatus {
+  exists: boolean;
+  models: {
+    name: string;
+    version: number;
+    codeVersion: number;
+    state: string;
+    checkpoint: number;
+    progress?: number;
+    failedDocuments: number;
+  }[];
+  bytes: number;
+}
+
+/** What a read-model file holds, read without disturbing a service that has it open. */
+export const statusOf = (path: string, models: readonly ReadModel[]): ReadModelFileStatus => {
+  if (!existsSync(path)) return { exists: false, models: [], bytes: 0 };
+  const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    return { ok: true, state: projection.evolve(state, parsed.projected) };
-  } catch (error) {
-    return fail(`evolve threw: ${error instanceof Error ? error.message : String(error)}`);
+    const failed = failedCounts(db);
+    return {
+      exists: true,
+      bytes: databaseBytes(path),
+      models: modelRows(db).map((row) => ({
+        name: row.name,
+        version: row.version,
+        codeVersion: models.find((m) => m.name === row.name)?.version ?? -1,
+        state: row.state,
+        checkpoint: row.checkpoint,
+        ...(row.state === "rebuilding" && row.rebuild_head > 0
+          ? { progress: Math.min(1, Math.max(0, row.checkpoint) / row.rebuild_head) }
+          : {}),
+        failedDocuments: failed.get(row.name) ?? 0,
+      })),
+    };
+  } finally {
+    db.close();
   }
 };
 
 /**
- * Folds the whole log into every projection from its initial state, with the runner's failure rule: an event
- * that cannot be parsed stops that projection. The reference result a runner must always equal.
+ * Every row of every model table (and the failed documents), sorted, for comparing two files row for row.
+ * Board checkpoints are left out: where they fall depends on batch boundaries, their content does not.
  */
-export const rebuildFromScratch = (
-  events: Iterable<RecordedEvent>,
-  projections: readonly AnyProjection[],
-): RebuildResult => {
-  const result: RebuildResult = { states: {}, checkpoints: {}, failures: {} };
-  for (const p of projections) {
-    result.states[p.name] = p.initialState();
-    result.checkpoints[p.name] = -1;
-  }
-  for (const recorded of events) {
-    const parse = lazyParse(recorded);
-    for (const p of projections) {
-      if (result.failures[p.name]) continue;
-      const applied = applyEvent(p, result.states[p.name], recorded, parse);
-      if (applied.ok) {
-        result.states[p.name] = applied.state;
-        result.checkpoints[p.name] = recorded.position;
-      } else {
-        result.failures[p.name] = applied.failure;
-      }
+export const dumpReadModels = (path: string, models: readonly ReadModel[]): Record<string, unknown[]> => {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const out: Record<string, unknown[]> = {};
+    for (const table of models.flatMap((m) => m.tables)) {
+      if (table === "board_checkpoints") continue;
+      const rows = db.prepare(`SELECT * FROM ${table}`).all();
+      // Sorted in JS on the whole row: tables differ in their columns (the search index has one).
+      out[table] = rows
+        .map((row) => JSON.stringify(row))
+        .sort()
+        .map((row) => JSON.parse(row) as unknown);
     }
+    out.failed_documents = db.prepare("SELECT * FROM failed_documents ORDER BY 1, 2").all();
+    out.checkpoints = db.prepare("SELECT name, version, checkpoint FROM models ORDER BY name").all();
+    return out;
+  } finally {
+    db.close();
   }
-  return result;
 };

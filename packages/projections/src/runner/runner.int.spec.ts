@@ -1,269 +1,308 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type EventStore,
-  openSqliteEventStore,
-  type RecordedEvent,
-  type Subscription,
-} from "@mtc/eventstore";
+import { type EventStore, openSqliteEventStore, type RecordedEvent } from "@mtc/eventstore";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { boardProjection } from "../board/index.js";
-import { completenessProjection } from "../completeness/index.js";
-import type { AnyProjection } from "../shared/projection.js";
+import { boardQueries } from "../board/model.js";
+import { allModels, DOMAIN_CATEGORIES, readModelStatus } from "../index.js";
+import type { ReadModel } from "../shared/readModel.js";
 import { createLog, data } from "../testing/fixtures.js";
-import { timelineProjection } from "../timeline/index.js";
-import { rebuildFromScratch } from "./rebuild.js";
-import { createProjectionRunner, type RunnerLogEntry } from "./runner.js";
-import { openSqliteSnapshotStore } from "./sqliteSnapshotStore.js";
+import { dumpReadModels, rebuildInto } from "./rebuild.js";
+import { createReadModelRunner, type ReadModelRunnerOptions, type RunnerLogEntry } from "./runner.js";
 
-/**
- * Delegates to the real store; `crash()` stops delivery without letting the runner close (no final save),
- * as a killed process would.
- */
-const crashable = (store: EventStore) => {
-  const subscriptions = new Set<Subscription>();
-  const wrapped: EventStore = {
-    ...store,
-    append: (...args) => store.append(...args),
-    readStream: (...args) => store.readStream(...args),
-    readAll: (...args) => store.readAll(...args),
-    headPosition: () => store.headPosition(),
-    close: () => store.close(),
-    subscribeAll: (options) => {
-      const subscription = store.subscribeAll(options);
-      subscriptions.add(subscription);
-      return subscription;
-    },
-  };
-  const crash = async () => {
-    for (const s of subscriptions) await s.close();
-  };
-  return { store: wrapped, crash };
-};
+let dir: string;
+let file: string;
+let store: EventStore;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "mtc-runner-"));
+  file = join(dir, "readmodels-test.db");
+  store = openSqliteEventStore({ path: join(dir, "events.db") });
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-/** Appends fixture events one by one, in order; returns them as the store recorded them. */
-const appendAll = async (store: EventStore, events: readonly RecordedEvent[]): Promise<RecordedEvent[]> => {
-  const head = await store.headPosition();
-  for (const { streamId, id, type, data: eventData, metadata } of events) {
-    await store.append(streamId, [{ id, type, data: eventData, metadata }], "any");
-  }
-  return store.readAll({ after: head, maxCount: 10_000 });
-};
-
-/** Wraps projections to count how many events each one's evolve really took. */
-const counting = (projections: readonly AnyProjection[]) => {
-  const counts: Record<string, number> = {};
-  const wrapped = projections.map(
-    (p): AnyProjection => ({
-      ...p,
-      evolve: (state, event) => {
-        counts[p.name] = (counts[p.name] ?? 0) + 1;
-        return p.evolve(state, event);
-      },
-    }),
+/** Appends events together (one group commit, so a live runner sees them as one batch); returns the last position. */
+const appendTogether = async (events: readonly RecordedEvent[]): Promise<number> => {
+  const results = await Promise.all(
+    events.map(({ streamId, id, type, data: d, metadata }) =>
+      store.append(streamId, [{ id, type, data: d, metadata }], "any"),
+    ),
   );
-  return { counts, wrapped };
+  return Math.max(-1, ...results.map((r) => r.position));
 };
 
-const projections: readonly AnyProjection[] = [boardProjection, timelineProjection, completenessProjection];
+const runner = (over: Partial<ReadModelRunnerOptions> = {}) =>
+  createReadModelRunner({ store, path: file, models: allModels(), categories: DOMAIN_CATEGORIES, ...over });
 
-/** A referral, a transfer through handover, and a second open transfer: every event handled by some projection. */
-const caseEvents = (log: ReturnType<typeof createLog>) => {
+/** The same log rebuilt from zero into another file, dumped row for row. */
+const freshRebuild = async (models: readonly ReadModel[] = allModels()) => {
+  const fresh = join(dir, `fresh-${Math.random().toString(36).slice(2)}.db`);
+  await rebuildInto({ store, path: fresh, models, categories: DOMAIN_CATEGORIES });
+  return dumpReadModels(fresh, models);
+};
+
+/** A referral, a transfer through handover, a green decline redirected by one command, a second open transfer. */
+const caseEvents = () => {
+  const log = createLog();
   const c1 = { caseId: "c1" };
   log.record("referral-r1", "ReferralRequested", data.referralRequested("r1", "c1", 0), c1);
   log.record("referral-r1", "ReferralAccepted", data.referralAccepted("r1", 4), c1);
   log.record("transfer-t1", "TransferRequested", data.transferRequested("t1", "c1", 5), c1);
   log.record("transfer-t1", "UnitDispatched", data.unitDispatched("t1", 7), c1);
-  log.record("transfer-t1", "UnitArrivedAtOrigin", data.unitArrivedAtOrigin("t1", 20), c1);
   log.record("transfer-t1", "TransferDeparted", data.transferDeparted("t1", 25), c1);
-  log.record("transfer-t1", "EnRouteCareRecorded", data.enRouteCare("t1", 30), c1);
-  log.record("transfer-t1", "TransferArrived", data.transferArrived("t1", 60), c1);
-  log.record("transfer-t1", "HandoverCompleted", data.handoverCompleted("t1", 62), {
-    ...c1,
-    recordedAtMinutes: 100,
-  });
-  log.record("transfer-t2", "TransferRequested", data.transferRequested("t2", "c2", 70), { caseId: "c2" });
+  log.record("transfer-t1", "HandoverCompleted", data.handoverCompleted("t1", 62), c1);
+  const green = data.referralRequested("r2", "c2", 70, { riskGrade: "green", urgency: "routine" });
+  log.record("referral-r2", "ReferralRequested", green, { caseId: "c2" });
+  const one = { caseId: "c2", commandId: "cmd_decline" };
+  log.record("referral-r2", "ReferralDeclined", data.referralDeclined("r2", 75), one);
+  log.record("referral-r2", "ReferralRedirected", data.referralRedirected("r2", 75), one);
+  log.record("transfer-t2", "TransferRequested", data.transferRequested("t2", "c3", 80), { caseId: "c3" });
+  return log.events;
 };
 
-let dir: string;
-let file: string;
-let events: EventStore;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "mtc-projections-"));
-  file = join(dir, "snapshots.db");
-  events = openSqliteEventStore({ path: join(dir, "events.db") });
-});
-afterEach(async () => {
-  await events.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const states = (runner: ReturnType<typeof createProjectionRunner>) =>
-  Object.fromEntries(projections.map((p) => [p.name, runner.current(p.name)]));
-
-describe("projection runner (real SQLite event store)", () => {
-  it("resumes after a crash from its last snapshot, replays only the rest, and equals a fresh rebuild", async () => {
-    const log = createLog();
-    caseEvents(log);
-    const first = await appendAll(events, log.events.slice(0, 3));
-    const live = crashable(events);
-    const snapshotsA = openSqliteSnapshotStore({ path: file });
-    const a = createProjectionRunner({
-      store: live.store,
-      projections,
-      snapshots: snapshotsA,
-      saveEveryEvents: 4,
-      saveEveryMs: 60_000,
+describe("read-model runner on SQLite files", () => {
+  it("applies the log, emits board changes only after their commit, and equals a rebuild row for row", async () => {
+    const r = runner();
+    await r.start();
+    const seen: { key: string; committed: boolean }[] = [];
+    r.onChanges((model, changes) => {
+      const rows = new Set(
+        boardQueries(r.reader())
+          .items()
+          .map((i) => i.id),
+      );
+      for (const c of changes)
+        seen.push({ key: c.key, committed: c.after === null || rows.has(c.key) || model !== "board" });
     });
-    await a.start();
-    await a.whenLive(); // catch-up ends with a save at the 3rd event
-    expect(snapshotsA.load("board")?.checkpoint).toBe(first.at(-1)?.position);
-    const rest = await appendAll(events, log.events.slice(3));
-    const last = rest.at(-1)?.position ?? -1;
-    await a.whenCaughtUpTo(last);
-    expect(a.status().map((s) => s.state)).toEqual(["live", "live", "live"]);
-    await live.crash(); // 7 live events: a save after the 4th, the last 3 never saved
-
-    const { counts, wrapped } = counting(projections);
-    const snapshotsB = openSqliteSnapshotStore({ path: file });
-    expect(snapshotsB.load("board")?.checkpoint).toBe(rest[3]?.position);
-    const b = createProjectionRunner({ store: events, projections: wrapped, snapshots: snapshotsB });
-    await b.start();
-    await b.whenLive();
-    expect(counts).toEqual({ board: 3, timeline: 3, completeness: 3 });
-    expect(states(b)).toEqual(rebuildFromScratch([...first, ...rest], projections).states);
-    expect(b.status().map((s) => s.checkpoint)).toEqual([last, last, last]);
-    await b.close();
-    snapshotsA.close();
-    snapshotsB.close();
-  });
-
-  it("after a clean close a new runner re-applies nothing", async () => {
-    const log = createLog();
-    caseEvents(log);
-    await appendAll(events, log.events);
-    const snapshotsA = openSqliteSnapshotStore({ path: file });
-    const a = createProjectionRunner({ store: events, projections, snapshots: snapshotsA });
-    await a.start();
-    await a.whenLive();
-    const before = states(a);
-    await a.close();
-    snapshotsA.close();
-
-    const { counts, wrapped } = counting(projections);
-    const snapshotsB = openSqliteSnapshotStore({ path: file });
-    const b = createProjectionRunner({ store: events, projections: wrapped, snapshots: snapshotsB });
-    await b.start();
-    await b.whenLive();
-    expect(counts).toEqual({});
-    expect(states(b)).toEqual(before);
-    await b.close();
-    snapshotsB.close();
-  });
-
-  it("a bad event stops the projections that handle it, reported with position and reason; others go on", async () => {
-    const log = createLog();
-    const c1 = { caseId: "c1" };
-    log.record("referral-r1", "ReferralRequested", data.referralRequested("r1", "c1", 0), c1);
-    log.record("referral-r1", "ReferralAccepted", { referralId: "r1", occurredAt: "yesterday" }, c1);
-    log.record("transfer-t1", "TransferRequested", data.transferRequested("t1", "c1", 5), c1);
-    const recorded = await appendAll(events, log.events);
-    const bad = recorded[1]?.position;
-    const entries: RunnerLogEntry[] = [];
-    const snapshots = openSqliteSnapshotStore({ path: file });
-    const runner = createProjectionRunner({
-      store: events,
-      projections,
-      snapshots,
-      log: (e) => entries.push(e),
-    });
-    await runner.start();
-    await runner.whenLive();
-    const [board, timeline, completeness] = runner.status();
-    expect(board).toMatchObject({ state: "failed", checkpoint: recorded[0]?.position });
-    expect(board?.failure).toMatchObject({ position: bad, type: "ReferralAccepted" });
-    expect(board?.failure?.reason).toMatch(/ReferralAccepted/);
-    expect(timeline).toMatchObject({ state: "failed", failure: { position: bad } });
-    expect(completeness).toMatchObject({ state: "live", checkpoint: recorded[2]?.position });
-    expect(runner.current("completeness")).toEqual(
-      rebuildFromScratch(recorded, projections).states.completeness,
-    );
-    const stops = entries.filter((e) => e.level === "error" && e.msg === "projection stopped");
-    expect(stops.map((e) => [e.projection, e.position])).toEqual([
-      ["board", bad],
-      ["timeline", bad],
+    await r.whenReady();
+    const last = await appendTogether(caseEvents());
+    await r.whenCaughtUpTo(last);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((s) => s.committed)).toBe(true);
+    expect(
+      boardQueries(r.reader())
+        .items()
+        .map((i) => [i.id, i.step, i.destinationInstitutionId]),
+    ).toEqual([
+      ["referral-r1", "accepted", "centre_1"],
+      ["referral-r2", "redirected", "centre_2"],
+      ["transfer-t2", "requested", "centre_1"],
     ]);
-    await runner.close();
-    snapshots.close();
+    expect(r.status().map((s) => [s.name, s.state, s.checkpoint])).toEqual(
+      ["board", "timeline", "completeness", "cases"].map((n) => [n, "ready", last]),
+    );
+    await r.close();
+    expect(dumpReadModels(file, allModels())).toEqual(await freshRebuild());
   });
 
-  it("an unknown event type stops a projection that takes every event (never skipped silently)", async () => {
+  it("property: incremental batches of any size with a restart anywhere equal a rebuild from zero, row for row", async () => {
+    const actions = [
+      "request",
+      "accept",
+      "declineGreen",
+      "declineRedirect",
+      "transfer",
+      "dispatch",
+      "depart",
+      "arrive",
+      "handover",
+      "cancel",
+      "bad",
+    ] as const;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ n: fc.integer({ min: 1, max: 4 }), action: fc.constantFrom(...actions) }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 40 }),
+        fc.nat(40),
+        async (steps, batchSizes, restartAfter) => {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+          dir = mkdtempSync(join(tmpdir(), "mtc-runner-"));
+          file = join(dir, "readmodels-test.db");
+          store = openSqliteEventStore({ path: join(dir, "events.db") });
+          const log = createLog();
+          steps.forEach(({ n, action }, minute) => {
+            const c = { caseId: `c${n}` };
+            const r = `referral-r${n}`;
+            const t = `transfer-t${n}`;
+            if (action === "request")
+              log.record(r, "ReferralRequested", data.referralRequested(`r${n}`, `c${n}`, minute), c);
+            if (action === "accept")
+              log.record(r, "ReferralAccepted", data.referralAccepted(`r${n}`, minute), c);
+            if (action === "declineGreen") {
+              const green = data.referralRequested(`r${n}`, `c${n}`, minute, {
+                riskGrade: "green",
+                urgency: "routine",
+              });
+              log.record(r, "ReferralRequested", green, c);
+              log.record(r, "ReferralDeclined", data.referralDeclined(`r${n}`, minute), c);
+            }
+            if (action === "declineRedirect") {
+              const one = { ...c, commandId: `cmd_redirect_${minute}` };
+              log.record(r, "ReferralDeclined", data.referralDeclined(`r${n}`, minute), one);
+              log.record(r, "ReferralRedirected", data.referralRedirected(`r${n}`, minute), one);
+            }
+            if (action === "transfer")
+              log.record(t, "TransferRequested", data.transferRequested(`t${n}`, `c${n}`, minute), c);
+            if (action === "dispatch")
+              log.record(t, "UnitDispatched", data.unitDispatched(`t${n}`, minute), c);
+            if (action === "depart")
+              log.record(t, "TransferDeparted", data.transferDeparted(`t${n}`, minute), c);
+            if (action === "arrive")
+              log.record(t, "TransferArrived", data.transferArrived(`t${n}`, minute), c);
+            if (action === "handover")
+              log.record(t, "HandoverCompleted", data.handoverCompleted(`t${n}`, minute), c);
+            if (action === "cancel")
+              log.record(t, "TransferCancelled", data.transferCancelled(`t${n}`, minute), c);
+            // An event a model cannot take: it fails its own document only.
+            if (action === "bad") log.record(t, "UnitDispatched", { transferId: `t${n}` }, c);
+          });
+          let r = runner({ liveBatchSize: 3 });
+          await r.start();
+          let appended = 0;
+          let restarted = false;
+          for (const size of [...batchSizes, log.events.length]) {
+            if (appended >= log.events.length) break;
+            const chunk = log.events.slice(appended, appended + size);
+            appended += chunk.length;
+            const last = await appendTogether(chunk);
+            if (!restarted && appended >= restartAfter) {
+              // Restart before the runner has necessarily seen the chunk: it resumes from its checkpoint.
+              await r.close();
+              r = runner({ liveBatchSize: 3 });
+              await r.start();
+              restarted = true;
+            }
+            await r.whenCaughtUpTo(last);
+          }
+          await r.close();
+          expect(dumpReadModels(file, allModels())).toEqual(await freshRebuild());
+        },
+      ),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+
+  it("one bad event fails its document only: the model goes on with everything else", async () => {
     const log = createLog();
     log.record("transfer-t1", "TransferRequested", data.transferRequested("t1", "c1", 0), { caseId: "c1" });
-    log.record("mdt-m1", "MdtTeleported", { occurredAt: "2026-03-01T08:00:00.000Z" }, { caseId: "c1" });
-    await appendAll(events, log.events);
-    const snapshots = openSqliteSnapshotStore({ path: file });
-    const runner = createProjectionRunner({ store: events, projections, snapshots });
-    await runner.start();
-    await runner.whenLive();
-    expect(runner.status().map((s) => s.state)).toEqual(["live", "failed", "live"]);
-    expect(runner.status()[1]?.failure?.reason).toMatch(/unknown event type MdtTeleported/);
-    await runner.close();
-    snapshots.close();
-  });
-
-  it("rebuild from zero equals the incremental state, for one projection or all", async () => {
-    const log = createLog();
-    caseEvents(log);
-    const snapshots = openSqliteSnapshotStore({ path: file });
-    const seen: number[] = [];
-    const sameState: boolean[] = [];
-    const runner = createProjectionRunner({ store: events, projections, snapshots, saveEveryEvents: 2 });
-    runner.onApplied((event, current) => {
-      seen.push(event.recorded.position);
-      sameState.push(current.board === runner.current("board"));
+    log.record("transfer-t1", "UnitDispatched", { transferId: "t1", occurredAt: 42 }, { caseId: "c1" });
+    log.record("transfer-t1", "TransferDeparted", data.transferDeparted("t1", 20), { caseId: "c1" });
+    log.record("transfer-t2", "TransferRequested", data.transferRequested("t2", "c2", 30), { caseId: "c2" });
+    const last = await appendTogether(log.events);
+    const logged: RunnerLogEntry[] = [];
+    const r = runner({ log: (e) => logged.push(e) });
+    await r.start();
+    await r.whenReady();
+    expect(r.status().every((s) => s.state === "ready" && s.checkpoint === last)).toBe(true);
+    expect(Object.fromEntries(r.status().map((s) => [s.name, s.failedDocuments]))).toEqual({
+      board: 1,
+      timeline: 1,
+      completeness: 1,
+      cases: 1,
     });
-    await runner.start();
-    await runner.whenLive();
-    const recorded: RecordedEvent[] = [];
-    for (const e of log.events) {
-      const result = await events.append(e.streamId, [e], "any");
-      await runner.whenCaughtUpTo(result.position); // read-your-writes, one event at a time
-      recorded.push(...(await events.readAll({ after: result.position - 1, maxCount: 1 })));
-    }
-    expect(seen).toEqual(recorded.map((e) => e.position));
-    expect(sameState.every(Boolean)).toBe(true);
-    const incremental = states(runner);
-    expect(incremental).toEqual(rebuildFromScratch(recorded, projections).states);
-    await runner.rebuild("board");
-    expect(states(runner)).toEqual(incremental);
-    await runner.rebuild();
-    expect(states(runner)).toEqual(incremental);
-    expect(runner.status().every((s) => s.state === "live")).toBe(true);
-    expect(runner.lag(await events.headPosition())).toEqual({ board: 0, timeline: 0, completeness: 0 });
-    await runner.close();
-    snapshots.close();
+    const board = boardQueries(r.reader()).items();
+    expect(board.map((i) => [i.id, i.step])).toEqual([
+      ["transfer-t1", "requested"],
+      ["transfer-t2", "requested"],
+    ]);
+    expect(logged.some((e) => e.msg.startsWith("document failed"))).toBe(true);
+    await r.close();
+    expect(readModelStatus(file).models.map((m) => m.failedDocuments)).toEqual([1, 1, 1, 1]);
   });
 
-  it("discards a snapshot written by another projection version and rebuilds", async () => {
-    const log = createLog();
-    caseEvents(log);
-    await appendAll(events, log.events);
-    const snapshots = openSqliteSnapshotStore({ path: file });
-    const a = createProjectionRunner({ store: events, projections, snapshots });
-    await a.start();
-    await a.whenLive();
-    await a.close();
+  it("a version bump rebuilds that model only, in the background, and a held rebuild does not delay the live board", async () => {
+    await appendTogether(caseEvents());
+    const first = runner();
+    await first.start();
+    await first.whenReady();
+    await first.close();
 
-    const { counts, wrapped } = counting([{ ...boardProjection, version: boardProjection.version + 1 }]);
-    const b = createProjectionRunner({ store: events, projections: wrapped, snapshots });
-    await b.start();
-    await b.whenLive();
-    expect(counts.board).toBe(log.events.length);
-    expect(b.current("board")).toEqual(a.current("board"));
-    await b.close();
-    expect(snapshots.load("board")?.version).toBe(boardProjection.version + 1);
-    snapshots.close();
+    const bumped = allModels().map((m) => (m.name === "timeline" ? { ...m, version: m.version + 1 } : m));
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const logged: RunnerLogEntry[] = [];
+    const r = runner({
+      models: bumped,
+      pageSize: 2,
+      pace: (models) => (models.includes("timeline") ? gate : Promise.resolve()),
+      log: (e) => logged.push(e),
+    });
+    await r.start();
+    expect(r.stateOf("timeline")).toBe("rebuilding");
+    expect(logged.some((e) => e.msg === "rebuilding timeline from the log")).toBe(true);
+    const log = createLog();
+    const late = log.record("transfer-t9", "TransferRequested", data.transferRequested("t9", "c9", 90), {
+      caseId: "c9",
+    });
+    const position = await appendTogether([{ ...late, id: "00000000-0000-4000-8000-999999999999" }]);
+    await r.whenCaughtUpTo(position);
+    expect(
+      boardQueries(r.reader())
+        .items()
+        .map((i) => i.id),
+    ).toContain("transfer-t9");
+    expect(r.stateOf("timeline")).toBe("rebuilding");
+    expect(r.status().find((s) => s.name === "timeline")?.progress).toBeLessThan(1);
+    release();
+    await r.whenReady();
+    expect(r.stateOf("timeline")).toBe("ready");
+    await r.close();
+    expect(dumpReadModels(file, bumped)).toEqual(await freshRebuild(bumped));
+  });
+
+  it("a corrupt file is moved aside and rebuilt from the log", async () => {
+    await appendTogether(caseEvents());
+    const first = runner();
+    await first.start();
+    await first.whenReady();
+    await first.close();
+    writeFileSync(file, Buffer.alloc(8192, 0x5a));
+    const logged: RunnerLogEntry[] = [];
+    const r = runner({ log: (e) => logged.push(e) });
+    await r.start();
+    await r.whenReady();
+    await r.close();
+    expect(readdirSync(dir).some((f) => f.startsWith("readmodels-test.db.corrupt-"))).toBe(true);
+    expect(logged.some((e) => e.level === "error" && e.msg.includes("corrupt"))).toBe(true);
+    expect(dumpReadModels(file, allModels())).toEqual(await freshRebuild());
+  });
+
+  it("an offline rebuild replaces a file no service holds, and is left as .next (adopted at start) when one does", async () => {
+    await appendTogether(caseEvents());
+    const offline = await rebuildInto({
+      store,
+      path: file,
+      models: allModels(),
+      categories: DOMAIN_CATEGORIES,
+    });
+    expect(offline.adopted).toBe("now");
+    const owner = runner({ owner: true });
+    await owner.start();
+    await owner.whenReady();
+    const held = await rebuildInto({
+      store,
+      path: file,
+      models: allModels(),
+      categories: DOMAIN_CATEGORIES,
+      only: ["board"],
+    });
+    expect(held.adopted).toBe("next_start");
+    expect(existsSync(`${file}.next`)).toBe(true);
+    await owner.close();
+    const adopter = runner({ owner: true });
+    await adopter.start();
+    await adopter.whenReady();
+    await adopter.close();
+    expect(existsSync(`${file}.next`)).toBe(false);
+    expect(dumpReadModels(file, allModels())).toEqual(await freshRebuild());
   });
 });

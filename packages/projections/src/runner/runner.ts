@@ -1,311 +1,396 @@
+import { existsSync, renameSync } from "node:fs";
 import type { EventStore, RecordedEvent, Subscription } from "@mtc/eventstore";
-import type { ProjectedEvent } from "../shared/projectedEvent.js";
-import type { AnyProjection } from "../shared/projection.js";
-import { applyEvent, lazyParse, type ProjectionFailure } from "./rebuild.js";
-import type { SnapshotStore } from "./snapshotStore.js";
+import Database from "better-sqlite3";
+import type { ReadModel } from "../shared/readModel.js";
+import { type Applier, createApplier, type DocumentChange, loadSlots, type Slot } from "./apply.js";
+import {
+  clearHeartbeat,
+  type ModelState,
+  OWNER_HEARTBEAT_MS,
+  openReadModelDatabase,
+  removeDatabase,
+  writeHeartbeat,
+} from "./database.js";
+import { logReader } from "./readLog.js";
 
 export interface RunnerLogEntry {
   level: "info" | "warn" | "error";
   msg: string;
-  projection?: string;
+  model?: string;
   position?: number;
   reason?: string;
 }
 /** Logger-like callback; wire it to a pino child logger in the service. */
 export type RunnerLog = (entry: RunnerLogEntry) => void;
 
-export type ProjectionMode = "catching_up" | "live" | "failed";
-
-export interface ProjectionStatus {
+export interface ModelStatus {
   name: string;
   version: number;
+  state: ModelState;
   /** Position of the last event applied; -1 before the first. */
   checkpoint: number;
-  state: ProjectionMode;
-  failure?: ProjectionFailure;
+  /** 0..1 while rebuilding. */
+  progress?: number;
+  /** Why the whole model stopped (its database failed); documents fail one by one, see failedDocuments. */
+  failure?: string;
+  failedDocuments: number;
 }
 
-/** Called after an event has been applied to every projection, with their states after it. */
-export type AppliedListener = (event: ProjectedEvent, states: Readonly<Record<string, unknown>>) => void;
+export type ChangeListener = (model: string, changes: readonly DocumentChange[]) => void;
+export type StateListener = (model: string, state: ModelState) => void;
 
-export interface ProjectionRunnerOptions {
+export interface ReadModelRunnerOptions {
   store: EventStore;
-  projections: readonly AnyProjection[];
-  /** Owned by the caller: the runner saves into it but does not close it. */
-  snapshots: SnapshotStore;
-  log?: RunnerLog;
-  /**
-   * Only streams of these categories (`referral`, `transfer`, …) are delivered. Omitted: the whole log. With a
-   * filter, `whenCaughtUpTo` a position of a filtered-out stream resolves only once a later event is handled.
-   */
+  /** The read-model file (`readModelFile(dataDir, instanceId)`). */
+  path: string;
+  models: readonly ReadModel[];
+  /** Only streams of these categories are read. Omitted: the whole log. */
   categories?: readonly string[];
-  /** Save at most this often while events flow (default 250 ms) … */
-  saveEveryMs?: number;
-  /** … or after this many events, whichever comes first (default 1,000). */
-  saveEveryEvents?: number;
+  log?: RunnerLog;
+  /** Events per catch-up page, each applied in one transaction (default 5,000). */
+  pageSize?: number;
+  /** Largest live batch (default 1,000); a live batch is otherwise what arrived before the next turn. */
+  liveBatchSize?: number;
+  /** Documents a model holds per batch before writing them (the write-behind cache bound; default 20,000). */
+  cacheSize?: number;
+  /** Models whose changes are emitted to `onChanges` listeners (default: board). */
+  emitting?: readonly string[];
+  /**
+   * Awaited before each catch-up page, with the names of the loop's models, so that HTTP is served during a
+   * rebuild (default: one setImmediate).
+   */
+  pace?: (models: readonly string[]) => Promise<void>;
+  /** This process owns the file: records pid + heartbeat, adopts a `<path>.next` left by an offline rebuild. */
+  owner?: boolean;
+  now?: () => Date;
 }
 
-export interface ProjectionRunner {
-  /** Loads snapshots and subscribes from the lowest checkpoint; resolves once subscribed (see `whenLive`). */
+export interface ReadModelRunner {
+  /** Opens the file (rebuilding what must be) and starts the loops; resolves without waiting for catch-up. */
   start(): Promise<void>;
-  status(): ProjectionStatus[];
-  /** Positional distance from each projection's checkpoint to `headPosition` (positions are not dense). */
-  lag(headPosition: number): Record<string, number>;
-  current<S = unknown>(name: string): S;
-  /** Resets one projection (or all) to its initial state and replays from zero; resolves when caught up. */
-  rebuild(name?: string): Promise<void>;
-  onApplied(listener: AppliedListener): () => void;
-  /** Resolves once the runner has handled the event at `position` (read-your-writes). */
+  status(): ModelStatus[];
+  stateOf(name: string): ModelState;
+  /** The read-only connection queries use: it only ever sees committed batches. */
+  reader(): Database.Database;
+  /** Resolves once every model that is not rebuilding or failed has applied the event at `position`. */
   whenCaughtUpTo(position: number): Promise<void>;
-  /** Resolves when the current subscription has delivered everything recorded when it started. */
-  whenLive(): Promise<void>;
-  /** Saves snapshots now if anything changed since the last save. */
-  flush(): void;
-  /** Stops the subscription and saves a last snapshot. */
+  /** Resolves when every model is ready (or failed). */
+  whenReady(): Promise<void>;
+  /** Changes of the emitting models after each commit; none while a model rebuilds (see `onStateChange`). */
+  onChanges(listener: ChangeListener): () => void;
+  onStateChange(listener: StateListener): () => void;
   close(): Promise<void>;
 }
 
-interface Slot {
-  projection: AnyProjection;
-  state: unknown;
-  checkpoint: number;
-  mode: ProjectionMode;
-  failure?: ProjectionFailure | undefined;
-}
-
-interface Waiter {
+interface Loop {
+  slots: Slot[];
   position: number;
-  resolve: () => void;
-  reject: (error: Error) => void;
+  subscription?: Subscription;
+  pending: RecordedEvent[];
+  scheduled: boolean;
+  retries: number;
 }
 
-const deferred = () => {
-  let resolve = () => {};
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-};
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+const PROGRESS_LOG_MS = 2_000;
 
-export const createProjectionRunner = (options: ProjectionRunnerOptions): ProjectionRunner => {
-  const { store, snapshots } = options;
+/**
+ * Feeds the read models from the log into their SQLite file (ADR 7). Models at the same checkpoint share a
+ * loop: catch-up by pages (`readAll`, one transaction a page), then live (`subscribeAll`, batching what
+ * arrives together). A model being rebuilt has its own loop and never holds back the live ones. One writer
+ * connection applies batches synchronously, so they never interleave; queries use a read-only connection.
+ */
+export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadModelRunner => {
+  const { store, path, categories } = options;
   const log: RunnerLog = options.log ?? (() => {});
-  const saveEveryMs = options.saveEveryMs ?? 250;
-  const saveEveryEvents = options.saveEveryEvents ?? 1000;
-  const slots: Slot[] = options.projections.map((projection) => ({
-    projection,
-    state: projection.initialState(),
-    checkpoint: -1,
-    mode: "catching_up",
-  }));
-  const listeners = new Set<AppliedListener>();
-  let waiters: Waiter[] = [];
-  let subscription: Subscription | undefined;
-  let generation = 0;
-  let live = deferred();
-  let processed = -1;
-  let unsaved = 0;
-  let lastSave = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  let retries = 0;
+  const pageSize = options.pageSize ?? 5_000;
+  const liveBatchSize = options.liveBatchSize ?? 1_000;
+  const pace = options.pace ?? tick;
+  const reading = logReader(store, categories);
+  const listeners = new Set<ChangeListener>();
+  const stateListeners = new Set<StateListener>();
+  const announce = (model: string, state: ModelState): void => {
+    for (const listener of stateListeners) {
+      try {
+        listener(model, state);
+      } catch (error) {
+        log({ level: "warn", msg: "state listener threw", model, reason: String(error) });
+      }
+    }
+  };
+  let waiters: { position: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  let readyWaiters: (() => void)[] = [];
+  let db: Database.Database | undefined;
+  let readDb: Database.Database | undefined;
+  let applier: Applier | undefined;
+  let slots: Slot[] = [];
+  let loops: Loop[] = [];
+  let heartbeat: NodeJS.Timeout | undefined;
   let closed = false;
 
   const slotOf = (name: string): Slot => {
-    const slot = slots.find((s) => s.projection.name === name);
-    if (!slot) throw new Error(`unknown projection ${name}`);
+    const slot = slots.find((s) => s.model.name === name);
+    if (!slot) throw new Error(`unknown read model ${name}`);
     return slot;
   };
 
-  const flush = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (unsaved === 0) return;
-    try {
-      snapshots.save(
-        slots.map((s) => ({
-          name: s.projection.name,
-          version: s.projection.version,
-          checkpoint: s.checkpoint,
-          state: s.state,
-        })),
-      );
-      unsaved = 0;
-      lastSave = Date.now();
-    } catch (error) {
-      // Not fatal: the unsaved work is replayed from the log after a restart.
-      log({ level: "error", msg: "snapshot save failed", reason: String(error) });
+  const waitsFor = (slot: Slot) => slot.state === "ready" || slot.state === "catching_up";
+  const reached = (position: number) => slots.every((s) => !waitsFor(s) || s.checkpoint >= position);
+  const allReady = () => slots.every((s) => s.state === "ready" || s.state === "failed");
+
+  const settle = (): void => {
+    if (waiters.length > 0) {
+      const done = waiters.filter((w) => reached(w.position));
+      waiters = waiters.filter((w) => !reached(w.position));
+      for (const w of done) w.resolve();
+    }
+    if (readyWaiters.length > 0 && allReady()) {
+      const done = readyWaiters;
+      readyWaiters = [];
+      for (const resolve of done) resolve();
     }
   };
 
-  const maybeSave = (): void => {
-    // The clock is read once per 64 events: during a catch-up it is otherwise a visible share of the work.
-    if (unsaved >= saveEveryEvents || ((unsaved & 63) === 0 && Date.now() - lastSave >= saveEveryMs)) flush();
-    else if (!timer) timer = setTimeout(flush, saveEveryMs).unref();
-  };
-
-  const settleWaiters = (): void => {
-    if (waiters.length === 0) return;
-    const ready = waiters.filter((w) => w.position <= processed);
-    waiters = waiters.filter((w) => w.position > processed);
-    for (const w of ready) w.resolve();
-  };
-
-  // Synchronous on purpose: the subscription delivers the next event only after this returns (in order).
-  const handle = (recorded: RecordedEvent): void => {
-    const parse = lazyParse(recorded);
-    let applied = false;
-    for (const slot of slots) {
-      if (slot.mode === "failed" || recorded.position <= slot.checkpoint) continue;
-      const result = applyEvent(slot.projection, slot.state, recorded, parse);
-      if (result.ok) {
-        slot.state = result.state;
-        slot.checkpoint = recorded.position;
-        applied = true;
-      } else {
-        // Never skip silently: the projection stops here and says why; the others go on.
-        slot.mode = "failed";
-        slot.failure = result.failure;
-        const { position, reason } = result.failure;
-        log({
-          level: "error",
-          msg: "projection stopped",
-          projection: slot.projection.name,
-          position,
-          reason,
-        });
-      }
-    }
-    processed = Math.max(processed, recorded.position);
-    if (applied) {
-      unsaved++;
-      maybeSave();
-      if (listeners.size > 0) {
-        const parsed = parse();
-        if (parsed.ok) notify(parsed.projected);
-      }
-    }
-    settleWaiters();
-  };
-
-  const notify = (event: ProjectedEvent): void => {
-    const states = Object.fromEntries(slots.map((s) => [s.projection.name, s.state]));
-    for (const listener of listeners) {
+  const failLoop = (loop: Loop, error: unknown): void => {
+    const reason = error instanceof Error ? error.message : String(error);
+    for (const slot of loop.slots) {
       try {
-        listener(event, states);
-      } catch (error) {
-        log({ level: "warn", msg: "onApplied listener threw", reason: String(error) });
+        applier?.setState(slot, "failed");
+      } catch {
+        // The database itself failed: the state stays in memory (and /health) only.
       }
+      slot.state = "failed";
+      slot.failure = reason;
+      log({ level: "error", msg: "read model stopped: its database failed", model: slot.model.name, reason });
+      announce(slot.model.name, "failed");
     }
+    void loop.subscription?.close();
+    settle();
   };
 
-  const subscribe = (): void => {
-    const gen = ++generation;
-    const running = slots.filter((s) => s.mode !== "failed");
-    const after = Math.min(...(running.length > 0 ? running : slots).map((s) => s.checkpoint));
-    processed = after;
-    for (const s of running) s.mode = "catching_up";
-    log({ level: "info", msg: "subscribing", position: after });
-    const current = store.subscribeAll({
-      after,
-      ...(options.categories ? { categories: options.categories } : {}),
+  /** Applies one batch of a loop; emits the changes only after the commit. */
+  const commit = (loop: Loop, events: readonly RecordedEvent[]): boolean => {
+    if (closed || !applier || events.length === 0) return !closed;
+    const running = loop.slots.filter((s) => s.state !== "failed");
+    if (running.length === 0) return false;
+    let changes: Map<string, DocumentChange[]>;
+    try {
+      changes = applier.apply(running, events);
+    } catch (error) {
+      failLoop(loop, error);
+      return false;
+    }
+    loop.position = Math.max(loop.position, (events.at(-1) as RecordedEvent).position);
+    settle();
+    for (const [model, list] of changes) {
+      // A rebuilding model's changes are history, not news (the applier collects none): listeners hear
+      // `ready` once it is done.
+      if (list.length === 0) continue;
+      for (const listener of listeners) {
+        try {
+          listener(model, list);
+        } catch (error) {
+          log({ level: "warn", msg: "change listener threw", model, reason: String(error) });
+        }
+      }
+    }
+    return true;
+  };
+
+  const flushPending = (loop: Loop): void => {
+    loop.scheduled = false;
+    const batch = loop.pending;
+    loop.pending = [];
+    commit(loop, batch);
+  };
+
+  const subscribe = (loop: Loop): void => {
+    if (closed) return;
+    const subscription = store.subscribeAll({
+      after: loop.position,
+      ...reading.filter,
       onEvent: (event) => {
-        if (gen === generation) handle(event);
+        if (loop.subscription !== subscription || !reading.keep(event)) return;
+        loop.pending.push(event);
+        if (loop.pending.length >= liveBatchSize) flushPending(loop);
+        else if (!loop.scheduled) {
+          loop.scheduled = true;
+          setImmediate(() => flushPending(loop));
+        }
       },
       onCaughtUp: () => {
-        if (gen !== generation) return;
-        retries = 0;
-        for (const s of slots) if (s.mode === "catching_up") s.mode = "live";
-        flush();
-        live.resolve();
+        loop.retries = 0;
       },
     });
-    subscription = current;
-    current.done.catch((error: unknown) => {
-      if (closed || gen !== generation) return;
-      // Subscriptions must not die silently: report and resubscribe from the checkpoints, with backoff.
-      const delay = Math.min(30_000, 250 * 2 ** retries++);
+    loop.subscription = subscription;
+    subscription.done.catch((error: unknown) => {
+      if (closed || loop.subscription !== subscription) return;
+      // Never silently: report and resubscribe from the committed position, with backoff.
+      flushPending(loop);
+      const delay = Math.min(30_000, 250 * 2 ** loop.retries++);
       log({ level: "error", msg: `subscription failed; retrying in ${delay} ms`, reason: String(error) });
-      setTimeout(() => {
-        if (!closed && gen === generation) subscribe();
-      }, delay).unref();
+      setTimeout(() => subscribe(loop), delay).unref();
     });
   };
 
-  return {
-    start: async () => {
-      for (const slot of slots) {
-        const { name, version } = slot.projection;
-        const snapshot = snapshots.load(name);
-        if (snapshot && snapshot.version === version) {
-          slot.state = snapshot.state;
-          slot.checkpoint = snapshot.checkpoint;
+  const catchUp = async (loop: Loop): Promise<void> => {
+    let lastLog = Date.now();
+    const names = loop.slots.map((s) => s.model.name);
+    for (let after = loop.position; ; ) {
+      await pace(names);
+      if (closed) return;
+      const page = await store.readAll({ after, maxCount: pageSize, ...reading.filter });
+      if (closed || !commit(loop, page.filter(reading.keep))) return;
+      after = page.at(-1)?.position ?? after;
+      if (Date.now() - lastLog >= PROGRESS_LOG_MS) {
+        lastLog = Date.now();
+        for (const slot of loop.slots) {
+          if (slot.state !== "rebuilding") continue;
+          const percent = Math.floor(progressOf(slot) * 100);
           log({
             level: "info",
-            msg: "resumed from snapshot",
-            projection: name,
-            position: snapshot.checkpoint,
-          });
-        } else if (snapshot) {
-          // The reducer changed: its old state cannot be trusted, rebuild from the log.
-          snapshots.delete(name);
-          log({
-            level: "warn",
-            msg: `snapshot v${snapshot.version} discarded for v${version}`,
-            projection: name,
+            msg: `rebuilding ${slot.model.name} ${percent} %`,
+            model: slot.model.name,
+            position: loop.position,
           });
         }
       }
-      subscribe();
+      if (page.length < pageSize) return;
+    }
+  };
+
+  const runLoop = async (loop: Loop): Promise<void> => {
+    try {
+      await catchUp(loop);
+    } catch (error) {
+      if (!closed) failLoop(loop, error);
+      return;
+    }
+    if (closed || !applier) return;
+    for (const slot of loop.slots) {
+      if (slot.state === "failed") continue;
+      const was = slot.state;
+      applier.setState(slot, "ready");
+      log({
+        level: "info",
+        msg: was === "rebuilding" ? "rebuilt" : "caught up",
+        model: slot.model.name,
+        position: loop.position,
+      });
+      announce(slot.model.name, "ready");
+    }
+    settle();
+    subscribe(loop);
+  };
+
+  const progressOf = (slot: Slot): number =>
+    slot.state !== "rebuilding"
+      ? 1
+      : slot.rebuildHead <= 0
+        ? 0
+        : Math.min(1, Math.max(0, slot.checkpoint) / slot.rebuildHead);
+
+  return {
+    start: async () => {
+      if (options.owner && existsSync(`${path}.next`)) {
+        // An offline rebuild finished while this file was held: adopt it now, before opening.
+        removeDatabase(path);
+        renameSync(`${path}.next`, path);
+        log({ level: "info", msg: "adopted the rebuilt read-model file" });
+      }
+      const opened = openReadModelDatabase(path, options.now);
+      db = opened.db;
+      if (opened.fresh === "corrupt")
+        log({
+          level: "error",
+          msg: `read-model file was corrupt; moved aside as ${opened.movedAside}, rebuilding`,
+        });
+      const head = await store.headPosition();
+      slots = loadSlots(db, options.models, head);
+      applier = createApplier(db, {
+        cacheSize: options.cacheSize ?? 20_000,
+        emitting: new Set(options.emitting ?? ["board"]),
+        onFailure: (model, key, position, reason) =>
+          log({
+            level: "error",
+            msg: "document failed; the model goes on without it",
+            model,
+            position,
+            reason: `${key}: ${reason}`,
+          }),
+      });
+      if (options.owner) {
+        writeHeartbeat(db);
+        const beat = db;
+        heartbeat = setInterval(() => writeHeartbeat(beat), OWNER_HEARTBEAT_MS);
+        heartbeat.unref();
+      }
+      readDb = new Database(path, { readonly: true, fileMustExist: true });
+      const byCheckpoint = new Map<number, Slot[]>();
+      for (const slot of slots) {
+        if (slot.state === "rebuilding")
+          log({ level: "warn", msg: `rebuilding ${slot.model.name} from the log`, model: slot.model.name });
+        byCheckpoint.set(slot.checkpoint, [...(byCheckpoint.get(slot.checkpoint) ?? []), slot]);
+      }
+      loops = [...byCheckpoint].map(([position, group]) => ({
+        slots: group,
+        position,
+        pending: [],
+        scheduled: false,
+        retries: 0,
+      }));
+      for (const loop of loops) void runLoop(loop);
     },
     status: () =>
       slots.map((s) => ({
-        name: s.projection.name,
-        version: s.projection.version,
+        name: s.model.name,
+        version: s.model.version,
+        state: s.state,
         checkpoint: s.checkpoint,
-        state: s.mode,
+        ...(s.state === "rebuilding" ? { progress: progressOf(s) } : {}),
         ...(s.failure ? { failure: s.failure } : {}),
+        failedDocuments: s.failedDocuments,
       })),
-    lag: (headPosition) =>
-      Object.fromEntries(slots.map((s) => [s.projection.name, Math.max(0, headPosition - s.checkpoint)])),
-    current: <S>(name: string) => slotOf(name).state as S,
-    rebuild: async (name) => {
-      const targets = name === undefined ? slots : [slotOf(name)];
-      await subscription?.close();
-      for (const slot of targets) {
-        slot.state = slot.projection.initialState();
-        slot.checkpoint = -1;
-        slot.mode = "catching_up";
-        slot.failure = undefined;
-        snapshots.delete(slot.projection.name);
-      }
-      live = deferred();
-      subscribe();
-      await live.promise;
+    stateOf: (name) => slotOf(name).state,
+    reader: () => {
+      if (!readDb) throw new Error("read-model runner not started");
+      return readDb;
     },
-    onApplied: (listener) => {
+    whenCaughtUpTo: (position) =>
+      reached(position)
+        ? Promise.resolve()
+        : closed
+          ? Promise.reject(new Error("read-model runner closed"))
+          : new Promise((resolve, reject) => {
+              waiters.push({ position, resolve, reject });
+            }),
+    whenReady: () =>
+      allReady() ? Promise.resolve() : new Promise<void>((resolve) => readyWaiters.push(resolve)),
+    onChanges: (listener) => {
       listeners.add(listener);
       return () => {
         listeners.delete(listener);
       };
     },
-    whenCaughtUpTo: (position) =>
-      position <= processed
-        ? Promise.resolve()
-        : closed
-          ? Promise.reject(new Error("projection runner closed"))
-          : new Promise((resolve, reject) => {
-              waiters.push({ position, resolve, reject });
-            }),
-    whenLive: () => live.promise,
-    flush,
+    onStateChange: (listener) => {
+      stateListeners.add(listener);
+      return () => {
+        stateListeners.delete(listener);
+      };
+    },
     close: async () => {
       if (closed) return;
+      for (const loop of loops) if (loop.pending.length > 0) flushPending(loop);
       closed = true;
-      generation++;
-      await subscription?.close();
-      flush();
-      for (const w of waiters) w.reject(new Error("projection runner closed"));
+      if (heartbeat) clearInterval(heartbeat);
+      await Promise.all(loops.map((loop) => loop.subscription?.close()));
+      for (const w of waiters) w.reject(new Error("read-model runner closed"));
       waiters = [];
+      readDb?.close();
+      if (db) {
+        if (options.owner) clearHeartbeat(db);
+        db.close();
+      }
     },
   };
 };

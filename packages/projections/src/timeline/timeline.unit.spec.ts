@@ -1,10 +1,29 @@
 import { describe, expect, it } from "vitest";
 import { at, createLog, data, project, T0 } from "../testing/fixtures.js";
-import { evolveTimeline } from "./evolve.js";
-import { caseTimeline } from "./query.js";
-import { initialTimelineState } from "./state.js";
+import { type CaseTimelineOptions, flagTimeline, type TimelineEntry, timelineEntryOf } from "./index.js";
 
 const atMinute = (m: number) => new Date(T0 + m * 60_000);
+
+/** The timeline index as the model writes it: one entry per event, under its case, in log order. */
+const index = (events: ReturnType<typeof createLog>["events"]) => {
+  const cases = new Map<string, TimelineEntry[]>();
+  for (const e of project(events)) {
+    const caseId = e.recorded.metadata.caseId;
+    cases.set(caseId, [...(cases.get(caseId) ?? []), timelineEntryOf(e)]);
+  }
+  return cases;
+};
+
+/** What the query returns: the case's entries, recorded by asOf if given, flagged and ordered. */
+const caseTimeline = (
+  state: Map<string, TimelineEntry[]>,
+  caseId: string,
+  { asOf, lateEntryMinutes }: CaseTimelineOptions,
+) =>
+  flagTimeline(
+    (state.get(caseId) ?? []).filter((e) => !asOf || Date.parse(e.recordedAt) <= asOf.getTime()),
+    lateEntryMinutes,
+  );
 
 /** A case with a referral and a transfer; the departure is entered 40 minutes late, after the arrival. */
 const scenario = () => {
@@ -19,7 +38,7 @@ const scenario = () => {
     recordedAtMinutes: 65,
   });
   log.record("referral-r9", "ReferralRequested", data.referralRequested("r9", "c9", 1), { caseId: "c9" });
-  return { log, state: project(log.events).reduce(evolveTimeline, initialTimelineState()) };
+  return { log, state: index(log.events) };
 };
 
 describe("case timeline", () => {
@@ -83,7 +102,7 @@ describe("case timeline", () => {
     log.record("referral-r1", "ReferralRequested", d, { caseId: "c1" });
     log.record("referral-r1", "ReferralDeclined", data.referralDeclined("r1", 5), one);
     log.record("referral-r1", "ReferralRedirected", data.referralRedirected("r1", 5), one);
-    const state = project(log.events).reduce(evolveTimeline, initialTimelineState());
+    const state = index(log.events);
     expect(caseTimeline(state, "c1", { lateEntryMinutes: 30 }).map((e) => e.type)).toEqual([
       "ReferralRequested",
       "ReferralDeclined",

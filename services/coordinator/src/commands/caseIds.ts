@@ -26,7 +26,8 @@ const bytesFrom = (seed: string) => {
 /**
  * The id of a case the service opens (issue 8 finding 1: case identity is the server's): `<REGION>-<YYYY>-<6>`,
  * e.g. `JC-2026-7KX3F9`. The six characters come from the command id (and the attempt), so a retried command
- * computes the same candidates.
+ * computes the same candidates. Six characters give ≈ 887 million ids a year, so among 50,000 cases a year a
+ * repeat is likely (birthday bound): the command bus claims each candidate in the log and skips a taken one.
  */
 export const caseIdFor = (
   region: { code: string; timeZone: string },
@@ -36,25 +37,4 @@ export const caseIdFor = (
 ): string => {
   const suffix = customRandom(CASE_ID_ALPHABET, CASE_ID_LENGTH, bytesFrom(`case:${commandId}:${attempt}`))();
   return `${region.code}-${yearIn(occurredAt, region.timeZone)}-${suffix}`;
-};
-
-/** More candidates than a region will ever need: 31^6 ≈ 887 million ids per region and year. */
-const MAX_ATTEMPTS = 8;
-
-/**
- * The first candidate id no case has yet. Six characters give ≈ 887 million ids a year, so among 50,000 cases a
- * year a repeat is likely (birthday bound): an id already taken is skipped, never joined. A retried creation
- * is answered from the log with the id it got the first time, whatever this returns.
- */
-export const newCaseId = async (
-  region: { code: string; timeZone: string },
-  commandId: string,
-  occurredAt: string,
-  isTaken: (caseId: string) => Promise<boolean>,
-): Promise<string> => {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const candidate = caseIdFor(region, commandId, occurredAt, attempt);
-    if (!(await isTaken(candidate))) return candidate;
-  }
-  throw new Error(`no free case id after ${MAX_ATTEMPTS} candidates for command ${commandId}`);
 };

@@ -83,6 +83,12 @@ export const hashRequest = (parts: unknown): string =>
 
 const MAX_ATTEMPTS = 3;
 
+/** Every case the service opened has a `case-<caseId>` stream whose first event claims its id. */
+export const CASE_CATEGORY = "case";
+const caseStreamId = (caseId: string): string => `${CASE_CATEGORY}-${caseId}`;
+/** 31^6 ids a region and year: a few candidates always find a free one. */
+const MAX_CASE_ID_CANDIDATES = 8;
+
 /** Refusals are recorded in `refusal-<commandId>` streams; projections read only the domain's categories. */
 export const REFUSAL_CATEGORY = "refusal";
 const refusalStreamId = (commandId: string): string => `${REFUSAL_CATEGORY}-${commandId}`;
@@ -234,7 +240,44 @@ export const commandBus = (deps: CommandBusDeps) => {
     }
   };
 
-  return { execute };
+  /**
+   * Opens a new case (登记一例) under the first candidate id no other case holds: each candidate is claimed with
+   * a `CaseOpened` event in its own `case-<caseId>` stream, appended with `no_stream`. The claim lives in the
+   * log, not in a read model, so a case opens while the read models rebuild and two instances can never hand
+   * out one id twice; the event id comes from the command id, so a retried command re-claims its own id.
+   */
+  const openCase = async (
+    ctx: CommandContext,
+    candidate: (attempt: number) => string,
+    opening: { institutionId: string | undefined; occurredAt: string },
+  ): Promise<string> => {
+    const commandId = commandIdFor(ctx.principal, ctx.idempotencyKey);
+    const eventId = uuidv5(`${commandId}:case`, COMMAND_NAMESPACE);
+    for (let attempt = 0; attempt < MAX_CASE_ID_CANDIDATES; attempt++) {
+      const caseId = candidate(attempt);
+      try {
+        await deps.store.append(
+          caseStreamId(caseId),
+          [
+            {
+              id: eventId,
+              type: "CaseOpened",
+              data: { caseId, openedBy: opening.institutionId ?? null, occurredAt: opening.occurredAt },
+              metadata: metadataFor(ctx, commandId, caseId, opening.occurredAt),
+            },
+          ],
+          "no_stream",
+        );
+        return caseId;
+      } catch (error) {
+        // Another case holds this id (its stream exists, with another command's event): try the next one.
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+      }
+    }
+    throw new Error(`no free case id after ${MAX_CASE_ID_CANDIDATES} candidates for command ${commandId}`);
+  };
+
+  return { execute, openCase };
 };
 
 const metadataFor = (ctx: CommandContext, commandId: string, caseId: string, occurredAt: string) => ({

@@ -17,10 +17,11 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { authoriseReferralCommand, authoriseTransferCommand } from "../auth/policy.js";
 import { institutionBoundRoles, type Principal } from "../auth/roles.js";
-import { newCaseId } from "../commands/caseIds.js";
+import { caseIdFor } from "../commands/caseIds.js";
 import {
   type AggregateCommand,
   type CommandAnswer,
+  type CommandContext,
   type commandBus,
   commandIdFor,
   derivedId,
@@ -176,16 +177,17 @@ const registerAggregate = <C extends { type: string; data: { occurredAt: string 
    * Anyone else gets the very 404 of an unknown case, so case ids cannot be probed or joined.
    */
   const settleCaseId = async (
-    principal: Principal,
+    ctx: CommandContext,
     body: { caseId?: string | undefined; occurredAt: string },
-    commandId: string,
+    openedBy: string | undefined,
   ): Promise<string> => {
+    const { principal } = ctx;
     if (body.caseId === undefined) {
-      return newCaseId(
-        reference().data.region,
-        commandId,
-        body.occurredAt,
-        async (candidate) => (await caseInstitutions(candidate)) !== undefined,
+      const commandId = commandIdFor(principal, ctx.idempotencyKey);
+      return bus.openCase(
+        ctx,
+        (attempt) => caseIdFor(reference().data.region, commandId, body.occurredAt, attempt),
+        { institutionId: openedBy, occurredAt: body.occurredAt },
       );
     }
     const parties = await caseInstitutions(body.caseId);
@@ -217,7 +219,8 @@ const registerAggregate = <C extends { type: string; data: { occurredAt: string 
         const commandId = commandIdFor(principal, key);
         const body = request.body as { caseId?: string | undefined; occurredAt: string };
         const id = creates ? derivedId(commandId, spec.idPrefix) : (request.params as { id: string }).id;
-        const settledCaseId = creates ? await settleCaseId(principal, body, commandId) : undefined;
+        const ctx = context(principal, key, route.command, id, request.body);
+        const settledCaseId = creates ? await settleCaseId(ctx, body, principal.institutionId) : undefined;
         const command = spec.command(
           route.command,
           id,
@@ -234,10 +237,7 @@ const registerAggregate = <C extends { type: string; data: { occurredAt: string 
           occurredAt: command.data.occurredAt,
         };
         // The hash covers what the client sent: a retry without a case id is the same request.
-        const answer: CommandAnswer = await bus.execute(
-          aggregate,
-          context(principal, key, route.command, id, request.body),
-        );
+        const answer: CommandAnswer = await bus.execute(aggregate, ctx);
         return reply.status(creates ? 201 : 200).send({ id, ...answer });
       },
     );

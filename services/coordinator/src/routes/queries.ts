@@ -92,10 +92,12 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
     {
       schema: {
         tags: ["cases"],
-        summary: "Find cases by case id, patient name, institution and opening time",
+        summary:
+          "Find cases by part of the case id, the start of the patient name, the exact ID-card number, institution and opening time",
         querystring: z.strictObject({
           caseId: IdPattern.optional(),
           name: z.string().max(50).optional(),
+          idCardNumber: z.string().max(18).optional(),
           institutionId: IdPattern.optional(),
           from: Instant.optional(),
           to: Instant.optional(),
@@ -104,24 +106,24 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
     },
     async (request) => {
       const { principal } = request;
-      const { caseId, name, institutionId, from, to } = request.query;
-      if (name && identityMaskedRoles.has(principal.role)) {
+      const { caseId, name, idCardNumber, institutionId, from, to } = request.query;
+      if ((name || idCardNumber) && identityMaskedRoles.has(principal.role)) {
         throw forbidden("your role sees identities masked; search by case id or institution");
       }
-      const found = readModels
-        .findCases({
-          caseId,
-          name,
-          institutionId,
-          from: from ? new Date(from) : undefined,
-          to: to ? new Date(to) : undefined,
-        })
-        .filter(
-          (c) =>
-            !institutionBoundRoles.has(principal.role) ||
-            c.institutionIds.includes(principal.institutionId ?? ""),
-        )
-        .slice(0, 200);
+      const own = institutionBoundRoles.has(principal.role) ? (principal.institutionId ?? "") : undefined;
+      if (own !== undefined && institutionId !== undefined && institutionId !== own) {
+        return { cases: [] };
+      }
+      const found = readModels.findCases({
+        caseId,
+        name,
+        idCardNumber,
+        // Hospitals see only the cases their institution is party to (the index does the filtering).
+        institutionId: own ?? institutionId,
+        from: from ? new Date(from) : undefined,
+        to: to ? new Date(to) : undefined,
+        limit: 200,
+      });
       return maskIdentities(principal, { cases: found });
     },
   );

@@ -31,7 +31,10 @@ export const systemRoutes: FastifyPluginAsyncZod<{
     "/health",
     {
       config: { public: true },
-      schema: { tags: ["system"], summary: "Store in use and its health, and projection lag" },
+      schema: {
+        tags: ["system"],
+        summary: "Store in use and its health; each read model's state, progress, lag and failed documents",
+      },
     },
     async (_request, reply) => {
       const head = await store.headPosition().catch((error: unknown) => {
@@ -43,8 +46,10 @@ export const systemRoutes: FastifyPluginAsyncZod<{
       const storeView = storeHealth.current();
       const chain = integrity?.();
       const unavailable = projections.some((p) => p.state === "failed") || storeView.state === "degraded";
-      // A broken chain degrades but keeps 200: a balancer must keep routing emergency commands here.
-      const degraded = unavailable || chain?.state === "broken";
+      // Rebuilding models and a broken chain degrade but keep 200: commands still work (a balancer must keep
+      // routing emergency commands here); the reads of a rebuilding model answer 503 themselves.
+      const degraded =
+        unavailable || chain?.state === "broken" || projections.some((p) => p.state === "rebuilding");
       if (storeView.state === "degraded") reply.header("retry-after", String(storeView.retryAfterSeconds));
       return reply.status(unavailable ? 503 : 200).send({
         status: degraded ? "degraded" : "ok",

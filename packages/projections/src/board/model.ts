@@ -1,0 +1,179 @@
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { referralEventSchemas, transferEventSchemas } from "@mtc/domain";
+import type { EventStore } from "@mtc/eventstore";
+import type Database from "better-sqlite3";
+import { toProjectedEvent } from "../shared/projectedEvent.js";
+import type { DocumentModel } from "../shared/readModel.js";
+import { applyToBoard, evolveBoardItem, shownItems } from "./evolve.js";
+import type { BoardItem } from "./state.js";
+
+export interface BoardCheckpointOptions {
+  /** A board checkpoint (for as-of) after at least this many log positions … */
+  everyEvents: number;
+  /** … or this many minutes of recordedAt since the last one, whichever comes first. */
+  everyMinutes: number;
+}
+
+export const defaultBoardCheckpoints: BoardCheckpointOptions = { everyEvents: 10_000, everyMinutes: 60 };
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS board_items (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  case_id TEXT NOT NULL,
+  risk_grade TEXT NOT NULL,
+  origin_institution_id TEXT,
+  destination_institution_id TEXT NOT NULL,
+  opened_at TEXT NOT NULL,
+  last_position INTEGER NOT NULL,
+  parked_by TEXT,
+  doc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS board_by_destination ON board_items (destination_institution_id);
+CREATE INDEX IF NOT EXISTS board_by_origin ON board_items (origin_institution_id);
+CREATE INDEX IF NOT EXISTS board_by_grade ON board_items (risk_grade, opened_at);
+CREATE INDEX IF NOT EXISTS board_parked ON board_items (parked_by) WHERE parked_by IS NOT NULL;
+CREATE TABLE IF NOT EXISTS board_checkpoints (
+  position INTEGER PRIMARY KEY,
+  recorded_at TEXT NOT NULL,
+  items BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS board_checkpoints_by_time ON board_checkpoints (recorded_at);
+`;
+
+/** Live transfer board for the dispatch centre (000 §十二): one row per open referral or transfer. */
+export const boardModel = (
+  checkpoints: BoardCheckpointOptions = defaultBoardCheckpoints,
+): DocumentModel<BoardItem> => ({
+  kind: "document",
+  name: "board",
+  version: 3,
+  handles: [...Object.keys(referralEventSchemas), ...Object.keys(transferEventSchemas)],
+  tables: ["board_items", "board_checkpoints"],
+  ddl: DDL,
+  keyOf: (recorded) => recorded.streamId,
+  evolve: evolveBoardItem,
+  rows: (db) => {
+    const select = db.prepare<[string], { doc: string }>("SELECT doc FROM board_items WHERE id = ?");
+    const upsert = db.prepare(
+      // An upsert that updates in place touches only the indexes whose columns changed (REPLACE rewrites all).
+      `INSERT INTO board_items (id, kind, case_id, risk_grade, origin_institution_id,
+         destination_institution_id, opened_at, last_position, parked_by, doc)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, case_id = excluded.case_id,
+         risk_grade = excluded.risk_grade, origin_institution_id = excluded.origin_institution_id,
+         destination_institution_id = excluded.destination_institution_id, opened_at = excluded.opened_at,
+         last_position = excluded.last_position, parked_by = excluded.parked_by, doc = excluded.doc`,
+    );
+    const remove = db.prepare("DELETE FROM board_items WHERE id = ?");
+    return {
+      get: (key) => {
+        const row = select.get(key);
+        return row ? (JSON.parse(row.doc) as BoardItem) : null;
+      },
+      put: (key, item) => {
+        upsert.run(
+          key,
+          item.kind,
+          item.caseId,
+          item.riskGrade,
+          item.originInstitutionId,
+          item.destinationInstitutionId,
+          item.openedAt,
+          item.lastPosition,
+          item.parkedBy ?? null,
+          JSON.stringify(item),
+        );
+      },
+      delete: (key) => {
+        remove.run(key);
+      },
+    };
+  },
+  afterBatch: (db, last) => {
+    // A parked decline that a later event has passed was not revived: it has left the board.
+    db.prepare("DELETE FROM board_items WHERE parked_by IS NOT NULL AND last_position < ?").run(
+      last.position,
+    );
+    const previous = db
+      .prepare<[], { position: number; recorded_at: string }>(
+        "SELECT position, recorded_at FROM board_checkpoints ORDER BY position DESC LIMIT 1",
+      )
+      .get();
+    const due =
+      last.position - (previous?.position ?? -1) >= checkpoints.everyEvents ||
+      (previous !== undefined &&
+        Date.parse(last.recordedAt) - Date.parse(previous.recorded_at) >= checkpoints.everyMinutes * 60_000);
+    if (!due) return;
+    // Parked rows are kept too: a redirect right after the checkpoint must find its declined item.
+    const docs = db
+      .prepare<[], { doc: string }>("SELECT doc FROM board_items")
+      .pluck()
+      .all() as unknown as string[];
+    const items = deflateRawSync(Buffer.from(`[${docs.join(",")}]`));
+    db.prepare(
+      "INSERT OR REPLACE INTO board_checkpoints (position, recorded_at, items) VALUES (?, ?, ?)",
+    ).run(last.position, last.recordedAt, items);
+  },
+});
+
+/** Board queries over the read-only connection. */
+export const boardQueries = (db: Database.Database) => {
+  const open = db.prepare<[], string>("SELECT doc FROM board_items WHERE parked_by IS NULL").pluck();
+  const checkpoint = db.prepare<[string], { position: number; items: Buffer }>(
+    "SELECT position, items FROM board_checkpoints WHERE recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1",
+  );
+  return {
+    /** Every open item (parked declines are not shown). */
+    items: (): BoardItem[] => open.all().map((doc) => JSON.parse(doc) as BoardItem),
+    /** The nearest board checkpoint recorded at or before `asOf`: every item then, parked ones included. */
+    checkpointAtOrBefore: (asOf: Date): { position: number; items: BoardItem[] } | undefined => {
+      const row = checkpoint.get(asOf.toISOString());
+      return (
+        row && {
+          position: row.position,
+          items: JSON.parse(inflateRawSync(row.items).toString()) as BoardItem[],
+        }
+      );
+    },
+  };
+};
+
+const REPLAY_PAGE = 2_000;
+
+/**
+ * The board as it stood at `asOf`: the nearest checkpoint at or before it, then the events recorded since, up
+ * to `asOf`, read from the store. Costs O(checkpoint interval), not O(log). Assumes recordedAt does not go
+ * down along the log (one writer stamps it at commit).
+ */
+export const boardAsOf = async (
+  store: EventStore,
+  db: Database.Database,
+  asOf: Date,
+  categories?: readonly string[],
+): Promise<{ position: number; items: BoardItem[] }> => {
+  const start = boardQueries(db).checkpointAtOrBefore(asOf);
+  const items = new Map<string, BoardItem>((start?.items ?? []).map((item) => [item.id, item]));
+  const limit = asOf.getTime();
+  const failed = new Set<string>();
+  let position = start?.position ?? -1;
+  for (let after = position; ; ) {
+    const page = await store.readAll({ after, maxCount: REPLAY_PAGE, ...(categories ? { categories } : {}) });
+    for (const recorded of page) {
+      if (Date.parse(recorded.recordedAt) > limit) return { position, items: shownItems(items.values()) };
+      // As in the runner: an item that cannot take an event keeps its last good state and takes no more.
+      const parsed = failed.has(recorded.streamId) ? undefined : toProjectedEvent(recorded);
+      if (parsed && !parsed.ok) failed.add(recorded.streamId);
+      if (parsed?.ok) {
+        try {
+          applyToBoard(items, parsed.projected);
+        } catch {
+          failed.add(recorded.streamId);
+        }
+      }
+      position = recorded.position;
+    }
+    if (page.length < REPLAY_PAGE) return { position, items: shownItems(items.values()) };
+    after = (page.at(-1) as { position: number }).position;
+  }
+};

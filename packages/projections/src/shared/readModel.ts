@@ -1,0 +1,49 @@
+import type Database from "better-sqlite3";
+import type { ProjectedEvent, RecordedHeader } from "./projectedEvent.js";
+
+/** Reads and writes the rows of one document model inside the runner's transaction (writer connection). */
+export interface DocumentRows<D> {
+  get(key: string): D | null;
+  /** `previous` is the row as it was before the batch (null: none), so unchanged side rows can be skipped. */
+  put(key: string, document: D, previous: D | null): void;
+  delete(key: string): void;
+}
+
+interface ModelBase {
+  readonly name: string;
+  /** Bump when `evolve`, the rows or the DDL change: the model is then rebuilt from the log at start. */
+  readonly version: number;
+  /** Event types it is built for; others only move its checkpoint. Omitted: every event. */
+  readonly handles?: readonly string[];
+  /** Its tables, dropped before a rebuild. */
+  readonly tables: readonly string[];
+  /** CREATE TABLE / INDEX IF NOT EXISTS statements. */
+  readonly ddl: string;
+  /** The document (or case) an event belongs to, from the header alone so that a bad event can be blamed on it. */
+  keyOf(recorded: RecordedHeader): string;
+}
+
+/**
+ * A model of documents (Emmett's document projections): one row per key, the document as JSON beside the
+ * indexed columns its queries need. `evolve` is pure; null removes the row.
+ */
+export interface DocumentModel<D> extends ModelBase {
+  readonly kind: "document";
+  evolve(document: D | null, event: ProjectedEvent): D | null;
+  rows(db: Database.Database): DocumentRows<D>;
+  /** Runs in the batch's transaction after its rows are written (board: checkpoints for as-of). */
+  afterBatch?(db: Database.Database, last: RecordedHeader): void;
+}
+
+/** An insert-only model: one row per event (the timeline index). */
+export interface RowModel extends ModelBase {
+  readonly kind: "rows";
+  rows(db: Database.Database): { insert(event: ProjectedEvent): void };
+}
+
+// Method syntax in DocumentModel keeps `DocumentModel<Board>` assignable here.
+export type ReadModel = DocumentModel<unknown> | RowModel;
+
+/** Whether the model takes events of this type. */
+export const handlesType = (model: ReadModel, type: string): boolean =>
+  model.handles === undefined || model.handles.includes(type);
