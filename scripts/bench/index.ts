@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { getHeapStatistics } from "node:v8";
 import { runAppends } from "./appends.js";
+import { runBoardBurst } from "./boardBurst.js";
 import { runBoardFeed } from "./boardFeed.js";
 import { fmt, log, type Result, SCALE, targetText, verdict } from "./common.js";
 import { runRebuild } from "./rebuild.js";
@@ -12,6 +13,7 @@ const sections: [string, () => Promise<Result[]>][] = [
   ["rebuild", runRebuild],
   ["roundtrip", runRoundtrip],
   ["boardFeed", runBoardFeed],
+  ["boardBurst", runBoardBurst],
 ];
 
 const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
