@@ -15,12 +15,13 @@ export interface Group {
 export type ToBurstClients =
   | { cmd: "connect"; groups: Group[]; batch: number }
   | { cmd: "settle"; quietMs: number; timeoutMs: number }
-  | { cmd: "results"; emitted: [string, number][] }
+  | { cmd: "collect"; emitted: [string, number][] }
+  | { cmd: "results" }
   | { cmd: "close" };
 export interface GroupResult {
   label: string;
   clients: number;
-  /** Items this group's view received (by at least one of its clients). */
+  /** Item changes this group's view received (by at least one of its clients), over all bursts. */
   items: number;
   /** (client, item) pairs where another client of the same view got the item and this one did not. */
   missing: number;
@@ -29,8 +30,9 @@ export interface GroupResult {
 }
 export type FromBurstClients =
   | { kind: "connected"; count: number; ms: number }
-  | { kind: "settled"; messages: number; bytes: number }
+  | { kind: "settled"; messages: number; bytes: number; receipts: number }
   | { kind: "results"; latency: Stats; groups: GroupResult[] }
+  | { kind: "collected" }
   | { kind: "closed" }
   | { kind: "error"; message: string };
 
@@ -50,6 +52,7 @@ const closes = new Map<string, Map<string, number>>();
 const itemIndex = new Map<string, number>();
 let messages = 0;
 let bytes = 0;
+let receipts = 0;
 let lastMessageAt = 0;
 
 const indexOf = (itemId: string): number => {
@@ -61,11 +64,28 @@ const indexOf = (itemId: string): number => {
   return index;
 };
 
-interface Wire {
-  type?: string;
-  itemId?: string;
-  changes?: { itemId: string }[];
-}
+const ITEM_ID = Buffer.from('"itemId":"');
+const QUOTE = 0x22;
+
+/**
+ * The item ids a message carries, found by scanning its bytes: parsing gigabytes of JSON here would make this
+ * process, not the server, the bottleneck of the measurement. Ids are ASCII and JSON puts `type` first.
+ */
+const scan = (raw: Buffer): { type: string; itemIds: string[] } => {
+  const head = raw.toString("latin1", 0, 24);
+  const type = /^\{"type":"([a-z_]+)"/.exec(head)?.[1] ?? "";
+  const itemIds: string[] = [];
+  if (type === "change" || type === "changes") {
+    let at = raw.indexOf(ITEM_ID);
+    while (at >= 0) {
+      const start = at + ITEM_ID.length;
+      const end = raw.indexOf(QUOTE, start);
+      itemIds.push(raw.toString("latin1", start, end));
+      at = raw.indexOf(ITEM_ID, end);
+    }
+  }
+  return { type, itemIds };
+};
 
 const connectOne = (group: Group) =>
   new Promise<Probe>((resolve, reject) => {
@@ -77,14 +97,13 @@ const connectOne = (group: Group) =>
       messages++;
       bytes += raw.length;
       lastMessageAt = t;
-      const message = JSON.parse(raw.toString()) as Wire;
-      const seen = (itemId: string) => {
+      const message = scan(raw);
+      for (const itemId of message.itemIds) {
+        receipts++;
         const index = indexOf(itemId);
         if (!probe.arrivals.has(index)) probe.arrivals.set(index, t);
-      };
-      if (message.type === "change" && message.itemId !== undefined) seen(message.itemId);
-      else if (message.type === "changes") for (const c of message.changes ?? []) seen(c.itemId);
-      else if (!ready && (message.type === "snapshot" || message.type === "caught_up")) {
+      }
+      if (!ready && (message.type === "snapshot" || message.type === "caught_up")) {
         ready = true;
         resolve(probe);
       }
@@ -100,27 +119,41 @@ const connectOne = (group: Group) =>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const results = (emitted: [string, number][]): FromBurstClients => {
-  const latencies: number[] = [];
+const latencies: number[] = [];
+const tally = new Map<string, { items: number; missing: number }>();
+
+/** Latencies of the burst just received against when each item's change was emitted; then forgets arrivals. */
+const collect = (emitted: [string, number][]): void => {
   const groups = new Map<string, Probe[]>();
   for (const p of probes) groups.set(p.group, [...(groups.get(p.group) ?? []), p]);
-  const summary: GroupResult[] = [];
   for (const [label, members] of groups) {
-    let items = 0;
-    let missing = 0;
+    const counts = tally.get(label) ?? { items: 0, missing: 0 };
+    tally.set(label, counts);
     for (const [itemId, at] of emitted) {
       const index = itemIndex.get(itemId);
       if (index === undefined) continue;
       const got = members.filter((m) => m.arrivals.has(index));
       if (got.length === 0) continue;
-      items++;
-      missing += members.length - got.length;
+      counts.items++;
+      counts.missing += members.length - got.length;
       for (const m of got) latencies.push((m.arrivals.get(index) as number) - at);
     }
-    const byCode = closes.get(label) ?? new Map<string, number>();
-    summary.push({ label, clients: members.length, items, missing, closes: Object.fromEntries(byCode) });
   }
-  return { kind: "results", latency: stats(latencies), groups: summary };
+  for (const p of probes) p.arrivals.clear();
+};
+
+/** The latencies and counts collected so far; then starts afresh (one call per measured phase). */
+const results = (): FromBurstClients => {
+  const summary: GroupResult[] = [...tally].map(([label, counts]) => ({
+    label,
+    clients: probes.filter((p) => p.group === label).length,
+    ...counts,
+    closes: Object.fromEntries(closes.get(label) ?? new Map<string, number>()),
+  }));
+  const latency = stats(latencies);
+  latencies.length = 0;
+  tally.clear();
+  return { kind: "results", latency, groups: summary };
 };
 
 const handle = async (message: ToBurstClients): Promise<void> => {
@@ -139,10 +172,13 @@ const handle = async (message: ToBurstClients): Promise<void> => {
       const deadline = Date.now() + message.timeoutMs;
       lastMessageAt = epochNow();
       while (epochNow() - lastMessageAt < message.quietMs && Date.now() < deadline) await sleep(20);
-      return reply({ kind: "settled", messages, bytes });
+      return reply({ kind: "settled", messages, bytes, receipts });
     }
+    case "collect":
+      collect(message.emitted);
+      return reply({ kind: "collected" });
     case "results":
-      return reply(results(message.emitted));
+      return reply(results());
     case "close": {
       await Promise.all(
         probes.map(

@@ -6,6 +6,7 @@ import { DEMO_PASSWORD, loadConfig, type RunningService, startService } from "@m
 /** The real coordinator in-process: demo mode, a free loopback port, a temp data dir, silent logs. */
 export const startBenchService = async (
   env: Record<string, string> = {},
+  clock?: () => Date,
 ): Promise<{ service: RunningService; stop(): Promise<void> }> => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "mtc-bench-service-"));
   try {
@@ -18,6 +19,7 @@ export const startBenchService = async (
         LOG_LEVEL: "silent",
         ...env,
       }),
+      clock ? { clock } : {},
     );
     return {
       service,

@@ -66,6 +66,7 @@ export const CLOSE_TOO_SLOW = 4408;
 const RETRY_AFTER_PER_USER_S = 10;
 const RETRY_AFTER_FULL_S = 30;
 const DRAIN_POLL_MS = 25;
+const SNAPSHOT_CACHE_MS = 1_000;
 const TOO_SLOW_REASON = "too far behind; reconnect with ?after=<last position>";
 
 /** What a client receives about one item; `changes` messages carry a list of these. */
@@ -272,11 +273,30 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     deliver(client, chunks, seq, at);
   };
 
-  /** The board as this view sees it now (used when the replay buffer no longer covers a lagging client). */
+  /**
+   * The board as this view sees it now, serialised once per view and feed position (and at most a second
+   * old, as alarms change with time): a thousand clients connecting at once share one Buffer per view.
+   */
+  const snapshots = new Map<string, Buffer>();
+  let board: { seq: number; time: number; snapshot?: { position: number; items: Item[] } } = {
+    seq: -1,
+    time: Number.NEGATIVE_INFINITY,
+  };
   const snapshotOf = (view: View): Buffer => {
-    const snapshot = source.snapshot();
-    const items = snapshot.items.flatMap((item) => options.visibleTo(view.principal, item) ?? []);
-    return encode({ type: "snapshot", position: snapshot.position, items });
+    const at = performance.now();
+    if (board.seq !== seq || at - board.time > SNAPSHOT_CACHE_MS) {
+      snapshots.clear();
+      board = { seq, time: at };
+    }
+    let data = snapshots.get(view.key);
+    if (!data) {
+      board.snapshot ??= source.snapshot();
+      const snapshot = board.snapshot;
+      const items = snapshot.items.flatMap((item) => options.visibleTo(view.principal, item) ?? []);
+      data = encode({ type: "snapshot", position: snapshot.position, items });
+      snapshots.set(view.key, data);
+    }
+    return data;
   };
 
   let pending: Sequenced<Item>[] = [];
