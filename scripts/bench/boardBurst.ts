@@ -1,16 +1,33 @@
 import { type ChildProcess, fork } from "node:child_process";
 import type { AddressInfo } from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { WebSocketServer } from "ws";
-import type { FromBurstClients, Group, GroupResult, ToBurstClients } from "./boardBurstClients.js";
+import type { FromBurstClients, Group, GroupResult, Histogram, ToBurstClients } from "./boardBurstClients.js";
+import type { CommandBurst } from "./boardBurstCommands.js";
 import { header, log, mb, printResult, type Result, type Stats, scaled, sleep, statsLine } from "./common.js";
-import { login, newIdempotencyKey, postJson, referralBody, startBenchService } from "./service.js";
+import { login, startBenchService } from "./service.js";
 
 const CLIENTS = 1_000;
 const TICK_BURSTS = 2;
 const CONCURRENCY = 64;
 const CONNECT_BATCH = 100;
+const CLIENT_PROCESSES = 4;
 const BASELINE_MESSAGES = 20;
+
+/** Sends the commands from a child process (see boardBurstCommands.ts); resolves with how long they took. */
+const sendCommands = (burst: CommandBurst) =>
+  new Promise<number>((resolve, reject) => {
+    const child = fork(fileURLToPath(new URL("./boardBurstCommands.ts", import.meta.url)), [], {
+      execArgv: process.execArgv,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    child.once("message", (answer: { ms?: number; error?: string }) =>
+      answer.ms === undefined ? reject(new Error(`commands: ${answer.error}`)) : resolve(answer.ms),
+    );
+    child.once("exit", (code) => reject(new Error(`the command process exited with ${code}`)));
+    child.send(burst);
+  });
 
 const epochNow = (): number => performance.timeOrigin + performance.now();
 
@@ -41,6 +58,77 @@ const startClients = () => {
       if (child.exitCode === null) child.kill();
       await exited;
     },
+  };
+};
+
+/**
+ * The clients spread over several processes, as real clients sit on many machines: one process receiving
+ * gigabytes would measure itself rather than the server.
+ */
+const startClientPool = (processes: number) => {
+  const pool = Array.from({ length: processes }, startClients);
+  const each = <T>(f: (c: ReturnType<typeof startClients>) => Promise<T>) => Promise.all(pool.map(f));
+  return {
+    connect: async (groups: Group[]) => {
+      const t0 = performance.now();
+      const counts = await each((c) => {
+        const i = pool.indexOf(c);
+        const share = (n: number) => Math.floor(n / processes) + (i < n % processes ? 1 : 0);
+        return c.connect(groups.map((g) => ({ ...g, count: share(g.count) })));
+      });
+      return { count: counts.reduce((n, c) => n + c.count, 0), ms: performance.now() - t0 };
+    },
+    settle: async () => {
+      const all = await each((c) => c.settle());
+      return {
+        messages: all.reduce((n, a) => n + a.messages, 0),
+        bytes: all.reduce((n, a) => n + a.bytes, 0),
+        receipts: all.reduce((n, a) => n + a.receipts, 0),
+      };
+    },
+    collect: (emitted: Map<string, number>) => each((c) => c.collect(emitted)),
+    results: async () => {
+      const all = await each((c) => c.results());
+      const groups = new Map<string, GroupResult>();
+      for (const g of all.flatMap((a) => a.groups)) {
+        const known = groups.get(g.label);
+        if (!known) groups.set(g.label, { ...g, closes: { ...g.closes } });
+        else {
+          known.clients += g.clients;
+          known.items = Math.max(known.items, g.items);
+          known.missing += g.missing;
+          for (const [code, n] of Object.entries(g.closes))
+            known.closes[code] = (known.closes[code] ?? 0) + n;
+        }
+      }
+      return { latency: statsOf(all.map((a) => a.latency)), groups: [...groups.values()] };
+    },
+    close: () => each((c) => c.close()),
+  };
+};
+
+/** Percentiles from merged histograms (0.1 ms resolution). */
+const statsOf = (histograms: Histogram[]): Stats => {
+  const merged = new Map<number, number>();
+  for (const h of histograms) for (const [b, n] of h.buckets) merged.set(b, (merged.get(b) ?? 0) + n);
+  const sorted = [...merged].sort((x, y) => x[0] - y[0]);
+  const count = histograms.reduce((n, h) => n + h.count, 0);
+  const at = (p: number): number => {
+    const rank = Math.ceil((p / 100) * count);
+    let seen = 0;
+    for (const [bucket, n] of sorted) {
+      seen += n;
+      if (seen >= rank) return bucket / 10;
+    }
+    return Number.NaN;
+  };
+  return {
+    count,
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    max: Math.max(...histograms.map((h) => h.max)),
+    mean: histograms.reduce((n, h) => n + h.sum, 0) / Math.max(1, count),
   };
 };
 
@@ -91,6 +179,7 @@ export const runBoardBurst = async (): Promise<Result[]> => {
   let commands: Stats;
   let ticks: Stats;
   let commandsMs = 0;
+  let loopDelayP99 = 0;
   let rssBefore = 0;
   let rssPeak = 0;
   let rssAfter = 0;
@@ -107,7 +196,7 @@ export const runBoardBurst = async (): Promise<Result[]> => {
       protocols: ["mtc.board.v1", `bearer.${tokens[i]?.token}`],
       count: Math.round(clients * (shares[i] as number)),
     }));
-    const board = startClients();
+    const board = startClientPool(CLIENT_PROCESSES);
     try {
       const connected = await board.connect(groups);
       log(
@@ -117,28 +206,25 @@ export const runBoardBurst = async (): Promise<Result[]> => {
       rssBefore = process.memoryUsage.rss();
       const sampler = rssSampler();
 
-      // (a) through the command API
-      const t0 = performance.now();
-      let next = 0;
-      const worker = async () => {
-        while (next < perBurst) {
-          next++;
-          const answer = await postJson(`${service.url}/api/referrals`, referralBody(clinic.institutionId), {
-            authorization: `Bearer ${clinic.token}`,
-            "idempotency-key": newIdempotencyKey(),
-          });
-          if (answer.status !== 201)
-            throw new Error(`POST /api/referrals: ${answer.status} ${JSON.stringify(answer.body)}`);
-        }
-      };
-      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-      commandsMs = performance.now() - t0;
+      // (a) through the command API, from a process of its own
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
+      commandsMs = await sendCommands({
+        url: service.url,
+        token: clinic.token,
+        institutionId: clinic.institutionId,
+        count: perBurst,
+        concurrency: CONCURRENCY,
+      });
+      loop.disable();
+      loopDelayP99 = loop.percentile(99) / 1e6;
       await board.settle();
       await board.collect(emitted);
       const a = await board.results();
       commands = a.latency;
       log(
-        `  (a) ${perBurst} referrals in ${commandsMs.toFixed(0)} ms; peak RSS so far ${mb(sampler.peak())}`,
+        `  (a) ${perBurst} referrals in ${commandsMs.toFixed(0)} ms; service event-loop delay p99 ` +
+          `${loopDelayP99.toFixed(0)} ms; peak RSS so far ${mb(sampler.peak())}`,
       );
       for (const g of a.groups) log(groupLine(g));
 
@@ -179,7 +265,7 @@ export const runBoardBurst = async (): Promise<Result[]> => {
     socket.send(JSON.stringify({ type: "snapshot", position: -1, items: [] })),
   );
   const sent = new Map<string, number>();
-  const raw = startClients();
+  const raw = startClientPool(CLIENT_PROCESSES);
   let baseline: Stats;
   let baselineRss = 0;
   try {

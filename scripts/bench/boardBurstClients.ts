@@ -1,5 +1,4 @@
 import { WebSocket } from "ws";
-import { type Stats, stats } from "./common.js";
 
 /**
  * Child process of boardBurst.ts: many board clients in groups (one group per view), recording when each item
@@ -28,10 +27,17 @@ export interface GroupResult {
   /** Connections the server closed while measuring, by close code. */
   closes: Record<string, number>;
 }
+/** Latencies in 0.1 ms buckets: several client processes' figures add up exactly. */
+export interface Histogram {
+  buckets: [number, number][];
+  count: number;
+  sum: number;
+  max: number;
+}
 export type FromBurstClients =
   | { kind: "connected"; count: number; ms: number }
   | { kind: "settled"; messages: number; bytes: number; receipts: number }
-  | { kind: "results"; latency: Stats; groups: GroupResult[] }
+  | { kind: "results"; latency: Histogram; groups: GroupResult[] }
   | { kind: "collected" }
   | { kind: "closed" }
   | { kind: "error"; message: string };
@@ -119,7 +125,17 @@ const connectOne = (group: Group) =>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const latencies: number[] = [];
+let buckets = new Map<number, number>();
+let count = 0;
+let sum = 0;
+let max = 0;
+const record = (ms: number): void => {
+  const bucket = Math.max(0, Math.floor(ms * 10));
+  buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
+  count++;
+  sum += ms;
+  max = Math.max(max, ms);
+};
 const tally = new Map<string, { items: number; missing: number }>();
 
 /** Latencies of the burst just received against when each item's change was emitted; then forgets arrivals. */
@@ -136,7 +152,7 @@ const collect = (emitted: [string, number][]): void => {
       if (got.length === 0) continue;
       counts.items++;
       counts.missing += members.length - got.length;
-      for (const m of got) latencies.push((m.arrivals.get(index) as number) - at);
+      for (const m of got) record((m.arrivals.get(index) as number) - at);
     }
   }
   for (const p of probes) p.arrivals.clear();
@@ -150,8 +166,11 @@ const results = (): FromBurstClients => {
     ...counts,
     closes: Object.fromEntries(closes.get(label) ?? new Map<string, number>()),
   }));
-  const latency = stats(latencies);
-  latencies.length = 0;
+  const latency: Histogram = { buckets: [...buckets], count, sum, max };
+  buckets = new Map();
+  count = 0;
+  sum = 0;
+  max = 0;
   tally.clear();
   return { kind: "results", latency, groups: summary };
 };
