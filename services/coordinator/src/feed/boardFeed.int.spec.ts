@@ -189,6 +189,28 @@ describe("board feed under bursts", () => {
     expect(sameBoard(client, env)).toBe(true);
   });
 
+  it("serialises a burst once per view, not once per client", async () => {
+    const views = new Map<string, number>();
+    env = await setUp({
+      // Two views: each principal's view key is its user id here; count how often each view is computed.
+      viewKey: (p) => p.userId,
+      visibleTo: (p, item) => {
+        views.set(p.userId, (views.get(p.userId) ?? 0) + 1);
+        return item;
+      },
+    });
+    const clients = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => env?.connect(i % 2 === 0 ? "u1" : "u2") as Promise<Client>),
+    );
+    await until(() => clients.every((c) => c.position === -1), "the snapshots");
+    views.clear();
+    for (let i = 0; i < 500; i++) env.emit(`i${i}`, { id: `i${i}`, payload: `v${i}` });
+    await until(() => clients.every((c) => c.position === 499), "the last change");
+    // One evaluation per change (its `before` is null) and view, whatever the number of clients in the view.
+    expect(Object.fromEntries(views)).toEqual({ u1: 500, u2: 500 });
+    for (const client of clients) expect(client.positions).toEqual(Array.from({ length: 500 }, (_, i) => i));
+  });
+
   it("a client that does not read stays within the byte bound, the others keep receiving, and once it reads it has the exact board", async () => {
     const maxBufferedBytes = 64 * 1024;
     env = await setUp({ maxBufferedBytes });

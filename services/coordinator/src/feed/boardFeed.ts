@@ -216,13 +216,16 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
    * not fit leaves the client behind, at the last chunk it was sent.
    */
   const deliver = (client: Client, chunks: readonly Chunk[], toSeq: number, at: number): void => {
+    let sent = false;
     for (const chunk of chunks) {
       if (!fits(client, chunk.data.length)) {
-        client.behindSince ??= at;
+        // The stall clock runs from the last progress, so a slow client that keeps draining is not cut off.
+        client.behindSince = sent ? at : (client.behindSince ?? at);
         return;
       }
       sendBuffer(client, chunk.data);
       client.seq = chunk.seq;
+      sent = true;
     }
     client.seq = toSeq;
     client.behindSince = undefined;
