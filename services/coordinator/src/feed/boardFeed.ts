@@ -81,6 +81,8 @@ interface Entry {
   seq: number;
   position: number;
   json: string;
+  /** UTF-8 length of `json` (names and summaries are Chinese: three bytes a character). */
+  bytes: number;
 }
 
 /** One message ready to send, and the `seq` a client has reached once it has been sent. */
@@ -166,7 +168,9 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
   const entriesFor = (view: View, list: readonly Sequenced<Item>[]): Entry[] =>
     list.flatMap((change) => {
       const wire = wireChange(view.principal, change);
-      return wire ? [{ seq: change.seq, position: wire.position, json: JSON.stringify(wire) }] : [];
+      if (!wire) return [];
+      const json = JSON.stringify(wire);
+      return [{ seq: change.seq, position: wire.position, json, bytes: Buffer.byteLength(json) }];
     });
 
   /**
@@ -179,9 +183,9 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     let start = 0;
     while (start < entries.length) {
       let end = start + 1;
-      let bytes = (entries[start] as Entry).json.length;
-      while (end < entries.length && bytes + (entries[end] as Entry).json.length < chunkBytes) {
-        bytes += (entries[end] as Entry).json.length + 1;
+      let bytes = (entries[start] as Entry).bytes;
+      while (end < entries.length && bytes + (entries[end] as Entry).bytes < chunkBytes) {
+        bytes += (entries[end] as Entry).bytes + 1;
         end++;
       }
       const part = entries.slice(start, end);
@@ -411,9 +415,11 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
       );
     const afterParam = url.searchParams.get("after");
     const after = afterParam !== null && /^-?\d{1,15}$/.test(afterParam) ? Number(afterParam) : undefined;
-    open++;
-    connectionsPerUser.set(principal.userId, own + 1);
     wss.handleUpgrade(request, socket, head, (ws) => {
+      // Counted only once open (a handshake that fails never is); without a verifyClient hook ws completes the
+      // handshake in this same turn, so no other upgrade slips between the check above and this count.
+      open++;
+      connectionsPerUser.set(principal.userId, (connectionsPerUser.get(principal.userId) ?? 0) + 1);
       const key = options.viewKey(principal);
       let view = views.get(key);
       if (!view) {
