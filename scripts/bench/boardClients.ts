@@ -35,17 +35,23 @@ const connectOne = (url: string, protocols: string[]) =>
     socket.on("message", (raw) => {
       const t = epochNow();
       const text = raw.toString();
-      const message = JSON.parse(text) as { type?: string; itemId?: string };
+      const message = JSON.parse(text) as { type?: string; itemId?: string; changes?: { itemId: string }[] };
       if (!ready && message.type === "snapshot") {
         ready = true;
         resolve(probe);
-      } else if (
-        message.type === "change" &&
-        message.itemId !== undefined &&
-        !probe.arrivals.has(message.itemId)
-      ) {
-        probe.arrivals.set(message.itemId, t);
-        lastBytes = Buffer.byteLength(text);
+        return;
+      }
+      // Changes that reach the feed together arrive as one `changes` message.
+      const itemIds =
+        message.type === "change" && message.itemId !== undefined
+          ? [message.itemId]
+          : message.type === "changes"
+            ? (message.changes ?? []).map((c) => c.itemId)
+            : [];
+      for (const itemId of itemIds) {
+        if (probe.arrivals.has(itemId)) continue;
+        probe.arrivals.set(itemId, t);
+        lastBytes = Buffer.byteLength(text) / itemIds.length;
       }
     });
     socket.on("error", reject);

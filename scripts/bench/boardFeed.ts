@@ -67,7 +67,11 @@ export const runBoardFeed = async (): Promise<Result[]> => {
   const fromSend: number[] = [];
   const ackLatency: number[] = [];
   let messageBytes = 0;
-  const { service, stop } = await startBenchService();
+  // Every client logs in as the same dispatcher: lift the per-user bound (WS_MAX_CONNECTIONS_PER_USER) for them.
+  const { service, stop } = await startBenchService({
+    WS_MAX_CONNECTIONS_PER_USER: String(clients),
+    WS_MAX_CONNECTIONS: String(2 * clients),
+  });
   try {
     const clinic = await login(service.url, "clinic");
     const dispatcher = await login(service.url, "dispatcher");

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { getHeapStatistics } from "node:v8";
 import { runAppends } from "./appends.js";
+import { runBoardBurst } from "./boardBurst.js";
 import { runBoardFeed } from "./boardFeed.js";
 import { fmt, log, type Result, SCALE, targetText, verdict } from "./common.js";
 import { runRebuild } from "./rebuild.js";
@@ -16,6 +17,7 @@ const sections: [string, () => Promise<Result[]>][] = [
   ["roundtrip", runRoundtrip],
   ["boardFeed", runBoardFeed],
   ["service", runServiceHttp],
+  ["boardBurst", runBoardBurst],
 ];
 
 const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());

@@ -4,11 +4,22 @@ import path from "node:path";
 import { DEMO_PASSWORD, loadConfig, type RunningService, startService } from "@mtc/coordinator";
 
 /** The real coordinator in-process: demo mode, a free loopback port, a temp data dir, silent logs. */
-export const startBenchService = async (): Promise<{ service: RunningService; stop(): Promise<void> }> => {
+export const startBenchService = async (
+  env: Record<string, string> = {},
+  clock?: () => Date,
+): Promise<{ service: RunningService; stop(): Promise<void> }> => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "mtc-bench-service-"));
   try {
     const service = await startService(
-      loadConfig({ MTC_MODE: "demo", HOST: "127.0.0.1", PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "silent" }),
+      loadConfig({
+        MTC_MODE: "demo",
+        HOST: "127.0.0.1",
+        PORT: "0",
+        DATA_DIR: dataDir,
+        LOG_LEVEL: "silent",
+        ...env,
+      }),
+      clock ? { clock } : {},
     );
     return {
       service,

@@ -35,6 +35,9 @@ const Env = z
       .int()
       .min(1024)
       .default(4 * 1024 * 1024),
+    WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(5),
+    WS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(2_000),
+    WS_STALL_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
     ALARM_TICK_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
     STORE_PROBE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
     STORE_PROBE_DEGRADED_SECONDS: z.coerce.number().int().min(1).max(300).default(3),
@@ -101,7 +104,11 @@ export interface Config {
     handoverMissingAfterArrivalMinutes: number;
   };
   lateEntryMinutes: number;
+  /** The board feed's limits: unsent bytes per client, connections per user and in total, stall before close. */
   wsMaxBufferedBytes: number;
+  wsMaxConnectionsPerUser: number;
+  wsMaxConnections: number;
+  wsStallSeconds: number;
   /** How often the board re-evaluates alarms that time alone raises. */
   alarmTickSeconds: number;
   /** How often the store is probed while healthy, and while degraded (to notice recovery). */
@@ -164,6 +171,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     },
     lateEntryMinutes: e.LATE_ENTRY_MIN,
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+    wsMaxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
+    wsMaxConnections: e.WS_MAX_CONNECTIONS,
+    wsStallSeconds: e.WS_STALL_SECONDS,
     alarmTickSeconds: e.ALARM_TICK_SECONDS,
     storeProbe: {
       okProbeMs: e.STORE_PROBE_SECONDS * 1000,

@@ -108,8 +108,16 @@ export const startService = async (
     visibleTo: (principal, item) =>
       concerns(principal, readModels.partiesOfBoardItem(item)) ? maskIdentities(principal, item) : null,
     viewKey: (principal) => `${principal.role}:${principal.institutionId ?? ""}`,
-    authenticate: (token) => app.tokens.verify(token),
+    authenticate: (token) => {
+      const principal = app.tokens.verify(token);
+      // Checked against the wall clock, as the token verifier itself does (not the injectable domain clock).
+      const exp = app.jwt.decode<{ exp?: unknown }>(token)?.exp;
+      return { principal, expiresAt: typeof exp === "number" ? exp * 1000 : undefined };
+    },
     maxBufferedBytes: config.wsMaxBufferedBytes,
+    maxConnectionsPerUser: config.wsMaxConnectionsPerUser,
+    maxConnections: config.wsMaxConnections,
+    stallMs: config.wsStallSeconds * 1000,
     log: logger.child({ component: "board-feed" }),
   });
   const alarmTicker = setInterval(readModels.tickAlarms, config.alarmTickSeconds * 1000);

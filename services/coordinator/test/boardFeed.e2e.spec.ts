@@ -12,8 +12,8 @@ describe("board feed", () => {
   });
   afterAll(async () => harness?.stop());
 
-  const raiseReferral = async () => {
-    const clinic = await apiClient(harness.service.url, "clinic");
+  const raiseReferral = async (from = "clinic") => {
+    const clinic = await apiClient(harness.service.url, from);
     const answer = await clinic.command("/api/referrals", {
       patientKind: "maternal",
       patient: { name: "赵敏" },
@@ -102,4 +102,53 @@ describe("board feed", () => {
     expect(alarmed.item).toMatchObject({ alarms: [{ kind: "emergency_referral_unanswered" }] });
     feed.close();
   });
+
+  it("a burst to several views: the dispatcher never receives an identity, a hospital only its own items, each in position order", async () => {
+    const users = ["dispatcher", "clinic", "county", "centre", "auditor"];
+    const api = await Promise.all(users.map((u) => apiClient(harness.service.url, u)));
+    const feeds = await Promise.all(api.map((a) => boardClient(harness.service.url, a.token)));
+    await Promise.all(feeds.map((f) => f.next((m) => m.type === "snapshot")));
+    const raised = await Promise.all(
+      Array.from({ length: 45 }, (_, i) => raiseReferral(i % 3 === 2 ? "county" : "clinic")),
+    );
+    const burstIds = new Set(raised.map((r) => `referral-${r.id}`));
+    const lastPosition = Math.max(...raised.map((r) => r.position));
+    const dispatcherFeed = feeds[0] as (typeof feeds)[number];
+    await dispatcherFeed.next((m) => m.type === "change" && m.position === lastPosition);
+    for (const [i, feed] of feeds.entries()) {
+      const user = api[i] as (typeof api)[number];
+      // What this user may see of the burst, as the scoped board query answers it.
+      const expected = ((await user.get("/api/board")).body.items as { id: string }[])
+        .map((item) => item.id)
+        .filter((id) => burstIds.has(id));
+      if (expected.length > 0) await feed.next((m) => m.type === "change" && m.itemId === expected.at(-1));
+      const changes = feed.messages.filter((m) => m.type === "change" && burstIds.has(m.itemId ?? ""));
+      expect(new Set(changes.map((m) => m.itemId)), users[i]).toEqual(new Set(expected));
+      const positions = changes.map((m) => m.position);
+      expect(positions, users[i]).toEqual([...positions].sort((a, b) => a - b));
+    }
+    expect(new Set(feeds[2]?.messages.filter((m) => m.type === "change").map((m) => m.itemId))).toEqual(
+      new Set(raised.filter((_, i) => i % 3 === 2).map((r) => `referral-${r.id}`)),
+    );
+    const dispatcherSaw = JSON.stringify(dispatcherFeed.messages);
+    expect(dispatcherSaw).not.toContain("赵敏");
+    expect(dispatcherSaw).toContain("赵*");
+    expect(JSON.stringify(feeds[3]?.messages)).toContain("赵敏");
+    for (const feed of feeds) feed.close();
+  });
+
+  it("closes an open connection when its token expires (4401 token expired)", async () => {
+    // A token that lives two seconds, signed with the service's own key (the demo tokens live 12 hours).
+    const short = harness.service.app.jwt.sign(
+      { sub: "dispatcher", name: "120 调度员", role: "dispatcher" },
+      { expiresIn: "2s" },
+    );
+    const lasting = await apiClient(harness.service.url, "dispatcher");
+    const expiring = await boardClient(harness.service.url, short);
+    const staying = await boardClient(harness.service.url, lasting.token);
+    await expiring.next((m) => m.type === "snapshot");
+    expect(await expiring.closed).toEqual({ code: 4401, reason: "token expired" });
+    expect(staying.socket.readyState).toBe(WebSocket.OPEN);
+    staying.close();
+  }, 15_000);
 });

@@ -109,19 +109,31 @@ export interface BoardMessage {
   item?: Record<string, unknown> | null;
 }
 
+/** A `changes` message (several changes sent together) is recorded as its `change` messages, in order. */
+const unbatch = (message: BoardMessage & { changes?: BoardMessage[] }): BoardMessage[] =>
+  (message.type as string) === "changes"
+    ? (message.changes ?? []).map((change) => ({ ...change, type: "change" as const }))
+    : [message];
+
 /** A real WebSocket client of the board feed that records every message with its arrival time. */
 export const boardClient = async (baseUrl: string, token: string, after?: number) => {
   const url = `${baseUrl.replace("http", "ws")}/ws/board${after !== undefined ? `?after=${after}` : ""}`;
   const socket = new WebSocket(url, [BOARD_PROTOCOL, `bearer.${token}`]);
   const messages: (BoardMessage & { receivedAt: number })[] = [];
   const waiters: { test: (m: BoardMessage) => boolean; resolve: (m: BoardMessage) => void }[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once("close", (code, reason) => resolve({ code, reason: String(reason) })),
+  );
   socket.on("message", (raw) => {
-    const message = { ...(JSON.parse(String(raw)) as BoardMessage), receivedAt: Date.now() };
-    messages.push(message);
-    for (const w of [...waiters]) {
-      if (w.test(message)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(message);
+    const receivedAt = Date.now();
+    for (const one of unbatch(JSON.parse(String(raw)))) {
+      const message = { ...one, receivedAt };
+      messages.push(message);
+      for (const w of [...waiters]) {
+        if (w.test(message)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(message);
+        }
       }
     }
   });
@@ -145,6 +157,8 @@ export const boardClient = async (baseUrl: string, token: string, after?: number
           },
         });
       }),
+    /** The close code and reason, once the connection has closed. */
+    closed,
     close: () => socket.close(),
   };
 };

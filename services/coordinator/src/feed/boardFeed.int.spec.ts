@@ -3,23 +3,58 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import type { Principal } from "../auth/roles.js";
-import { attachBoardFeed, BOARD_PROTOCOL, type BoardChange } from "./boardFeed.js";
+import {
+  attachBoardFeed,
+  BOARD_PROTOCOL,
+  type BoardChange,
+  type BoardFeedOptions,
+  CLOSE_TOKEN_EXPIRED,
+  CLOSE_TOO_SLOW,
+  type FeedIdentity,
+} from "./boardFeed.js";
 
 interface Item {
   id: string;
   payload: string;
 }
 
-/** The feed on a real HTTP server with real clients; the board side is a plain emitter of changes. */
-const setUp = async (maxBufferedBytes: number) => {
+interface Wire {
+  type: string;
+  position: number;
+  itemId?: string;
+  item?: Item | null;
+  items?: Item[];
+  coalesced?: boolean;
+  changes?: { position: number; itemId: string; item: Item | null }[];
+}
+
+const dispatcher: Principal = { userId: "u1", displayName: "U1", role: "dispatcher" };
+const tokens = new Map<string, FeedIdentity>([
+  ["u1", { principal: dispatcher, expiresAt: undefined }],
+  ["u2", { principal: { ...dispatcher, userId: "u2" }, expiresAt: undefined }],
+  ["u3", { principal: { ...dispatcher, userId: "u3" }, expiresAt: undefined }],
+]);
+
+const until = async (condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+/** The feed on a real HTTP server with real clients; the board is a plain map that emits its changes. */
+const setUp = async (overrides: Partial<BoardFeedOptions<Item>> = {}) => {
   const listeners = new Set<(c: BoardChange<Item>) => void>();
+  const board = new Map<string, Item>();
+  let position = -1;
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const feed = attachBoardFeed<Item>({
     server,
     path: "/ws/board",
     source: {
-      snapshot: () => ({ position: -1, items: [] }),
+      snapshot: () => ({ position, items: [...board.values()] }),
       subscribe: (listener) => {
         listeners.add(listener);
         return () => listeners.delete(listener);
@@ -27,27 +62,97 @@ const setUp = async (maxBufferedBytes: number) => {
     },
     visibleTo: (_p, item) => item,
     viewKey: () => "all",
-    authenticate: (token): Principal => {
-      if (token !== "good") throw new Error("bad token");
-      return { userId: "u", displayName: "U", role: "dispatcher" };
+    authenticate: (token) => {
+      const identity = tokens.get(token);
+      if (!identity) throw new Error("bad token");
+      return identity;
     },
-    maxBufferedBytes,
+    maxBufferedBytes: 4 * 1024 * 1024,
+    maxConnectionsPerUser: 10,
+    maxConnections: 100,
     log: pino({ level: "silent" }),
+    ...overrides,
   });
   const { port } = server.address() as { port: number };
-  const emit = (change: BoardChange<Item>) => {
-    for (const l of listeners) l(change);
+  /** Sets an item (or removes it with null) at the next position, as the read model does after a commit. */
+  const emit = (itemId: string, item: Item | null) => {
+    position++;
+    const before = board.get(itemId) ?? null;
+    if (item) board.set(itemId, item);
+    else board.delete(itemId);
+    for (const l of listeners) l({ position, itemId, item, before });
   };
-  const connect = () =>
-    new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/board`, [BOARD_PROTOCOL, "bearer.good"]);
-      ws.once("open", () => resolve(ws));
-      ws.once("error", reject);
+
+  /** A real client that keeps its own board from what it receives, as the web page does. */
+  const connect = async (token = "u1", after?: number, known: ReadonlyMap<string, Item> = new Map()) => {
+    const query = after === undefined ? "" : `?after=${after}`;
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/board${query}`, [
+      BOARD_PROTOCOL,
+      `bearer.${token}`,
+    ]);
+    const state = {
+      socket,
+      items: new Map<string, Item>(known),
+      position: -2,
+      /** Positions of the changes received one by one (not coalesced), in arrival order. */
+      positions: [] as number[],
+      types: [] as string[],
+      closed: new Promise<{ code: number; reason: string }>((resolve) =>
+        socket.once("close", (code, reason) => resolve({ code, reason: String(reason) })),
+      ),
+    };
+    const apply = (itemId: string, item: Item | null) => {
+      if (item) state.items.set(itemId, item);
+      else state.items.delete(itemId);
+    };
+    socket.on("message", (raw) => {
+      const message = JSON.parse(String(raw)) as Wire;
+      state.types.push(message.coalesced ? "coalesced" : message.type);
+      if (message.type === "snapshot") {
+        state.items.clear();
+        for (const item of message.items ?? []) state.items.set(item.id, item);
+      } else if (message.type === "change") {
+        apply(message.itemId as string, message.item ?? null);
+        state.positions.push(message.position);
+      } else if (message.type === "changes") {
+        for (const change of message.changes ?? []) {
+          apply(change.itemId, change.item);
+          if (!message.coalesced) state.positions.push(change.position);
+        }
+      }
+      if (message.type !== "heartbeat") state.position = message.position;
     });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("open", () => resolve());
+      socket.once("error", reject);
+    });
+    return state;
+  };
+
+  /** The status, Retry-After and body of a refused upgrade. */
+  const refusal = (token: string) =>
+    new Promise<{ status: number; retryAfter: string | undefined; body: string }>((resolve, reject) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/board`, [BOARD_PROTOCOL, `bearer.${token}`]);
+      socket.on("unexpected-response", (_req, res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => {
+          body += String(chunk);
+        });
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, retryAfter: res.headers["retry-after"], body }),
+        );
+      });
+      socket.on("open", () => reject(new Error("the upgrade was accepted")));
+      socket.on("error", () => {});
+    });
+
   return {
     feed,
     emit,
     connect,
+    refusal,
+    board,
+    position: () => position,
     close: async () => {
       await feed.close();
       await new Promise((r) => server.close(r));
@@ -55,38 +160,150 @@ const setUp = async (maxBufferedBytes: number) => {
   };
 };
 
-describe("board feed back-pressure", () => {
-  let close: (() => Promise<void>) | undefined;
-  afterEach(async () => close?.());
+type Env = Awaited<ReturnType<typeof setUp>>;
+type Client = Awaited<ReturnType<Env["connect"]>>;
+const pause = (client: Client) =>
+  (client.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+const resume = (client: Client) =>
+  (client.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+const sameBoard = (client: Client, env: Env) =>
+  client.items.size === env.board.size &&
+  [...env.board].every(([id, item]) => client.items.get(id)?.payload === item.payload);
 
-  it("cuts off a client that does not read, and keeps serving the others", async () => {
-    const env = await setUp(64 * 1024);
-    close = env.close;
-    const slow = await env.connect();
-    const fast = await env.connect();
-    let fastReceived = 0;
-    fast.on("message", () => fastReceived++);
-    // The slow client stops reading from its socket: the server's send buffer for it fills up.
-    (slow as unknown as { _socket: { pause(): void } })._socket.pause();
-    const slowClosed = new Promise<void>((resolve) => slow.once("close", () => resolve()));
+describe("board feed under bursts", () => {
+  let env: Env | undefined;
+  afterEach(async () => {
+    await env?.close();
+    env = undefined;
+  });
+
+  it("a client that keeps up gets every change of a burst once, in position order, without gaps", async () => {
+    env = await setUp();
+    const client = await env.connect();
+    await until(() => client.position === -1, "the snapshot");
+    // 2,000 changes in one turn of the event loop, as the read models emit after a group commit.
+    for (let i = 0; i < 2_000; i++) env.emit(`i${i % 300}`, { id: `i${i % 300}`, payload: `v${i}` });
+    await until(() => client.position === 1_999, "the last change");
+    expect(client.positions).toEqual(Array.from({ length: 2_000 }, (_, i) => i));
+    expect(client.types).not.toContain("coalesced");
+    expect(sameBoard(client, env)).toBe(true);
+  });
+
+  it("serialises a burst once per view, not once per client", async () => {
+    const views = new Map<string, number>();
+    env = await setUp({
+      // Two views: each principal's view key is its user id here; count how often each view is computed.
+      viewKey: (p) => p.userId,
+      visibleTo: (p, item) => {
+        views.set(p.userId, (views.get(p.userId) ?? 0) + 1);
+        return item;
+      },
+    });
+    const clients = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => env?.connect(i % 2 === 0 ? "u1" : "u2") as Promise<Client>),
+    );
+    await until(() => clients.every((c) => c.position === -1), "the snapshots");
+    views.clear();
+    for (let i = 0; i < 500; i++) env.emit(`i${i}`, { id: `i${i}`, payload: `v${i}` });
+    await until(() => clients.every((c) => c.position === 499), "the last change");
+    // One evaluation per change (its `before` is null) and view, whatever the number of clients in the view.
+    expect(Object.fromEntries(views)).toEqual({ u1: 500, u2: 500 });
+    for (const client of clients) expect(client.positions).toEqual(Array.from({ length: 500 }, (_, i) => i));
+  });
+
+  it("a client that does not read stays within the byte bound, the others keep receiving, and once it reads it has the exact board", async () => {
+    const maxBufferedBytes = 64 * 1024;
+    env = await setUp({ maxBufferedBytes });
+    const slow = await env.connect("u1");
+    const other = await env.connect("u2");
+    await until(() => slow.position === -1 && other.position === -1, "the snapshots");
+    pause(slow);
     const payload = "x".repeat(16 * 1024);
-    for (let position = 0; position < 2_000; position++) {
-      env.emit({ position, itemId: `i${position}`, item: { id: `i${position}`, payload }, before: null });
-      if (position % 100 === 0) await new Promise((r) => setImmediate(r));
+    let largest = 0;
+    let behind = 0;
+    for (let i = 0; i < 1_500; i++) {
+      env.emit(`i${i % 40}`, { id: `i${i % 40}`, payload: `${i}:${payload}` });
+      if (i % 50 === 49) {
+        await new Promise((r) => setTimeout(r, 5));
+        const stats = env.feed.stats();
+        largest = Math.max(largest, stats.maxBufferedAmount);
+        behind = Math.max(behind, stats.behind);
+      }
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => other.position === env?.position(), "the other client's last change");
+    expect(behind).toBeGreaterThanOrEqual(1);
+    expect(largest).toBeLessThanOrEqual(maxBufferedBytes);
+    expect(sameBoard(other, env)).toBe(true);
+    expect(other.positions).toEqual([...other.positions].sort((a, b) => a - b));
+
+    resume(slow);
+    await until(() => slow.position === env?.position(), "the slow client's catch-up");
+    expect(slow.types).toContain("coalesced");
+    expect(sameBoard(slow, env)).toBe(true);
+  });
+
+  it(`a client behind for longer than the stall time is closed with ${CLOSE_TOO_SLOW} and resumes exactly with ?after=`, async () => {
+    env = await setUp({ maxBufferedBytes: 64 * 1024, stallMs: 200 });
+    const slow = await env.connect("u1");
+    await until(() => slow.position === -1, "the snapshot");
+    pause(slow);
+    const payload = "y".repeat(16 * 1024);
+    for (let i = 0; i < 1_000; i++) {
+      env.emit(`i${i % 40}`, { id: `i${i % 40}`, payload: `${i}:${payload}` });
+      if (i % 50 === 49) await new Promise((r) => setTimeout(r, 5));
+    }
+    await until(() => env?.feed.clientCount() === 0, "the stalled client to be closed");
+    resume(slow);
+    const closed = await slow.closed;
+    expect(closed.code).toBe(CLOSE_TOO_SLOW);
+    expect(closed.reason).toMatch(/after=/);
+
+    env.emit("i1", null);
+    const again = await env.connect("u1", slow.position, slow.items);
+    await until(() => again.position === env?.position(), "the resumed client's catch-up");
+    expect(sameBoard(again, env)).toBe(true);
+  });
+
+  it("refuses a connection beyond the per-user bound with 429 and beyond the total with 503, both with Retry-After", async () => {
+    env = await setUp({ maxConnectionsPerUser: 2, maxConnections: 3 });
+    const first = await env.connect("u1");
+    await env.connect("u1");
+    const perUser = await env.refusal("u1");
+    expect(perUser.status).toBe(429);
+    expect(Number(perUser.retryAfter)).toBeGreaterThan(0);
+    expect(JSON.parse(perUser.body).detail).toMatch(/WS_MAX_CONNECTIONS_PER_USER/);
+
+    await env.connect("u2");
+    const total = await env.refusal("u3");
+    expect(total.status).toBe(503);
+    expect(Number(total.retryAfter)).toBeGreaterThan(0);
+    expect(JSON.parse(total.body).detail).toMatch(/WS_MAX_CONNECTIONS/);
+
+    first.socket.close();
+    await first.closed;
+    await until(() => env?.feed.clientCount() === 2, "the closed connection to be counted off");
+    await env.connect("u3");
+  });
+
+  it(`closes a connection whose token expires with ${CLOSE_TOKEN_EXPIRED}, and keeps the others`, async () => {
+    let now = Date.parse("2026-11-24T10:00:00.000Z");
+    tokens.set("short", { principal: { ...dispatcher, userId: "s" }, expiresAt: now + 60_000 });
+    env = await setUp({ now: () => now, expirySweepMs: 20 });
+    const expiring = await env.connect("short");
+    const lasting = await env.connect("u1");
+    await until(() => expiring.position === -1 && lasting.position === -1, "the snapshots");
+    now += 61_000;
+    const closed = await expiring.closed;
+    expect(closed).toEqual({ code: CLOSE_TOKEN_EXPIRED, reason: "token expired" });
+    env.emit("a", { id: "a", payload: "after expiry" });
+    await until(() => lasting.position === 0, "the remaining client's change");
     expect(env.feed.clientCount()).toBe(1);
-    (slow as unknown as { _socket: { resume(): void } })._socket.resume();
-    await slowClosed;
-    expect(fastReceived).toBeGreaterThan(1_000);
   });
 
   it("refuses oversized client messages (maxPayload)", async () => {
-    const env = await setUp(1024 * 1024);
-    close = env.close;
+    env = await setUp();
     const client = await env.connect();
-    const closed = new Promise<number>((resolve) => client.once("close", (code) => resolve(code)));
-    client.send("y".repeat(64 * 1024));
-    expect(await closed).toBe(1009);
+    client.socket.send("y".repeat(64 * 1024));
+    expect((await client.closed).code).toBe(1009);
   });
 });

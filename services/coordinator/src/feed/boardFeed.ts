@@ -16,8 +16,14 @@ export interface BoardChange<Item> {
 export interface BoardSource<Item> {
   /** The board now and the log position it reflects. */
   snapshot(): { position: number; items: Item[] };
-  /** Changes in log order, each once. Returns the unsubscribe function. */
+  /** Changes in log order, each once, possibly many in one turn of the event loop. Returns the unsubscribe. */
   subscribe(listener: (change: BoardChange<Item>) => void): () => void;
+}
+
+/** Who a token stands for, and until when (epoch ms; the feed closes the connection then). */
+export interface FeedIdentity {
+  principal: Principal;
+  expiresAt: number | undefined;
 }
 
 export interface BoardFeedOptions<Item> {
@@ -28,153 +34,464 @@ export interface BoardFeedOptions<Item> {
   visibleTo(principal: Principal, item: Item): Item | null;
   /** Principals with the same key see the same view, so a change is serialised once per key, not per client. */
   viewKey(principal: Principal): string;
-  authenticate(token: string): Principal;
-  /** A client whose unsent data exceeds this is cut off rather than slowing everyone. */
+  /** Throws when the token is not valid. */
+  authenticate(token: string): FeedIdentity;
+  /** Unsent bytes one client may hold; a client that needs more is sent no more changes (see `stallMs`). */
   maxBufferedBytes: number;
-  /** How many recent changes are kept to answer a reconnecting client exactly. */
+  /** Open connections one user may hold; one more is refused with 429. */
+  maxConnectionsPerUser: number;
+  /** Open connections in total; one more is refused with 503. */
+  maxConnections: number;
+  /** How many recent changes are kept to answer a reconnecting (or lagging) client exactly. */
   replayBufferSize?: number;
   heartbeatMs?: number;
+  /** A client whose unsent data has not drained for this long is closed with 4408 (resume with `?after=`). */
+  stallMs?: number;
+  /** Shortest time between two broadcasts: changes arriving meanwhile go out together, once per view. */
+  flushIntervalMs?: number;
+  /** How often open connections are checked for expired tokens. */
+  expirySweepMs?: number;
+  /** The service's clock (epoch ms), against which token expiry is checked. */
+  now?: () => number;
   log: Logger;
 }
 
 export const BOARD_PROTOCOL = "mtc.board.v1";
 const BEARER_PREFIX = "bearer.";
 
+/** Close codes of the feed (4000–4999 are for applications, RFC 6455 §7.4.2). */
+export const CLOSE_TOKEN_EXPIRED = 4401;
+export const CLOSE_TOO_SLOW = 4408;
+
+const RETRY_AFTER_PER_USER_S = 10;
+const RETRY_AFTER_FULL_S = 30;
+const DRAIN_POLL_MS = 25;
+const SNAPSHOT_CACHE_MS = 1_000;
+const TOO_SLOW_REASON = "too far behind; reconnect with ?after=<last position>";
+
+/** What a client receives about one item; `changes` messages carry a list of these. */
+interface WireChange<Item> {
+  position: number;
+  itemId: string;
+  item: Item | null;
+}
+
+/** One change as a view sees it, serialised once. */
+interface Entry {
+  seq: number;
+  position: number;
+  json: string;
+  /** UTF-8 length of `json` (names and summaries are Chinese: three bytes a character). */
+  bytes: number;
+}
+
+/** One message ready to send, and the `seq` a client has reached once it has been sent. */
+interface Chunk {
+  seq: number;
+  data: Buffer;
+}
+
+interface Sequenced<Item> extends BoardChange<Item> {
+  /** Arrival order: alarm ticks repeat a log position, so positions alone do not order the feed. */
+  seq: number;
+}
+
 /**
- * The live board over WebSocket: a snapshot (or exactly the changes a reconnecting client missed), then every
- * change in log order with its position. Clients authenticate in the upgrade request: `Authorization: Bearer`
- * or, from browsers, the subprotocol `bearer.<token>` beside `mtc.board.v1`.
+ * The live board over WebSocket (protocol `mtc.board.v1`, documented in docs/asyncapi.yaml): a snapshot (or
+ * exactly the changes a reconnecting client missed), then every change in log order with its position.
+ * Clients authenticate in the upgrade request: `Authorization: Bearer` or, from browsers, the subprotocol
+ * `bearer.<token>` beside `mtc.board.v1`.
+ *
+ * Under bursts memory stays bounded by configuration, not by the number of changes or clients: changes that
+ * arrive together are serialised once per view into one Buffer that every client of the view shares; a client
+ * whose socket has not taken what it was sent gets nothing more until it has, and then one message with the
+ * latest state of each item that changed meanwhile (only the latest state matters on a board); a client that
+ * does not drain within `stallMs` is closed with 4408 and resumes with `?after=`.
  */
 export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
   const { source, log } = options;
   const replayLimit = options.replayBufferSize ?? 10_000;
-  const replay: BoardChange<Item>[] = [];
-  // Every change after `floor` is in `replay`; a client that saw up to `floor` or later can be answered exactly.
+  const stallMs = options.stallMs ?? 30_000;
+  const flushIntervalMs = options.flushIntervalMs ?? 20;
+  const now = options.now ?? Date.now;
+  // A client holding more than this is busy: it gets no more until it has drained below half of it.
+  const busyBytes = Math.max(1024, Math.min(256 * 1024, Math.floor(options.maxBufferedBytes / 4)));
+  // Messages are cut at half of that, so that a client with room below the busy mark can take one more.
+  const chunkBytes = Math.max(512, Math.floor(busyBytes / 2));
+
+  let seq = 0;
+  const replay: Sequenced<Item>[] = [];
+  // Every change after `floor` is in `replay`: a client that saw up to `floor` or later can be answered exactly.
   let floor = source.snapshot().position;
   let position = floor;
 
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: 4 * 1024,
+    perMessageDeflate: false,
     handleProtocols: (protocols) => (protocols.has(BOARD_PROTOCOL) ? BOARD_PROTOCOL : false),
   });
 
+  interface View {
+    key: string;
+    principal: Principal;
+    clients: Set<Client>;
+  }
   interface Client {
     socket: WebSocket;
     principal: Principal;
-    /** Sequence number of the last change this client has been sent (or that its snapshot contains). */
+    view: View;
+    expiresAt: number | undefined;
+    /** The last change (by `seq`) this client has been sent or was covered by its snapshot. */
     seq: number;
+    /** Since when (performance.now()) this client has been behind, or undefined while it keeps up. */
+    behindSince: number | undefined;
   }
+  const views = new Map<string, View>();
   const clients = new Set<Client>();
+  const connectionsPerUser = new Map<string, number>();
+  let open = 0;
 
-  const send = (client: Client, message: unknown): void => sendRaw(client, JSON.stringify(message));
+  const encode = (message: unknown): Buffer => Buffer.from(JSON.stringify(message));
+  const sendBuffer = (client: Client, data: Buffer): void => {
+    if (client.socket.readyState === WebSocket.OPEN) client.socket.send(data, { binary: false });
+  };
 
-  const sendRaw = (client: Client, text: string): void => {
-    if (client.socket.readyState !== WebSocket.OPEN) return;
-    if (client.socket.bufferedAmount > options.maxBufferedBytes) {
-      log.warn({ userId: client.principal.userId }, "board client too slow; disconnected");
-      client.socket.terminate();
-      clients.delete(client);
+  const wireChange = (principal: Principal, change: BoardChange<Item>): WireChange<Item> | undefined => {
+    const item = change.item === null ? null : options.visibleTo(principal, change.item);
+    const wasVisible = change.before !== null && options.visibleTo(principal, change.before) !== null;
+    if (item === null && !wasVisible) return undefined;
+    return { position: change.position, itemId: change.itemId, item };
+  };
+
+  /** The changes of `list` this view is told about, each serialised once, with the `seq` it brings a client to. */
+  const entriesFor = (view: View, list: readonly Sequenced<Item>[]): Entry[] =>
+    list.flatMap((change) => {
+      const wire = wireChange(view.principal, change);
+      if (!wire) return [];
+      const json = JSON.stringify(wire);
+      return [{ seq: change.seq, position: wire.position, json, bytes: Buffer.byteLength(json) }];
+    });
+
+  /**
+   * Entries cut into messages of at most `chunkBytes` (a lone larger entry is a message of its own): a single
+   * `change`, or `changes` for several. A client is sent messages while its buffer has room and resumes after
+   * the last one it was sent; every client of the view shares the same Buffers.
+   */
+  const chunksOf = (entries: readonly Entry[], coalesced: boolean): Chunk[] => {
+    const chunks: Chunk[] = [];
+    let start = 0;
+    while (start < entries.length) {
+      let end = start + 1;
+      let bytes = (entries[start] as Entry).bytes;
+      while (end < entries.length && bytes + (entries[end] as Entry).bytes < chunkBytes) {
+        bytes += (entries[end] as Entry).bytes + 1;
+        end++;
+      }
+      const part = entries.slice(start, end);
+      const last = part.at(-1) as Entry;
+      const text =
+        part.length === 1 && !coalesced
+          ? `{"type":"change",${last.json.slice(1)}`
+          : `{"type":"changes","position":${last.position},${coalesced ? '"coalesced":true,' : ""}"changes":[${part.map((e) => e.json).join(",")}]}`;
+      chunks.push({ seq: last.seq, data: Buffer.from(text) });
+      start = end;
+    }
+    return chunks;
+  };
+
+  const fits = (client: Client, bytes: number): boolean =>
+    client.socket.bufferedAmount <= busyBytes &&
+    client.socket.bufferedAmount + bytes <= options.maxBufferedBytes;
+
+  const detach = (client: Client): void => {
+    if (!clients.delete(client)) return;
+    client.view.clients.delete(client);
+    if (client.view.clients.size === 0) views.delete(client.view.key);
+  };
+
+  const closeClient = (client: Client, code: number, reason: string): void => {
+    detach(client);
+    client.socket.close(code, reason);
+  };
+
+  /**
+   * Sends the chunks in order while the client's buffer has room, then brings it to `toSeq`; a chunk that does
+   * not fit leaves the client behind, at the last chunk it was sent.
+   */
+  const deliver = (client: Client, chunks: readonly Chunk[], toSeq: number, at: number): void => {
+    let sent = false;
+    for (const chunk of chunks) {
+      if (!fits(client, chunk.data.length)) {
+        // The stall clock runs from the last progress, so a slow client that keeps draining is not cut off.
+        client.behindSince = sent ? at : (client.behindSince ?? at);
+        return;
+      }
+      sendBuffer(client, chunk.data);
+      client.seq = chunk.seq;
+      sent = true;
+    }
+    client.seq = toSeq;
+    client.behindSince = undefined;
+  };
+
+  /**
+   * The latest change of each item after `fromSeq`, in the order of those latest changes; undefined when the
+   * replay buffer no longer reaches back that far. An item's visibility before its first change and after its
+   * last decides whether the view is told (an item that left the view is removed, one never seen is not sent).
+   */
+  const coalescedSince = (fromSeq: number): Sequenced<Item>[] | undefined => {
+    const first = replay[0];
+    if (first === undefined || first.seq > fromSeq + 1) return fromSeq === seq ? [] : undefined;
+    const merged = new Map<string, Sequenced<Item>>();
+    for (let i = fromSeq + 1 - first.seq; i < replay.length; i++) {
+      const change = replay[i] as Sequenced<Item>;
+      const earlier = merged.get(change.itemId);
+      merged.delete(change.itemId);
+      merged.set(change.itemId, earlier ? { ...change, before: earlier.before } : change);
+    }
+    return [...merged.values()];
+  };
+
+  /** Brings a client that fell behind up to date once its socket has drained, or closes it when stalled. */
+  const catchUp = (client: Client, cache: Map<string, Chunk[]>, at: number): void => {
+    if (client.socket.bufferedAmount > busyBytes / 2) {
+      if (at - (client.behindSince ?? at) >= stallMs) {
+        log.warn({ userId: client.principal.userId }, "board client stalled; closed");
+        closeClient(client, CLOSE_TOO_SLOW, TOO_SLOW_REASON);
+      }
       return;
     }
-    client.socket.send(text);
+    const key = `${client.view.key}\u0000${client.seq}`;
+    let chunks = cache.get(key);
+    if (!chunks) {
+      const merged = coalescedSince(client.seq);
+      chunks =
+        merged === undefined
+          ? [{ seq, data: snapshotOf(client.view) }]
+          : chunksOf(entriesFor(client.view, merged), true);
+      cache.set(key, chunks);
+    }
+    const first = chunks[0];
+    if (first && client.socket.bufferedAmount + first.data.length > options.maxBufferedBytes) {
+      closeClient(client, CLOSE_TOO_SLOW, TOO_SLOW_REASON);
+      return;
+    }
+    deliver(client, chunks, seq, at);
   };
 
-  const changeFor = (client: Client, change: BoardChange<Item>) => {
-    const item = change.item === null ? null : options.visibleTo(client.principal, change.item);
-    const wasVisible = change.before !== null && options.visibleTo(client.principal, change.before) !== null;
-    if (item === null && !wasVisible) return undefined;
-    return { type: "change", position: change.position, itemId: change.itemId, item };
+  /**
+   * The board as this view sees it now, serialised once per view and feed position (and at most a second
+   * old, as alarms change with time): a thousand clients connecting at once share one Buffer per view.
+   */
+  const snapshots = new Map<string, Buffer>();
+  let board: { seq: number; time: number; snapshot?: { position: number; items: Item[] } } = {
+    seq: -1,
+    time: Number.NEGATIVE_INFINITY,
+  };
+  const snapshotOf = (view: View): Buffer => {
+    const at = performance.now();
+    if (board.seq !== seq || at - board.time > SNAPSHOT_CACHE_MS) {
+      snapshots.clear();
+      board = { seq, time: at };
+    }
+    let data = snapshots.get(view.key);
+    if (!data) {
+      board.snapshot ??= source.snapshot();
+      const snapshot = board.snapshot;
+      const items = snapshot.items.flatMap((item) => options.visibleTo(view.principal, item) ?? []);
+      data = encode({ type: "snapshot", position: snapshot.position, items });
+      snapshots.set(view.key, data);
+    }
+    return data;
   };
 
-  // Changes are numbered in arrival order (alarm ticks repeat a log position) and broadcast on the next turn
-  // of the event loop, in batches, so that sending to a thousand sockets never delays a command's answer.
-  let seq = 0;
-  let pending: (BoardChange<Item> & { seq: number })[] = [];
-  const broadcast = () => {
+  let pending: Sequenced<Item>[] = [];
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastFlushAt = Number.NEGATIVE_INFINITY;
+
+  const scheduleFlush = (delayMs: number): void => {
+    if (flushTimer !== undefined) return;
+    flushTimer = setTimeout(flush, Math.max(0, delayMs));
+  };
+
+  /** Sends what arrived since the last flush: serialised once per view, the same Buffers for all its clients. */
+  const flush = (): void => {
+    flushTimer = undefined;
+    const at = performance.now();
+    lastFlushAt = at;
     const batch = pending;
     pending = [];
-    for (const change of batch) {
-      const serialised = new Map<string, string | undefined>();
-      for (const client of clients) {
-        if (client.seq >= change.seq) continue;
-        client.seq = change.seq;
-        const key = options.viewKey(client.principal);
-        if (!serialised.has(key)) {
-          const message = changeFor(client, change);
-          serialised.set(key, message && JSON.stringify(message));
+    const catchUps = new Map<string, Chunk[]>();
+    const firstSeq = batch[0]?.seq ?? seq + 1;
+    let behind = 0;
+    for (const view of views.values()) {
+      let shared: Chunk[] | undefined;
+      for (const client of view.clients) {
+        if (client.behindSince !== undefined) catchUp(client, catchUps, at);
+        else if (client.seq >= seq) continue;
+        else if (client.seq < firstSeq) {
+          // The usual case: the whole batch is new to every client of the view.
+          shared ??= chunksOf(entriesFor(view, batch), false);
+          deliver(client, shared, seq, at);
+        } else {
+          // Connected while this batch was pending: its snapshot already holds the batch's first changes.
+          const since = client.seq;
+          const rest = batch.filter((change) => change.seq > since);
+          deliver(client, chunksOf(entriesFor(view, rest), false), seq, at);
         }
-        const text = serialised.get(key);
-        if (text !== undefined) sendRaw(client, text);
+        if (client.behindSince !== undefined && clients.has(client)) behind++;
       }
     }
+    if (behind > 0) scheduleFlush(DRAIN_POLL_MS);
   };
 
   const unsubscribe = source.subscribe((change) => {
-    replay.push(change);
+    const sequenced = { ...change, seq: ++seq };
+    replay.push(sequenced);
     position = change.position;
-    if (replay.length > replayLimit) floor = (replay.shift() as BoardChange<Item>).position;
-    if (pending.length === 0) setImmediate(broadcast);
-    pending.push({ ...change, seq: ++seq });
+    if (replay.length > replayLimit) floor = (replay.shift() as Sequenced<Item>).position;
+    pending.push(sequenced);
+    // Changes are broadcast on a later turn of the event loop, so a burst goes out together and sending to
+    // a thousand sockets never delays a command's answer.
+    scheduleFlush(lastFlushAt + flushIntervalMs - performance.now());
   });
 
-  const start = (client: Client, after: number | undefined) => {
+  const start = (client: Client, after: number | undefined): void => {
     if (after !== undefined && after >= floor && after <= position) {
-      for (const change of replay) {
-        if (change.position <= after) continue;
-        const message = changeFor(client, change);
-        if (message) send(client, message);
+      const missed = chunksOf(
+        entriesFor(
+          client.view,
+          replay.filter((change) => change.position > after),
+        ),
+        false,
+      );
+      if (missed.reduce((bytes, chunk) => bytes + chunk.data.length, 0) <= options.maxBufferedBytes) {
+        for (const chunk of missed) sendBuffer(client, chunk.data);
+        sendBuffer(client, encode({ type: "caught_up", position }));
+        return;
       }
-      send(client, { type: "caught_up", position });
-      return;
     }
-    const snapshot = source.snapshot();
-    const items = snapshot.items.flatMap((item) => options.visibleTo(client.principal, item) ?? []);
-    send(client, { type: "snapshot", position: snapshot.position, items });
+    // A fresh snapshot always goes out, whatever its size: it is the only way to serve this client.
+    sendBuffer(client, snapshotOf(client.view));
   };
 
-  const refuse = (socket: Duplex, status: number, reason: string) => {
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  const refuse = (socket: Duplex, status: number, reason: string, detail: string, retryAfter?: number) => {
+    const body = JSON.stringify({ type: "about:blank", title: reason, status, detail });
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n` +
+        (retryAfter === undefined ? "" : `Retry-After: ${retryAfter}\r\n`) +
+        `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
     socket.destroy();
   };
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (url.pathname !== options.path) return;
-    let principal: Principal;
+    let identity: FeedIdentity;
     try {
-      principal = options.authenticate(tokenOf(request));
+      identity = options.authenticate(tokenOf(request));
     } catch {
-      return refuse(socket, 401, "Unauthorized");
+      return refuse(socket, 401, "Unauthorized", "the token is missing, invalid or expired; log in again");
     }
+    const { principal } = identity;
+    const own = connectionsPerUser.get(principal.userId) ?? 0;
+    if (own >= options.maxConnectionsPerUser)
+      return refuse(
+        socket,
+        429,
+        "Too Many Requests",
+        `this user already has ${own} board connections open (WS_MAX_CONNECTIONS_PER_USER); close one`,
+        RETRY_AFTER_PER_USER_S,
+      );
+    if (open >= options.maxConnections)
+      return refuse(
+        socket,
+        503,
+        "Service Unavailable",
+        "the board feed is at its connection limit (WS_MAX_CONNECTIONS); try again later",
+        RETRY_AFTER_FULL_S,
+      );
     const afterParam = url.searchParams.get("after");
-    const after = afterParam !== null && /^-?\d+$/.test(afterParam) ? Number(afterParam) : undefined;
+    const after = afterParam !== null && /^-?\d{1,15}$/.test(afterParam) ? Number(afterParam) : undefined;
     wss.handleUpgrade(request, socket, head, (ws) => {
+      // Counted only once open (a handshake that fails never is); without a verifyClient hook ws completes the
+      // handshake in this same turn, so no other upgrade slips between the check above and this count.
+      open++;
+      connectionsPerUser.set(principal.userId, (connectionsPerUser.get(principal.userId) ?? 0) + 1);
+      const key = options.viewKey(principal);
+      let view = views.get(key);
+      if (!view) {
+        view = { key, principal, clients: new Set() };
+        views.set(key, view);
+      }
       // Whatever is still pending is already in the replay buffer or the snapshot this client gets now.
-      const client: Client = { socket: ws, principal, seq };
+      const client: Client = {
+        socket: ws,
+        principal,
+        view,
+        expiresAt: identity.expiresAt,
+        seq,
+        behindSince: undefined,
+      };
       clients.add(client);
-      ws.on("close", () => clients.delete(client));
-      ws.on("error", () => clients.delete(client));
+      view.clients.add(client);
+      ws.once("close", () => {
+        detach(client);
+        open--;
+        const left = (connectionsPerUser.get(principal.userId) ?? 1) - 1;
+        if (left > 0) connectionsPerUser.set(principal.userId, left);
+        else connectionsPerUser.delete(principal.userId);
+      });
+      ws.on("error", () => detach(client));
       // Clients have nothing to say; any message is answered with the current position (a cheap liveness probe).
-      ws.on("message", () => send(client, { type: "heartbeat", position }));
+      ws.on("message", () => {
+        if (clients.has(client) && fits(client, 64))
+          sendBuffer(client, encode({ type: "heartbeat", position }));
+      });
       start(client, after);
     });
   };
   options.server.on("upgrade", onUpgrade);
 
   const heartbeat = setInterval(() => {
-    for (const client of clients) send(client, { type: "heartbeat", position });
+    const data = encode({ type: "heartbeat", position });
+    for (const client of clients) if (fits(client, data.length)) sendBuffer(client, data);
   }, options.heartbeatMs ?? 15_000);
   heartbeat.unref();
 
+  // One sweep for all connections: a bounded cost per second whatever the number of tokens expiring.
+  const expirySweep = setInterval(() => {
+    const at = now();
+    for (const client of clients) {
+      if (client.expiresAt !== undefined && client.expiresAt <= at)
+        closeClient(client, CLOSE_TOKEN_EXPIRED, "token expired");
+    }
+  }, options.expirySweepMs ?? 1_000);
+  expirySweep.unref();
+
   return {
     clientCount: () => clients.size,
+    /** For tests and the bench: connections, how many are behind, and the largest unsent amount of one. */
+    stats: () => {
+      let behind = 0;
+      let maxBufferedAmount = 0;
+      for (const client of clients) {
+        if (client.behindSince !== undefined) behind++;
+        maxBufferedAmount = Math.max(maxBufferedAmount, client.socket.bufferedAmount);
+      }
+      return { clients: clients.size, views: views.size, behind, maxBufferedAmount };
+    },
     close: async () => {
       clearInterval(heartbeat);
+      clearInterval(expirySweep);
+      clearTimeout(flushTimer);
       unsubscribe();
       options.server.off("upgrade", onUpgrade);
-      for (const client of clients) client.socket.terminate();
+      for (const socket of wss.clients) socket.terminate();
       clients.clear();
+      views.clear();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

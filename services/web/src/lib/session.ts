@@ -11,15 +11,21 @@ const initial = load();
 const token = ref<string | null>(initial?.token ?? null);
 const user = ref<SessionUser | null>(initial?.user ?? null);
 
+/** Why the user was sent back to the login page (a message-catalogue key), shown there once. */
+const notice = ref<string | null>(null);
+
 export const session = {
   token,
   user,
+  notice,
   login: (next: { token: string; user: SessionUser }) => {
+    notice.value = null;
     token.value = next.token;
     user.value = next.user;
     sessionStorage.setItem("mtc.session", JSON.stringify(next));
   },
-  logout: () => {
+  logout: (reason: string | null = null) => {
+    notice.value = reason;
     token.value = null;
     user.value = null;
     sessionStorage.removeItem("mtc.session");

@@ -6,6 +6,9 @@ import { type BoardItem, compareItems, type FeedMessage, insertSorted, isEmergen
 export type ConnectionState = "live" | "reconnecting" | "stale";
 
 const PROTOCOL = "mtc.board.v1";
+/** Close codes of the feed (docs/asyncapi.yaml). */
+const CLOSE_TOKEN_EXPIRED = 4401;
+const CLOSE_TOO_SLOW = 4408;
 /** The server sends a heartbeat every 15 s: silence beyond this means the data can no longer be trusted. */
 export const SILENCE_LIMIT_MS = 35_000;
 /** After this much silence the client asks (any message is answered with a heartbeat). */
@@ -90,14 +93,16 @@ export const useBoardFeed = (): BoardFeed => {
         changed.clear();
         synced.value = true;
         everSynced.value = true;
-      } else if (message.type === "change") {
-        const before = items.get(message.itemId);
-        if (message.item === null) items.delete(message.itemId);
-        else {
-          items.set(message.itemId, message.item);
-          if (!before && everSynced.value && isEmergency(message.item)) appeared.push(message.itemId);
+      } else if (message.type === "change" || message.type === "changes") {
+        for (const change of message.type === "change" ? [message] : message.changes) {
+          const before = items.get(change.itemId);
+          if (change.item === null) items.delete(change.itemId);
+          else {
+            items.set(change.itemId, change.item);
+            if (!before && everSynced.value && isEmergency(change.item)) appeared.push(change.itemId);
+          }
+          changed.add(change.itemId);
         }
-        changed.add(message.itemId);
       } else if (message.type === "caught_up") {
         synced.value = true;
         everSynced.value = true;
@@ -176,11 +181,18 @@ export const useBoardFeed = (): BoardFeed => {
     ws.onmessage = (event) => {
       if (socket === ws) onMessage(event);
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (socket !== ws) return;
       socket = null;
       socketOpen.value = false;
       synced.value = false;
+      // The token ran out while the board was open: back to the login page, saying why (no silent retries).
+      if (event.code === CLOSE_TOKEN_EXPIRED) {
+        session.logout("common.login.expired");
+        return;
+      }
+      // Fell too far behind (a slow network): resume at once from the last position, which is exact.
+      if (event.code === CLOSE_TOO_SLOW) attempts.value = 0;
       scheduleReconnect();
     };
     ws.onerror = () => {

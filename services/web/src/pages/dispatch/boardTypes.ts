@@ -5,6 +5,13 @@ export type { AlarmKind, BoardAlarm, BoardItem, RiskGrade };
 export type FeedMessage =
   | { type: "snapshot"; position: number; items: BoardItem[] }
   | { type: "change"; position: number; itemId: string; item: BoardItem | null }
+  | {
+      type: "changes";
+      position: number;
+      /** The latest state of each item that changed while this client was behind (not every change). */
+      coalesced?: boolean;
+      changes: { position: number; itemId: string; item: BoardItem | null }[];
+    }
   | { type: "caught_up"; position: number }
   | { type: "heartbeat"; position: number };
 

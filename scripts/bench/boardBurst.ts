@@ -1,0 +1,349 @@
+import { type ChildProcess, fork } from "node:child_process";
+import type { AddressInfo } from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { WebSocketServer } from "ws";
+import type { FromBurstClients, Group, GroupResult, Histogram, ToBurstClients } from "./boardBurstClients.js";
+import type { CommandBurst } from "./boardBurstCommands.js";
+import { header, log, mb, printResult, type Result, type Stats, scaled, sleep, statsLine } from "./common.js";
+import { login, startBenchService } from "./service.js";
+
+const CLIENTS = 1_000;
+const TICK_BURSTS = 2;
+const CONCURRENCY = 64;
+const CONNECT_BATCH = 100;
+const CLIENT_PROCESSES = 4;
+const BASELINE_MESSAGES = 20;
+
+/** Sends the commands from a child process (see boardBurstCommands.ts); resolves with how long they took. */
+const sendCommands = (burst: CommandBurst) =>
+  new Promise<number>((resolve, reject) => {
+    const child = fork(fileURLToPath(new URL("./boardBurstCommands.ts", import.meta.url)), [], {
+      execArgv: process.execArgv,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    child.once("message", (answer: { ms?: number; error?: string }) =>
+      answer.ms === undefined ? reject(new Error(`commands: ${answer.error}`)) : resolve(answer.ms),
+    );
+    child.once("exit", (code) => reject(new Error(`the command process exited with ${code}`)));
+    child.send(burst);
+  });
+
+const epochNow = (): number => performance.timeOrigin + performance.now();
+
+/** The board clients, in a child process of their own (see boardBurstClients.ts). */
+const startClients = () => {
+  const child: ChildProcess = fork(fileURLToPath(new URL("./boardBurstClients.ts", import.meta.url)), [], {
+    execArgv: process.execArgv,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const waiting: ((m: FromBurstClients) => void)[] = [];
+  child.on("message", (m: FromBurstClients) => waiting.shift()?.(m));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const ask = <K extends FromBurstClients["kind"]>(message: ToBurstClients, kind: K) =>
+    new Promise<Extract<FromBurstClients, { kind: K }>>((resolve, reject) => {
+      waiting.push((m) => {
+        if (m.kind === kind) resolve(m as Extract<FromBurstClients, { kind: K }>);
+        else reject(new Error(m.kind === "error" ? `board clients: ${m.message}` : `unexpected ${m.kind}`));
+      });
+      child.send(message);
+    });
+  return {
+    connect: (groups: Group[]) => ask({ cmd: "connect", groups, batch: CONNECT_BATCH }, "connected"),
+    settle: () => ask({ cmd: "settle", quietMs: 1_000, timeoutMs: 60_000 }, "settled"),
+    collect: (emitted: Map<string, number>) => ask({ cmd: "collect", emitted: [...emitted] }, "collected"),
+    results: () => ask({ cmd: "results" }, "results"),
+    close: async () => {
+      if (child.connected) await ask({ cmd: "close" }, "closed").catch(() => undefined);
+      if (child.exitCode === null) child.kill();
+      await exited;
+    },
+  };
+};
+
+/**
+ * The clients spread over several processes, as real clients sit on many machines: one process receiving
+ * gigabytes would measure itself rather than the server.
+ */
+const startClientPool = (processes: number) => {
+  const pool = Array.from({ length: processes }, startClients);
+  const each = <T>(f: (c: ReturnType<typeof startClients>) => Promise<T>) => Promise.all(pool.map(f));
+  return {
+    connect: async (groups: Group[]) => {
+      const t0 = performance.now();
+      const counts = await each((c) => {
+        const i = pool.indexOf(c);
+        const share = (n: number) => Math.floor(n / processes) + (i < n % processes ? 1 : 0);
+        return c.connect(groups.map((g) => ({ ...g, count: share(g.count) })));
+      });
+      return { count: counts.reduce((n, c) => n + c.count, 0), ms: performance.now() - t0 };
+    },
+    settle: async () => {
+      const all = await each((c) => c.settle());
+      return {
+        messages: all.reduce((n, a) => n + a.messages, 0),
+        bytes: all.reduce((n, a) => n + a.bytes, 0),
+        receipts: all.reduce((n, a) => n + a.receipts, 0),
+      };
+    },
+    collect: (emitted: Map<string, number>) => each((c) => c.collect(emitted)),
+    results: async () => {
+      const all = await each((c) => c.results());
+      const groups = new Map<string, GroupResult>();
+      for (const g of all.flatMap((a) => a.groups)) {
+        const known = groups.get(g.label);
+        if (!known) groups.set(g.label, { ...g, closes: { ...g.closes } });
+        else {
+          known.clients += g.clients;
+          known.items = Math.max(known.items, g.items);
+          known.missing += g.missing;
+          for (const [code, n] of Object.entries(g.closes))
+            known.closes[code] = (known.closes[code] ?? 0) + n;
+        }
+      }
+      return { latency: statsOf(all.map((a) => a.latency)), groups: [...groups.values()] };
+    },
+    close: () => each((c) => c.close()),
+  };
+};
+
+/** Percentiles from merged histograms (0.1 ms resolution). */
+const statsOf = (histograms: Histogram[]): Stats => {
+  const merged = new Map<number, number>();
+  for (const h of histograms) for (const [b, n] of h.buckets) merged.set(b, (merged.get(b) ?? 0) + n);
+  const sorted = [...merged].sort((x, y) => x[0] - y[0]);
+  const count = histograms.reduce((n, h) => n + h.count, 0);
+  const at = (p: number): number => {
+    const rank = Math.ceil((p / 100) * count);
+    let seen = 0;
+    for (const [bucket, n] of sorted) {
+      seen += n;
+      if (seen >= rank) return bucket / 10;
+    }
+    return Number.NaN;
+  };
+  return {
+    count,
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    max: Math.max(...histograms.map((h) => h.max)),
+    mean: histograms.reduce((n, h) => n + h.sum, 0) / Math.max(1, count),
+  };
+};
+
+/** The highest RSS of this process (the service runs in it) seen every 20 ms while it runs. */
+const rssSampler = () => {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 20);
+  return {
+    peak: () => peak,
+    stop: () => clearInterval(timer),
+  };
+};
+
+const groupLine = (g: GroupResult): string =>
+  `    ${g.label.padEnd(10)} ${String(g.clients).padStart(4)} clients, ${g.items} items received, ` +
+  `${g.missing} missing, closes ${JSON.stringify(g.closes)}`;
+
+/**
+ * Finding 8 of issue 8: bursts of 2,000 changes to a thousand board clients of five views, two kinds:
+ * (a) commands: 2,000 referrals through the real command API (POST /api/referrals, 64 in flight) while the
+ *     clients watch, as in the finding; the changes then arrive as fast as the service commits them;
+ * (b) one tick: the service's own board source emits a change for every item in one turn of the event loop
+ *     (the service clock moves past the unanswered-emergency alarm threshold, and back, and the read models
+ *     re-evaluate alarms), as a burst of commits applied together does.
+ * Latency runs from the read model's emission of the change (right after its commit was applied) to each
+ * client's receipt. The server's RSS is sampled throughout (the service runs in this process).
+ */
+export const runBoardBurst = async (): Promise<Result[]> => {
+  header("5. board burst — 1,000 board clients (5 views), bursts of 2,000 changes: RSS and receipt latency");
+  const perBurst = scaled(2_000, 100);
+  const clients = scaled(CLIENTS, 50);
+  log(
+    `  sizes: ${clients} clients; (a) ${perBurst} referrals, ${CONCURRENCY} in flight; (b) ${TICK_BURSTS} one-tick bursts of ${perBurst} changes`,
+  );
+
+  let offsetMs = 0;
+  const clock = () => new Date(Date.now() + offsetMs);
+  const { service, stop } = await startBenchService(
+    { WS_MAX_CONNECTIONS_PER_USER: String(clients), WS_MAX_CONNECTIONS: String(2 * clients) },
+    clock,
+  );
+  let emitted = new Map<string, number>();
+  const unsubscribe = service.readModels.boardSource.subscribe((change) => {
+    if (!emitted.has(change.itemId)) emitted.set(change.itemId, epochNow());
+  });
+  let commands: Stats;
+  let ticks: Stats;
+  let commandsMs = 0;
+  let loopDelayP99 = 0;
+  let rssBefore = 0;
+  let rssPeak = 0;
+  let rssAfter = 0;
+  let received = { messages: 0, bytes: 0, receipts: 0 };
+  try {
+    const users = ["dispatcher", "clinic", "centre", "county", "auditor"] as const;
+    const shares = [0.4, 0.2, 0.2, 0.1, 0.1];
+    const tokens = await Promise.all(users.map((u) => login(service.url, u)));
+    const clinic = tokens[1] as { token: string; institutionId: string | undefined };
+    const wsUrl = `${service.url.replace(/^http/, "ws")}/ws/board`;
+    const groups: Group[] = users.map((label, i) => ({
+      label,
+      url: wsUrl,
+      protocols: ["mtc.board.v1", `bearer.${tokens[i]?.token}`],
+      count: Math.round(clients * (shares[i] as number)),
+    }));
+    const board = startClientPool(CLIENT_PROCESSES);
+    try {
+      const connected = await board.connect(groups);
+      log(
+        `  ${connected.count} board clients connected and got their snapshot in ${connected.ms.toFixed(0)} ms`,
+      );
+      await sleep(1_000);
+      rssBefore = process.memoryUsage.rss();
+      const sampler = rssSampler();
+
+      // (a) through the command API, from a process of its own
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
+      commandsMs = await sendCommands({
+        url: service.url,
+        token: clinic.token,
+        institutionId: clinic.institutionId,
+        count: perBurst,
+        concurrency: CONCURRENCY,
+      });
+      loop.disable();
+      loopDelayP99 = loop.percentile(99) / 1e6;
+      await board.settle();
+      await board.collect(emitted);
+      const a = await board.results();
+      commands = a.latency;
+      log(
+        `  (a) ${perBurst} referrals in ${commandsMs.toFixed(0)} ms; service event-loop delay p99 ` +
+          `${loopDelayP99.toFixed(0)} ms; peak RSS so far ${mb(sampler.peak())}`,
+      );
+      for (const g of a.groups) log(groupLine(g));
+
+      // (b) one tick each
+      for (let burst = 0; burst < TICK_BURSTS; burst++) {
+        emitted = new Map();
+        // Past the 10-minute unanswered-emergency threshold, then back: every item's alarms change.
+        offsetMs = burst % 2 === 0 ? 11 * 60_000 : 0;
+        const t = performance.now();
+        service.readModels.tickAlarms();
+        const ms = performance.now() - t;
+        received = await board.settle();
+        await board.collect(emitted);
+        log(
+          `  (b) burst ${burst + 1}: ${emitted.size} changes emitted in ${ms.toFixed(0)} ms; ` +
+            `peak RSS so far ${mb(sampler.peak())}`,
+        );
+      }
+      const b = await board.results();
+      ticks = b.latency;
+      for (const g of b.groups) log(groupLine(g));
+      await sleep(2_000);
+      sampler.stop();
+      rssPeak = sampler.peak();
+      rssAfter = process.memoryUsage.rss();
+    } finally {
+      await board.close();
+    }
+  } finally {
+    unsubscribe();
+    await stop();
+  }
+
+  // --- baseline: one pre-serialised message broadcast to as many raw ws clients ---
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
+  await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
+  wss.on("connection", (socket) =>
+    socket.send(JSON.stringify({ type: "snapshot", position: -1, items: [] })),
+  );
+  const sent = new Map<string, number>();
+  const raw = startClientPool(CLIENT_PROCESSES);
+  let baseline: Stats;
+  let baselineRss = 0;
+  try {
+    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`;
+    await raw.connect([{ label: "raw", url, protocols: [], count: clients }]);
+    const before = process.memoryUsage.rss();
+    const sampler = rssSampler();
+    // A message the size of one change as the clients received it (the service may send several in one).
+    const perChange = Math.round(received.bytes / Math.max(1, received.receipts));
+    const pad = "x".repeat(Math.min(64 * 1024, Math.max(0, perChange - 60)));
+    for (let i = 0; i < BASELINE_MESSAGES; i++) {
+      const itemId = `raw-${i}`;
+      const message = Buffer.from(JSON.stringify({ type: "change", position: i, itemId, item: { pad } }));
+      sent.set(itemId, epochNow());
+      for (const client of wss.clients) client.send(message, { binary: false });
+      await sleep(50);
+    }
+    await raw.settle();
+    sampler.stop();
+    baselineRss = sampler.peak() - before;
+    await raw.collect(sent);
+    baseline = (await raw.results()).latency;
+  } finally {
+    await raw.close();
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+
+  log(
+    `  received by the clients: ${received.messages} messages, ${received.receipts} changes, ${mb(received.bytes)} ` +
+      `(≈ ${Math.round(received.bytes / Math.max(1, received.receipts))} bytes per change)`,
+  );
+  log(
+    `  server RSS: before ${mb(rssBefore)}, peak ${mb(rssPeak)} (+${mb(rssPeak - rssBefore)}), after ${mb(rssAfter)}`,
+  );
+  log(`  (a) commands, change emitted → receipt: ${statsLine(commands)}`);
+  log(`  (b) one tick, change emitted → receipt:  ${statsLine(ticks)}`);
+  log(`  baseline, one message → ${clients} raw ws clients: ${statsLine(baseline)}; RSS +${mb(baselineRss)}`);
+  const results: Result[] = [
+    {
+      section: "boardBurst",
+      metric: `RSS growth (${clients} clients, bursts)`,
+      unit: "MB",
+      value: (rssPeak - rssBefore) / 1024 / 1024,
+      baseline: baselineRss / 1024 / 1024,
+      target: { kind: "max", threshold: 100 },
+    },
+    {
+      section: "boardBurst",
+      metric: `(a) commands receipt p50 (${clients})`,
+      unit: "ms",
+      value: commands.p50,
+      baseline: baseline.p50,
+    },
+    {
+      section: "boardBurst",
+      metric: `(a) commands receipt p99 (${clients})`,
+      unit: "ms",
+      value: commands.p99,
+      baseline: baseline.p99,
+      target: { kind: "max", threshold: 100 },
+    },
+    {
+      section: "boardBurst",
+      metric: `(b) one-tick receipt p50 (${clients})`,
+      unit: "ms",
+      value: ticks.p50,
+      baseline: baseline.p50,
+    },
+    {
+      section: "boardBurst",
+      metric: `(b) one-tick receipt p99 (${clients})`,
+      unit: "ms",
+      value: ticks.p99,
+      baseline: baseline.p99,
+      target: { kind: "max", threshold: 100 },
+    },
+  ];
+  for (const r of results) printResult(r);
+  return results;
+};

@@ -1,0 +1,224 @@
+import { WebSocket } from "ws";
+
+/**
+ * Child process of boardBurst.ts: many board clients in groups (one group per view), recording when each item
+ * first reaches each client. The parent sends, after the bursts, when each item's change left the read model;
+ * this process turns that into receipt latencies. Times are epoch milliseconds (timeOrigin + now()).
+ */
+export interface Group {
+  label: string;
+  url: string;
+  protocols: string[];
+  count: number;
+}
+export type ToBurstClients =
+  | { cmd: "connect"; groups: Group[]; batch: number }
+  | { cmd: "settle"; quietMs: number; timeoutMs: number }
+  | { cmd: "collect"; emitted: [string, number][] }
+  | { cmd: "results" }
+  | { cmd: "close" };
+export interface GroupResult {
+  label: string;
+  clients: number;
+  /** Item changes this group's view received (by at least one of its clients), over all bursts. */
+  items: number;
+  /** (client, item) pairs where another client of the same view got the item and this one did not. */
+  missing: number;
+  /** Connections the server closed while measuring, by close code. */
+  closes: Record<string, number>;
+}
+/** Latencies in 0.1 ms buckets: several client processes' figures add up exactly. */
+export interface Histogram {
+  buckets: [number, number][];
+  count: number;
+  sum: number;
+  max: number;
+}
+export type FromBurstClients =
+  | { kind: "connected"; count: number; ms: number }
+  | { kind: "settled"; messages: number; bytes: number; receipts: number }
+  | { kind: "results"; latency: Histogram; groups: GroupResult[] }
+  | { kind: "collected" }
+  | { kind: "closed" }
+  | { kind: "error"; message: string };
+
+const epochNow = (): number => performance.timeOrigin + performance.now();
+const reply = (message: FromBurstClients): void => {
+  process.send?.(message);
+};
+
+interface Probe {
+  group: string;
+  socket: WebSocket;
+  /** First arrival per item index (see `itemIndex`). */
+  arrivals: Map<number, number>;
+}
+const probes: Probe[] = [];
+const closes = new Map<string, Map<string, number>>();
+const itemIndex = new Map<string, number>();
+let messages = 0;
+let bytes = 0;
+let receipts = 0;
+let lastMessageAt = 0;
+
+const indexOf = (itemId: string): number => {
+  let index = itemIndex.get(itemId);
+  if (index === undefined) {
+    index = itemIndex.size;
+    itemIndex.set(itemId, index);
+  }
+  return index;
+};
+
+const ITEM_ID = Buffer.from('"itemId":"');
+const QUOTE = 0x22;
+
+/**
+ * The item ids a message carries, found by scanning its bytes: parsing gigabytes of JSON here would make this
+ * process, not the server, the bottleneck of the measurement. Ids are ASCII and JSON puts `type` first.
+ */
+const scan = (raw: Buffer): { type: string; itemIds: string[] } => {
+  const head = raw.toString("latin1", 0, 24);
+  const type = /^\{"type":"([a-z_]+)"/.exec(head)?.[1] ?? "";
+  const itemIds: string[] = [];
+  if (type === "change" || type === "changes") {
+    let at = raw.indexOf(ITEM_ID);
+    while (at >= 0) {
+      const start = at + ITEM_ID.length;
+      const end = raw.indexOf(QUOTE, start);
+      itemIds.push(raw.toString("latin1", start, end));
+      at = raw.indexOf(ITEM_ID, end);
+    }
+  }
+  return { type, itemIds };
+};
+
+const connectOne = (group: Group) =>
+  new Promise<Probe>((resolve, reject) => {
+    const socket = new WebSocket(group.url, group.protocols, { perMessageDeflate: false });
+    const probe: Probe = { group: group.label, socket, arrivals: new Map() };
+    let ready = false;
+    socket.on("message", (raw: Buffer) => {
+      const t = epochNow();
+      messages++;
+      bytes += raw.length;
+      lastMessageAt = t;
+      const message = scan(raw);
+      for (const itemId of message.itemIds) {
+        receipts++;
+        const index = indexOf(itemId);
+        if (!probe.arrivals.has(index)) probe.arrivals.set(index, t);
+      }
+      if (!ready && (message.type === "snapshot" || message.type === "caught_up")) {
+        ready = true;
+        resolve(probe);
+      }
+    });
+    socket.on("close", (code) => {
+      const byCode = closes.get(group.label) ?? new Map<string, number>();
+      byCode.set(String(code), (byCode.get(String(code)) ?? 0) + 1);
+      closes.set(group.label, byCode);
+    });
+    socket.on("error", reject);
+    socket.on("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+  });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let buckets = new Map<number, number>();
+let count = 0;
+let sum = 0;
+let max = 0;
+const record = (ms: number): void => {
+  const bucket = Math.max(0, Math.floor(ms * 10));
+  buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
+  count++;
+  sum += ms;
+  max = Math.max(max, ms);
+};
+const tally = new Map<string, { items: number; missing: number }>();
+
+/** Latencies of the burst just received against when each item's change was emitted; then forgets arrivals. */
+const collect = (emitted: [string, number][]): void => {
+  const groups = new Map<string, Probe[]>();
+  for (const p of probes) groups.set(p.group, [...(groups.get(p.group) ?? []), p]);
+  for (const [label, members] of groups) {
+    const counts = tally.get(label) ?? { items: 0, missing: 0 };
+    tally.set(label, counts);
+    for (const [itemId, at] of emitted) {
+      const index = itemIndex.get(itemId);
+      if (index === undefined) continue;
+      const got = members.filter((m) => m.arrivals.has(index));
+      if (got.length === 0) continue;
+      counts.items++;
+      counts.missing += members.length - got.length;
+      for (const m of got) record((m.arrivals.get(index) as number) - at);
+    }
+  }
+  for (const p of probes) p.arrivals.clear();
+};
+
+/** The latencies and counts collected so far; then starts afresh (one call per measured phase). */
+const results = (): FromBurstClients => {
+  const summary: GroupResult[] = [...tally].map(([label, counts]) => ({
+    label,
+    clients: probes.filter((p) => p.group === label).length,
+    ...counts,
+    closes: Object.fromEntries(closes.get(label) ?? new Map<string, number>()),
+  }));
+  const latency: Histogram = { buckets: [...buckets], count, sum, max };
+  buckets = new Map();
+  count = 0;
+  sum = 0;
+  max = 0;
+  tally.clear();
+  return { kind: "results", latency, groups: summary };
+};
+
+const handle = async (message: ToBurstClients): Promise<void> => {
+  switch (message.cmd) {
+    case "connect": {
+      const t0 = performance.now();
+      for (const group of message.groups) {
+        for (let start = 0; start < group.count; start += message.batch) {
+          const n = Math.min(message.batch, group.count - start);
+          probes.push(...(await Promise.all(Array.from({ length: n }, () => connectOne(group)))));
+        }
+      }
+      return reply({ kind: "connected", count: probes.length, ms: performance.now() - t0 });
+    }
+    case "settle": {
+      const deadline = Date.now() + message.timeoutMs;
+      lastMessageAt = epochNow();
+      while (epochNow() - lastMessageAt < message.quietMs && Date.now() < deadline) await sleep(20);
+      return reply({ kind: "settled", messages, bytes, receipts });
+    }
+    case "collect":
+      collect(message.emitted);
+      return reply({ kind: "collected" });
+    case "results":
+      return reply(results());
+    case "close": {
+      await Promise.all(
+        probes.map(
+          (p) =>
+            new Promise<void>((resolve) => {
+              if (p.socket.readyState === WebSocket.CLOSED) return resolve();
+              p.socket.once("close", () => resolve());
+              p.socket.terminate();
+            }),
+        ),
+      );
+      probes.length = 0;
+      reply({ kind: "closed" });
+      process.disconnect?.();
+      return;
+    }
+  }
+};
+
+process.on("message", (message: ToBurstClients) => {
+  handle(message).catch((error: unknown) =>
+    reply({ kind: "error", message: error instanceof Error ? error.message : String(error) }),
+  );
+});
