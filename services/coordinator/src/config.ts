@@ -30,6 +30,7 @@ const Env = z
     ALARM_DEPARTURE_OVERDUE_MIN: minutes(30),
     ALARM_HANDOVER_MISSING_MIN: minutes(15),
     LATE_ENTRY_MIN: minutes(30),
+    ACCESS_RECORD_REPEAT_MINUTES: minutes(15),
     WS_MAX_BUFFERED_BYTES: z.coerce
       .number()
       .int()
@@ -89,6 +90,8 @@ export interface Config {
     handoverMissingAfterArrivalMinutes: number;
   };
   lateEntryMinutes: number;
+  /** A view re-read with the same cases is recorded in the access log again only after this long. */
+  accessRecordRepeatMinutes: number;
   wsMaxBufferedBytes: number;
   /** How often the board re-evaluates alarms that time alone raises. */
   alarmTickSeconds: number;
@@ -148,6 +151,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       handoverMissingAfterArrivalMinutes: e.ALARM_HANDOVER_MISSING_MIN,
     },
     lateEntryMinutes: e.LATE_ENTRY_MIN,
+    accessRecordRepeatMinutes: e.ACCESS_RECORD_REPEAT_MINUTES,
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     alarmTickSeconds: e.ALARM_TICK_SECONDS,
     storeProbe: {

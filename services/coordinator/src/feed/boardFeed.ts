@@ -29,6 +29,8 @@ export interface BoardFeedOptions<Item> {
   /** Principals with the same key see the same view, so a change is serialised once per key, not per client. */
   viewKey(principal: Principal): string;
   authenticate(token: string): Principal;
+  /** Awaited before the upgrade completes; when it fails the connection is refused with 503 (the access log). */
+  beforeOpen?(principal: Principal, request: IncomingMessage): Promise<void>;
   /** A client whose unsent data exceeds this is cut off rather than slowing everyone. */
   maxBufferedBytes: number;
   /** How many recent changes are kept to answer a reconnecting client exactly. */
@@ -138,7 +140,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     socket.destroy();
   };
 
-  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (url.pathname !== options.path) return;
     let principal: Principal;
@@ -149,6 +151,11 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     }
     const afterParam = url.searchParams.get("after");
     const after = afterParam !== null && /^-?\d+$/.test(afterParam) ? Number(afterParam) : undefined;
+    try {
+      await options.beforeOpen?.(principal, request);
+    } catch {
+      return refuse(socket, 503, "Service Unavailable");
+    }
     wss.handleUpgrade(request, socket, head, (ws) => {
       // Whatever is still pending is already in the replay buffer or the snapshot this client gets now.
       const client: Client = { socket: ws, principal, seq };
