@@ -47,10 +47,11 @@ export interface RecordedRead extends PatientDataRead {
 }
 
 /**
- * Downloads leave the system as files: each one is recorded. Views that are re-read all day (the hospital inbox
- * polls the board every 5 s) are recorded again only when what they show changes or the interval has passed.
+ * Views refreshed without anyone asking (the hospital inbox polls the board every 5 s; the board page reconnects
+ * its feed) are recorded again only when the cases they show change or the interval has passed. Every read a
+ * person asks for (a case, a record, a search, a download) is recorded each time.
  */
-const ALWAYS_RECORDED: ReadonlySet<ReadKind> = new Set(["timeline_csv", "case_export", "access_log"]);
+const REFRESHED_VIEWS: ReadonlySet<ReadKind> = new Set(["board", "board_feed"]);
 
 export interface AccessLogOptions {
   store: EventStore;
@@ -125,7 +126,7 @@ export const accessLog = ({ store, clock, repeatMinutes, rememberedReaders = 10_
   const recordRead = async (principal: Principal, read: PatientDataRead): Promise<void> => {
     const cases = [...new Set(read.caseIds)].sort();
     const normalised = { ...read, caseIds: cases };
-    if (ALWAYS_RECORDED.has(read.kind)) return append(principal, normalised);
+    if (!REFRESHED_VIEWS.has(read.kind)) return append(principal, normalised);
     const view = JSON.stringify([
       principal.userId,
       read.kind,
