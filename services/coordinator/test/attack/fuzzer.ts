@@ -569,7 +569,8 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
       acknowledged.push(ack);
       if (key) acknowledgedRequests.push({ request, answer: response.text });
     } else if (response.status >= 200 && response.status < 300) {
-      const read = readKey(request.as, request.method, request.route);
+      // The route is the template the request was generated for; the method is what was actually sent.
+      const read = readKey(request.as, request.method, request.route.slice(request.route.indexOf(" ") + 1));
       successfulReads.set(read, (successfulReads.get(read) ?? 0) + 1);
     }
     return response;
