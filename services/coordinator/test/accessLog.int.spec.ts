@@ -337,6 +337,26 @@ describe("the access log for auditors", () => {
   });
 
   it("who read case X: every recorded read that showed it, of every kind; the reading is recorded", async () => {
+    // A timeline read recorded before this log, in the case's own stream, is still found.
+    await service.store.append(
+      `access-${caseId}`,
+      [
+        {
+          id: "6f1d1a52-7c55-4d7e-9a43-2f0f7b0c9e01",
+          type: "CaseTimelineRead",
+          data: { caseId, asOf: null },
+          metadata: {
+            actor: { userId: "county", role: "hospital_staff", institutionId: user("county").institutionId },
+            caseId,
+            causationId: "6f1d1a52-7c55-4d7e-9a43-2f0f7b0c9e01",
+            commandId: "6f1d1a52-7c55-4d7e-9a43-2f0f7b0c9e01",
+            occurredAt: clock.iso(),
+            schemaVersion: 1,
+          },
+        },
+      ],
+      "no_stream",
+    );
     const reads = await get("auditor", `/api/cases/${caseId}/timeline-reads`);
     const seen = new Set(
       reads.body.reads.map((r: { userId: string; kind: string }) => `${r.userId} ${r.kind}`),
@@ -350,6 +370,7 @@ describe("the access log for auditors", () => {
       "clinic board",
       "centre board_feed",
       "auditor case_search",
+      "county timeline",
     ])
       expect(seen, expected).toContain(expected);
     expect([...seen].some((s) => String(s).startsWith("dispatcher"))).toBe(false);
