@@ -10,12 +10,14 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
+import type { AccessLog } from "./access/accessLog.js";
 import { authPlugin } from "./auth/authPlugin.js";
 import type { UserDirectory } from "./auth/users.js";
 import { commandBus } from "./commands/commandBus.js";
 import { registerErrorHandler } from "./errors.js";
 import type { IntegrityMonitor } from "./integrity/integrityMonitor.js";
 import type { ReadModels } from "./readModels.js";
+import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { commandRoutes } from "./routes/commandRoutes.js";
 import { integrityRoutes } from "./routes/integrity.js";
@@ -32,6 +34,8 @@ export interface AppDeps {
   users: UserDirectory;
   tokenSecret: string;
   readModels: ReadModels;
+  /** Every read of patient data is recorded here before it is answered (issue 8 finding 6). */
+  accessLog: AccessLog;
   storeHealth: StoreHealth;
   /** The hash-chain monitor (ADR 0006); absent, /health says nothing about the chain and there is no export. */
   integrity?: IntegrityMonitor | undefined;
@@ -88,7 +92,8 @@ export const buildApp = async (deps: AppDeps) => {
     reference: deps.reference,
     caseInstitutions: deps.readModels.caseInstitutions,
   });
-  await app.register(queryRoutes, { readModels: deps.readModels });
+  await app.register(queryRoutes, { readModels: deps.readModels, accessLog: deps.accessLog });
+  await app.register(auditRoutes, { accessLog: deps.accessLog });
   await app.register(systemRoutes, {
     reference: deps.reference,
     readModels: deps.readModels,
@@ -102,6 +107,7 @@ export const buildApp = async (deps: AppDeps) => {
       readModels: deps.readModels,
       integrity: deps.integrity,
       clock: deps.clock,
+      accessLog: deps.accessLog,
     });
   }
   await registerWebPages(app);

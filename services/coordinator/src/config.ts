@@ -30,6 +30,7 @@ const Env = z
     ALARM_DEPARTURE_OVERDUE_MIN: minutes(30),
     ALARM_HANDOVER_MISSING_MIN: minutes(15),
     LATE_ENTRY_MIN: minutes(30),
+    ACCESS_RECORD_REPEAT_MINUTES: minutes(15),
     WS_MAX_BUFFERED_BYTES: z.coerce
       .number()
       .int()
@@ -104,6 +105,8 @@ export interface Config {
     handoverMissingAfterArrivalMinutes: number;
   };
   lateEntryMinutes: number;
+  /** A view re-read with the same cases is recorded in the access log again only after this long. */
+  accessRecordRepeatMinutes: number;
   /** The board feed's limits: unsent bytes per client, connections per user and in total, stall before close. */
   wsMaxBufferedBytes: number;
   wsMaxConnectionsPerUser: number;
@@ -170,6 +173,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       handoverMissingAfterArrivalMinutes: e.ALARM_HANDOVER_MISSING_MIN,
     },
     lateEntryMinutes: e.LATE_ENTRY_MIN,
+    accessRecordRepeatMinutes: e.ACCESS_RECORD_REPEAT_MINUTES,
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     wsMaxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
     wsMaxConnections: e.WS_MAX_CONNECTIONS,

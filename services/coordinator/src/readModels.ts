@@ -1,6 +1,5 @@
-import { randomUUID } from "node:crypto";
 import type { Clock, DomainEvent } from "@mtc/domain";
-import { CURRENT_SCHEMA_VERSION, parseDomainEvent } from "@mtc/domain";
+import { parseDomainEvent } from "@mtc/domain";
 import type { EventStore } from "@mtc/eventstore";
 import {
   type BoardItem,
@@ -27,8 +26,6 @@ import type { BoardChange, BoardSource } from "./feed/boardFeed.js";
 
 export { DOMAIN_CATEGORIES };
 
-/** Reads of case timelines are recorded in `access-<caseId>` streams (who read which case, when). */
-const ACCESS_CATEGORY = "access";
 const READ_WAIT_MS = 2_000;
 /** What a 503 asks the client to wait while a model rebuilds. */
 const RETRY_AFTER_SECONDS = 5;
@@ -227,55 +224,6 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       lateEntryMinutes,
       entries: await withData(caseTimeline(caseId, asOf)),
     }),
-
-    recordTimelineRead: async (
-      principal: Principal,
-      caseId: string,
-      asOf: Date | undefined,
-    ): Promise<void> => {
-      const id = randomUUID();
-      await store.append(
-        `${ACCESS_CATEGORY}-${caseId}`,
-        [
-          {
-            id,
-            type: "CaseTimelineRead",
-            data: { caseId, asOf: asOf?.toISOString() ?? null },
-            metadata: {
-              actor: {
-                userId: principal.userId,
-                role: principal.role,
-                institutionId: principal.institutionId,
-              },
-              caseId,
-              causationId: id,
-              commandId: id,
-              occurredAt: clock().toISOString(),
-              schemaVersion: CURRENT_SCHEMA_VERSION,
-            },
-          },
-        ],
-        "any",
-      );
-    },
-
-    timelineReads: async (caseId: string) => {
-      const reads: {
-        userId: string;
-        role: string;
-        institutionId?: string | undefined;
-        at: string;
-        asOf: unknown;
-      }[] = [];
-      for await (const e of store.readStream(`${ACCESS_CATEGORY}-${caseId}`)) {
-        reads.push({
-          ...e.metadata.actor,
-          at: e.recordedAt,
-          asOf: (e.data as { asOf?: unknown }).asOf ?? null,
-        });
-      }
-      return reads;
-    },
 
     transferRecord: async (transferId: string) => {
       available("completeness");

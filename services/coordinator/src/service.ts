@@ -4,6 +4,7 @@ import { type Clock, ReferenceData, referenceLookup, systemClock } from "@mtc/do
 import { type EventStore, openEventStore } from "@mtc/eventstore";
 import { allModels, createReadModelRunner, DOMAIN_CATEGORIES, readModelFile } from "@mtc/projections";
 import { type DestinationStream, type Logger, pino } from "pino";
+import { accessLog as createAccessLog, seesIdentities } from "./access/accessLog.js";
 import { type App, buildApp } from "./app.js";
 import { maskIdentities } from "./auth/masking.js";
 import { concerns } from "./auth/policy.js";
@@ -88,6 +89,7 @@ export const startService = async (
     thresholds: config.alarms,
     lateEntryMinutes: config.lateEntryMinutes,
   });
+  const accessLog = createAccessLog({ store, clock, repeatMinutes: config.accessRecordRepeatMinutes });
   const integrity = await startIntegrity(config, store, clock, logger.child({ component: "integrity" }));
   const app = await buildApp({
     logger,
@@ -97,6 +99,7 @@ export const startService = async (
     users: userDirectory(users),
     tokenSecret,
     readModels,
+    accessLog,
     storeHealth,
     integrity,
   });
@@ -113,6 +116,21 @@ export const startService = async (
       // Checked against the wall clock, as the token verifier itself does (not the injectable domain clock).
       const exp = app.jwt.decode<{ exp?: unknown }>(token)?.exp;
       return { principal, expiresAt: typeof exp === "number" ? exp * 1000 : undefined };
+    },
+    // The snapshot carries identities to roles that see them: recorded before the connection opens (issue 8 §6).
+    beforeOpen: async (principal, request) => {
+      if (!seesIdentities(principal)) return;
+      const caseIds = readModels.boardSource
+        .snapshot()
+        .items.filter((item) => concerns(principal, readModels.partiesOfBoardItem(item)))
+        .map((item) => item.caseId);
+      if (caseIds.length === 0) return;
+      await accessLog.recordRead(principal, {
+        kind: "board_feed",
+        caseIds,
+        route: "WS /ws/board",
+        from: request.socket.remoteAddress ?? "",
+      });
     },
     maxBufferedBytes: config.wsMaxBufferedBytes,
     maxConnectionsPerUser: config.wsMaxConnectionsPerUser,

@@ -77,6 +77,7 @@ describe("case search and timeline export", () => {
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain("ReferralRequested");
     const reads = await auditor.get(`/api/cases/${firstCase}/timeline-reads`);
-    expect(reads.body.reads).toHaveLength(1);
+    const downloads = reads.body.reads.filter((r: { kind: string }) => r.kind === "timeline_csv");
+    expect(downloads).toMatchObject([{ userId: "auditor", caseIds: [firstCase] }]);
   });
 });

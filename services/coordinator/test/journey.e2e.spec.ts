@@ -206,9 +206,14 @@ describe("core journey: referral → emergency transfer → handover → audit",
     });
     expect(record.body.complete).toBe(true);
 
-    // Every read of a case timeline is itself recorded.
+    // Every read of the case's patient data is itself recorded (issue 8 finding 6).
     const reads = await auditor.get(`/api/cases/${caseId}/timeline-reads`);
-    expect(reads.body.reads.map((r: { userId: string }) => r.userId)).toEqual(["auditor", "auditor"]);
+    expect(reads.body.reads.map((r: { userId: string; kind: string }) => `${r.userId} ${r.kind}`)).toEqual([
+      "auditor timeline",
+      "auditor timeline",
+      "auditor board",
+      "auditor transfer_record",
+    ]);
     board.close();
   });
 });

@@ -270,6 +270,8 @@ export const commandBus = (deps: CommandBusDeps) => {
         );
         return caseId;
       } catch (error) {
+        // This key's claim already stands in another case's stream: the key was used for another request.
+        if (error instanceof EventIdConflictError) throw idempotencyKeyReused();
         // Another case holds this id (its stream exists, with another command's event): try the next one.
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
       }

@@ -36,6 +36,8 @@ export interface BoardFeedOptions<Item> {
   viewKey(principal: Principal): string;
   /** Throws when the token is not valid. */
   authenticate(token: string): FeedIdentity;
+  /** Awaited before the upgrade completes; when it fails the connection is refused with 503 (the access log). */
+  beforeOpen?(principal: Principal, request: IncomingMessage): Promise<void>;
   /** Unsent bytes one client may hold; a client that needs more is sent no more changes (see `stallMs`). */
   maxBufferedBytes: number;
   /** Open connections one user may hold; one more is refused with 429. */
@@ -386,7 +388,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     socket.destroy();
   };
 
-  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (url.pathname !== options.path) return;
     let identity: FeedIdentity;
@@ -396,6 +398,19 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
       return refuse(socket, 401, "Unauthorized", "the token is missing, invalid or expired; log in again");
     }
     const { principal } = identity;
+    // The access record is written before the limits are counted: the count and the handshake below then
+    // happen in one turn, with no await between them.
+    try {
+      await options.beforeOpen?.(principal, request);
+    } catch {
+      return refuse(
+        socket,
+        503,
+        "Service Unavailable",
+        "the access log cannot be written; try again later",
+        5,
+      );
+    }
     const own = connectionsPerUser.get(principal.userId) ?? 0;
     if (own >= options.maxConnectionsPerUser)
       return refuse(

@@ -220,6 +220,8 @@ const registerAggregate = <C extends { type: string; data: { occurredAt: string 
         const body = request.body as { caseId?: string | undefined; occurredAt: string };
         const id = creates ? derivedId(commandId, spec.idPrefix) : (request.params as { id: string }).id;
         const ctx = context(principal, key, route.command, id, request.body);
+        // Who may create is settled before a case is opened: a refused request (403/404) writes nothing.
+        if (creates) spec.authorise([], principal, spec.command(route.command, id, body));
         const settledCaseId = creates ? await settleCaseId(ctx, body, principal.institutionId) : undefined;
         const command = spec.command(
           route.command,

@@ -2,6 +2,7 @@ import type { Clock } from "@mtc/domain";
 import { buildCaseExport, type ChainedEvent, type EventStore } from "@mtc/eventstore";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { type AccessLog, readBy } from "../access/accessLog.js";
 import { identityMaskedRoles } from "../auth/roles.js";
 import { forbidden } from "../errors.js";
 import type { IntegrityMonitor } from "../integrity/integrityMonitor.js";
@@ -16,7 +17,8 @@ export const integrityRoutes: FastifyPluginAsyncZod<{
   readModels: ReadModels;
   integrity: IntegrityMonitor;
   clock: Clock;
-}> = async (app, { store, readModels, integrity, clock }) => {
+  accessLog: AccessLog;
+}> = async (app, { store, readModels, integrity, clock, accessLog }) => {
   // Public like /health: a position, a hash and a signature tell nothing about patients.
   app.get(
     "/api/integrity/head",
@@ -54,6 +56,7 @@ export const integrityRoutes: FastifyPluginAsyncZod<{
       if (identityMaskedRoles.has(principal.role))
         throw forbidden("your role sees identities masked; no export");
       await authoriseCase(readModels, principal, caseId);
+      await accessLog.recordRead(principal, readBy(request, "case_export", [caseId]));
       const timeline = await readModels.timeline(caseId);
       const streams: { streamId: string; events: ChainedEvent[] }[] = [];
       for (const streamId of new Set(timeline.entries.map((entry) => entry.streamId))) {
@@ -61,7 +64,6 @@ export const integrityRoutes: FastifyPluginAsyncZod<{
         for await (const event of store.readStreamChain(streamId)) events.push(event);
         streams.push({ streamId, events });
       }
-      await readModels.recordTimelineRead(principal, caseId, undefined);
       return buildCaseExport(
         {
           caseId,

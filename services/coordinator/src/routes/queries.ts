@@ -2,6 +2,7 @@ import { Id as IdPattern, Instant } from "@mtc/domain";
 import { stringify } from "csv-stringify/sync";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { type AccessLog, readBy, seesIdentities } from "../access/accessLog.js";
 import { maskIdentities } from "../auth/masking.js";
 import { concerns } from "../auth/policy.js";
 import { identityMaskedRoles, institutionBoundRoles, type Principal } from "../auth/roles.js";
@@ -41,10 +42,13 @@ export const authoriseCase = async (
 };
 
 /**
- * Read routes. Hospitals see only what concerns their institution; dispatchers see identities masked; every read
- * of a case timeline is itself recorded (who, when, which case).
+ * Read routes. Hospitals see only what concerns their institution; dispatchers see identities masked; every answer
+ * carrying a patient's identity is recorded in the access log first (issue 8 finding 6), or not sent (503).
  */
-export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = async (app, { readModels }) => {
+export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels; accessLog: AccessLog }> = async (
+  app,
+  { readModels, accessLog },
+) => {
   const authoriseCaseRead = (principal: Principal, caseId: string) =>
     authoriseCase(readModels, principal, caseId);
 
@@ -62,6 +66,16 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
       const asOf = request.query.asOf ? new Date(request.query.asOf) : undefined;
       const board = asOf ? await readModels.boardAsOf(asOf) : readModels.board();
       const items = board.items.filter((item) => concerns(principal, readModels.partiesOfBoardItem(item)));
+      if (seesIdentities(principal) && items.length > 0)
+        await accessLog.recordRead(
+          principal,
+          readBy(
+            request,
+            "board",
+            items.map((item) => item.caseId),
+            { asOf: asOf?.toISOString() },
+          ),
+        );
       return maskIdentities(principal, { asOf: board.asOf, position: board.position, items });
     },
   );
@@ -82,7 +96,11 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
       const caseId = request.params.id;
       await authoriseCaseRead(principal, caseId);
       const asOf = request.query.asOf ? new Date(request.query.asOf) : undefined;
-      await readModels.recordTimelineRead(principal, caseId, asOf);
+      if (seesIdentities(principal))
+        await accessLog.recordRead(
+          principal,
+          readBy(request, "timeline", [caseId], { asOf: asOf?.toISOString() }),
+        );
       return maskIdentities(principal, await readModels.timeline(caseId, asOf));
     },
   );
@@ -124,6 +142,23 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
         to: to ? new Date(to) : undefined,
         limit: 200,
       });
+      if (seesIdentities(principal) && found.length > 0) {
+        // The name searched for is itself identifying: only that a name was searched, and its length.
+        const query: Record<string, string | number> = Object.create(null);
+        for (const [key, value] of Object.entries({ caseId, institutionId, from, to }))
+          if (value !== undefined) query[key] = value;
+        if (name !== undefined) query.nameLength = [...name].length;
+        if (idCardNumber !== undefined) query.idCardNumberSearched = 1;
+        await accessLog.recordRead(
+          principal,
+          readBy(
+            request,
+            "case_search",
+            found.map((c) => c.caseId),
+            { query },
+          ),
+        );
+      }
       return maskIdentities(principal, { cases: found });
     },
   );
@@ -143,7 +178,11 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
       const caseId = request.params.id;
       await authoriseCaseRead(principal, caseId);
       const asOf = request.query.asOf ? new Date(request.query.asOf) : undefined;
-      await readModels.recordTimelineRead(principal, caseId, asOf);
+      if (seesIdentities(principal))
+        await accessLog.recordRead(
+          principal,
+          readBy(request, "timeline_csv", [caseId], { asOf: asOf?.toISOString() }),
+        );
       const timeline = maskIdentities(principal, await readModels.timeline(caseId, asOf));
       const csv = stringify(
         timeline.entries.map((e) => [
@@ -172,15 +211,17 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
     {
       schema: {
         tags: ["cases"],
-        summary: "Who read this case's timeline and when (auditors, admin)",
+        summary: "Who read this case's patient data, what and when (auditors, admin); the read is recorded",
         params: Id,
       },
     },
     async (request) => {
-      const { role } = request.principal;
-      if (role !== "auditor" && role !== "admin")
+      const { principal } = request;
+      if (principal.role !== "auditor" && principal.role !== "admin")
         throw forbidden("only auditors and admins see the access log");
-      return { caseId: request.params.id, reads: await readModels.timelineReads(request.params.id) };
+      const caseId = request.params.id;
+      await accessLog.recordRead(principal, readBy(request, "access_log", [], { query: { caseId } }));
+      return { caseId, reads: await accessLog.readsOfCase(caseId) };
     },
   );
 
@@ -198,6 +239,11 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels }> = as
       // Another institution's transfer answers as an unknown one does.
       if (!record || !concerns(request.principal, record.parties))
         throw notFound(`transfer ${request.params.id}`);
+      if (seesIdentities(request.principal))
+        await accessLog.recordRead(
+          request.principal,
+          readBy(request, "transfer_record", [record.parties.caseId]),
+        );
       return maskIdentities(request.principal, record.view);
     },
   );

@@ -25,7 +25,8 @@ import {
  * The authorization matrix of issue 8 ("Standing suites"): every route of the OpenAPI document × every demo user ×
  * own / foreign / unknown resource. Pass: a foreign resource answers exactly like an unknown one; roles that see
  * identities masked never receive one; hospitals never receive the identity of a case they are not party to;
- * auditors never write; every answer that carries a patient's identity left an access record naming the case.
+ * auditors never write; every answer that carries a patient's identity is covered by an access record naming the
+ * case (issue 8 finding 6, services/coordinator/src/access/accessLog.ts).
  */
 
 /** Issue 8: the dispatcher (120) and the blood station see identities masked. */
@@ -95,6 +96,42 @@ const legitimateParties = async (fixture: AttackFixture, fixtureCase: FixtureCas
     }
   }
   return parties;
+};
+
+/**
+ * The reader's own access trail (`access-<userId>`, `PatientDataRead` events) since the fixture was written. A read
+ * is covered by the latest record of its route: written by this request, or earlier when the board was re-read
+ * with the same cases within ACCESS_RECORD_REPEAT_MINUTES.
+ */
+const accessTrail = async (fixture: AttackFixture, user: DemoUser): Promise<RecordedEvent[]> => {
+  const trail: RecordedEvent[] = [];
+  for await (const event of fixture.harness.service.store.readStream(`access-${user.username}`))
+    if (event.position > fixture.fixtureHead && event.type === "PatientDataRead") trail.push(event);
+  return trail;
+};
+
+interface ReadRecord {
+  kind?: string;
+  caseIds?: string[];
+  route?: string;
+  from?: string;
+}
+
+/** The cases the latest record of this route names, if it says who (user, role, institution) and from where. */
+const coveredCases = (
+  trail: readonly RecordedEvent[],
+  user: DemoUser,
+  route: string,
+): ReadonlySet<string> => {
+  const declared = route.replace(/\{(\w+)\}/g, ":$1");
+  const latest = trail.filter((e) => (e.data as ReadRecord).route === declared).at(-1);
+  if (!latest) return new Set();
+  const { actor } = latest.metadata;
+  const data = latest.data as ReadRecord;
+  const who = actor.role === user.role && (actor.institutionId ?? undefined) === user.institutionId;
+  return who && typeof data.from === "string" && data.from !== "" && typeof data.kind === "string"
+    ? new Set(data.caseIds ?? [])
+    : new Set();
 };
 
 const normalised = (text: string, ids: readonly string[]): string =>
@@ -229,7 +266,7 @@ export const runAuthorizationMatrix = async (fixture: AttackFixture): Promise<Ma
     const response = await client.send({ method: probe.method, path: probe.path, headers, body: probe.body });
     requests++;
     const written = await eventsAfter(fixture.harness, before);
-    return { response, written };
+    return { response, written, trail: await accessTrail(fixture, probe.user) };
   };
 
   const violation = (probe: Probe, status: number, kind: Violation["kind"], detail: string): Violation => ({
@@ -252,14 +289,15 @@ export const runAuthorizationMatrix = async (fixture: AttackFixture): Promise<Ma
   ];
   /** The answer to compare (status, and for refusals the body with the request's ids blanked) and what it broke. */
   const judge = async (probe: Probe): Promise<{ answer: string; found: Violation[] }> => {
-    const { response, written } = await send(probe);
-    return evaluate(probe, response, written);
+    const { response, written, trail } = await send(probe);
+    return evaluate(probe, response, written, trail);
   };
 
   const evaluate = (
     probe: Probe,
     response: { status: number; text: string },
     written: RecordedEvent[],
+    trail: RecordedEvent[],
   ): { answer: string; found: Violation[] } => {
     const { user } = probe;
     const found: Violation[] = [];
@@ -281,12 +319,8 @@ export const runAuthorizationMatrix = async (fixture: AttackFixture): Promise<Ma
     if (foreign.length > 0)
       flag("identity of a foreign case", `patient of case ${labels(foreign)}, not a party`);
     if (identities.length > 0 && ok) {
-      const records = written.filter(
-        (e) => !isCommandStream(e.streamId) && e.metadata.actor.userId === user.username,
-      );
-      const unrecorded = identities.filter(
-        (c) => !records.some((e) => e.metadata.caseId === c.caseId || JSON.stringify(e).includes(c.caseId)),
-      );
+      const covered = coveredCases(trail, user, `${probe.method} ${probe.operation.template}`);
+      const unrecorded = identities.filter((c) => !covered.has(c.caseId));
       if (unrecorded.length > 0)
         flag(
           "identity read not recorded",
@@ -349,7 +383,8 @@ export const runAuthorizationMatrix = async (fixture: AttackFixture): Promise<Ma
     board.close();
     requests++;
     const written = await eventsAfter(fixture.harness, before);
-    const { found } = evaluate(probe, { status: 200, text: JSON.stringify(snapshot) }, written);
+    const trail = await accessTrail(fixture, user);
+    const { found } = evaluate(probe, { status: 200, text: JSON.stringify(snapshot) }, written, trail);
     violations.push(...found);
     cells.push({
       row: probe.row,

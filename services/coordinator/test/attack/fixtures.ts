@@ -210,16 +210,6 @@ export const headPosition = (harness: Harness): Promise<number> => harness.servi
 export const isCommandStream = (streamId: string): boolean =>
   ["referral", "transfer"].includes(categoryOf(streamId));
 
-interface OpenApiDocument {
-  paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: unknown }> } }>>;
-}
-
-/** Does the creation route still take a client-chosen case id? (The server may own case ids; then it does not.) */
-const takesCaseId = (doc: OpenApiDocument, path: string): boolean => {
-  const schema = doc.paths[path]?.post?.requestBody?.content?.["application/json"]?.schema;
-  return fieldOf(fieldOf(schema, "properties"), "caseId") !== undefined;
-};
-
 const callerOf =
   (client: RawClient) =>
   async (method: string, path: string, token?: string, body?: unknown, key?: string) => {
@@ -271,17 +261,10 @@ export const startAttackFixture = async (): Promise<AttackFixture> => {
     return found;
   };
 
-  const docAnswer = await call("GET", "/docs/json");
-  const doc = docAnswer.body as OpenApiDocument;
   const reference = (await call("GET", "/api/reference", userNamed("admin").token)).body;
   const idsOf = (key: string): string[] => {
     const list = fieldOf(reference, key);
     return Array.isArray(list) ? list.map((item) => String(fieldOf(item, "id"))) : [];
-  };
-
-  const caseIdOfStream = async (streamId: string): Promise<string> => {
-    for await (const event of harness.service.store.readStream(streamId)) return event.metadata.caseId;
-    throw new Error(`fixture stream ${streamId} is empty`);
   };
 
   const cases: FixtureCase[] = [];
@@ -289,11 +272,11 @@ export const startAttackFixture = async (): Promise<AttackFixture> => {
   const created = async (path: string, user: DemoUser, body: Record<string, unknown>) => {
     const answer = await call("POST", path, user.token, body, `fixture-${++serial}-${user.username}`);
     const id = fieldOf(answer.body, "id");
-    const streamId = fieldOf(answer.body, "streamId");
-    if (answer.status !== 201 || typeof id !== "string" || typeof streamId !== "string") {
+    const caseId = fieldOf(answer.body, "caseId");
+    if (answer.status !== 201 || typeof id !== "string" || typeof caseId !== "string") {
       throw new Error(`fixture ${path} as ${user.username}: ${answer.status} ${JSON.stringify(answer.body)}`);
     }
-    return { id, streamId };
+    return { id, caseId };
   };
   for (const plan of CASE_PLAN) {
     const sender = userNamed(plan.from);
@@ -303,10 +286,8 @@ export const startAttackFixture = async (): Promise<AttackFixture> => {
       idCardNumber: withCheckDigit(`510802${plan.birth}123`),
       phone: plan.phone,
     };
-    const caseField = (path: string) =>
-      takesCaseId(doc, path) ? { caseId: `CASE_FIXTURE_${plan.label}` } : {};
+    // The server owns case ids (issue 8 finding 1): a new referral opens a case and its answer names it.
     const referral = await created("/api/referrals", sender, {
-      ...caseField("/api/referrals"),
       patientKind: "maternal",
       patient: identity,
       gestationalWeeks: 34,
@@ -319,9 +300,10 @@ export const startAttackFixture = async (): Promise<AttackFixture> => {
       requestedBy: "李医生",
       occurredAt: FIXTURE_NOW,
     });
-    const caseId = await caseIdOfStream(referral.streamId);
+    const { caseId } = referral;
+    // The sender is party to its own case, so linking the transfer to it is allowed.
     const transfer = await created("/api/transfers", sender, {
-      ...(takesCaseId(doc, "/api/transfers") ? { caseId } : {}),
+      caseId,
       referralId: referral.id,
       patientKind: "maternal",
       patient: identity,

@@ -1,5 +1,5 @@
 import { isValidIdCardNumber } from "@mtc/domain";
-import type { RecordedEvent } from "@mtc/eventstore";
+import { categoryOf, HEAD_SIGNED, HEADS_STREAM, type RecordedEvent } from "@mtc/eventstore";
 import fc from "fast-check";
 import type { Role } from "../../src/auth/roles.js";
 import { commandIdFor } from "../../src/commands/commandBus.js";
@@ -508,7 +508,8 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
   };
   const acknowledged: Acknowledged[] = [];
   const sentCommands = new Map<string, FuzzRequest>();
-  let successfulReads = 0;
+  const successfulReads = new Map<string, number>();
+  const refusedCommandIds = new Set<string>();
   let rebuilding = 0;
   let sent = 0;
 
@@ -563,10 +564,15 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
     // The command id is known from the sender and the key, whatever shape the answer has.
     if (commandId && request.method === "POST" && response.status >= 200 && response.status < 300)
       answeredCommandIds.add(commandId);
+    if (commandId && request.method === "POST" && response.status === 409) refusedCommandIds.add(commandId);
     if (ack) {
       acknowledged.push(ack);
       if (key) acknowledgedRequests.push({ request, answer: response.text });
-    } else if (response.status >= 200 && response.status < 300) successfulReads++;
+    } else if (response.status >= 200 && response.status < 300) {
+      // The route is the template the request was generated for; the method is what was actually sent.
+      const read = readKey(request.as, request.method, request.route.slice(request.route.indexOf(" ") + 1));
+      successfulReads.set(read, (successfulReads.get(read) ?? 0) + 1);
+    }
     return response;
   };
 
@@ -663,7 +669,7 @@ export const runFuzzer = async (fixture: AttackFixture, options: FuzzOptions): P
   judgeLog(
     events,
     { answers: acknowledged, commandIds: answeredCommandIds },
-    successfulReads,
+    { reads: successfulReads, refusedCommandIds },
     sentCommands,
     fail,
   );
@@ -710,11 +716,85 @@ export const isRealInstant = (value: string): boolean => {
   );
 };
 
-/** Every event after the fixture must be accounted for by a 2xx answer, and none may hold hostile text. */
+/** Who read which route, as the access log names it (`GET /api/cases/:id/timeline`). */
+export const readKey = (username: string, method: string, template: string): string =>
+  `${username} ${method} ${template.replace(/\{(\w+)\}/g, ":$1")}`;
+
+/** What the fuzzer saw that lets the service write bookkeeping of its own. */
+export interface Bookkeeping {
+  /** 2xx answers to reads, per `readKey`: each may have left one access record, no more. */
+  reads: ReadonlyMap<string, number>;
+  /** Commands answered 409: each may have left its refusal record (ADR 2), no more. */
+  refusedCommandIds: ReadonlySet<string>;
+}
+
+/**
+ * The service's own bookkeeping, category by category (everything else is written by commands):
+ * `refusal-<commandId>` records a command refused with 409; `access-<userId>` holds `PatientDataRead` records of
+ * that user's successful reads (issue 8 finding 6); `integrity-heads` holds the periodically signed heads of the
+ * chain (ADR 0006); `case-<caseId>` holds the `CaseOpened` claim of a case id by a creation command that was
+ * answered 2xx, or refused with 409 after its case was opened (issue 8 finding 1). Anything else — an integrity
+ * alarm above all — is unexplained.
+ */
+const judgeBookkeeping = (
+  events: readonly RecordedEvent[],
+  bookkeeping: Bookkeeping,
+  acknowledgedCommandIds: ReadonlySet<string>,
+  fail: (failure: Failure) => void,
+) => {
+  const recordedReads = new Map<string, number>();
+  for (const event of events) {
+    const category = categoryOf(event.streamId);
+    if (isCommandStream(event.streamId)) continue;
+    const where = `${event.streamId}@${event.revision} (${event.type})`;
+    if (category === "refusal") {
+      if (
+        event.streamId !== `refusal-${event.metadata.commandId}` ||
+        !bookkeeping.refusedCommandIds.has(event.metadata.commandId)
+      )
+        fail({ kind: "unexplained-event", key: "refusal without a 409", detail: where });
+    } else if (category === "case") {
+      const { commandId } = event.metadata;
+      const claimed = (event.data as { caseId?: unknown }).caseId;
+      if (
+        event.type !== "CaseOpened" ||
+        event.streamId !== `case-${String(claimed)}` ||
+        !(acknowledgedCommandIds.has(commandId) || bookkeeping.refusedCommandIds.has(commandId))
+      )
+        fail({ kind: "unexplained-event", key: "case opened without a 2xx or 409 answer", detail: where });
+    } else if (category === "access") {
+      const { userId } = event.metadata.actor;
+      const route = (event.data as { route?: unknown }).route;
+      if (
+        event.type !== "PatientDataRead" ||
+        event.streamId !== `access-${userId}` ||
+        typeof route !== "string"
+      ) {
+        fail({ kind: "unexplained-event", key: `malformed access record ${event.type}`, detail: where });
+        continue;
+      }
+      const read = `${userId} ${route}`;
+      recordedReads.set(read, (recordedReads.get(read) ?? 0) + 1);
+    } else if (event.streamId !== HEADS_STREAM || event.type !== HEAD_SIGNED) {
+      fail({ kind: "unexplained-event", key: `unexplained ${event.type} in ${category}`, detail: where });
+    }
+  }
+  for (const [read, count] of recordedReads) {
+    const answered = bookkeeping.reads.get(read) ?? 0;
+    if (count > answered)
+      fail({
+        kind: "unexplained-event",
+        key: "access records beyond successful reads",
+        detail: `${count} access records of ${read}, but ${answered} successful reads`,
+      });
+  }
+};
+
+/** Every event after the fixture must be accounted for by an answer, and none may hold hostile text. */
 export const judgeLog = (
   events: readonly RecordedEvent[],
   acknowledged: { answers: readonly Acknowledged[]; commandIds: ReadonlySet<string> },
-  successfulReads: number,
+  bookkeeping: Bookkeeping,
   sentCommands: ReadonlyMap<string, FuzzRequest>,
   fail: (failure: Failure) => void,
 ) => {
@@ -726,14 +806,7 @@ export const judgeLog = (
     ...acknowledged.commandIds,
     ...events.filter((e) => positions.has(`${e.streamId}@${e.revision}`)).map((e) => e.metadata.commandId),
   ]);
-  const readRecords = events.filter((e) => !isCommandStream(e.streamId));
-  if (readRecords.length > successfulReads) {
-    fail({
-      kind: "unexplained-event",
-      key: "read records beyond successful reads",
-      detail: `${readRecords.length} read/audit records, but only ${successfulReads} successful reads`,
-    });
-  }
+  judgeBookkeeping(events, bookkeeping, acknowledgedCommandIds, fail);
   for (const event of events) {
     const request = sentCommands.get(event.metadata.commandId);
     if (isCommandStream(event.streamId) && !acknowledgedCommandIds.has(event.metadata.commandId)) {
@@ -782,6 +855,7 @@ export const judgeLog = (
 interface HealthProjection {
   name: string;
   state: string;
+  failedDocuments?: number;
   failure?: { position?: number; streamId?: string; type?: string; reason?: string };
 }
 
@@ -795,7 +869,10 @@ const judgeHealth = async (
   try {
     const response = await fetch(`${url}/health`);
     const body = (await response.json()) as { status?: string; projections?: HealthProjection[] };
-    const notLive = (body.projections ?? []).filter((p) => p.state !== "live");
+    // ADR 7: a model serves when `ready`; one bad event fails only its document, which must not happen either.
+    const notLive = (body.projections ?? []).filter(
+      (p) => p.state !== "ready" || (p.failedDocuments ?? 0) > 0,
+    );
     for (const projection of notLive) {
       const culprit = events.find((e) => e.position === projection.failure?.position);
       fail({

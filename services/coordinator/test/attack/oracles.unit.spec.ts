@@ -1,14 +1,20 @@
 import type { RecordedEvent } from "@mtc/eventstore";
 import { describe, expect, it } from "vitest";
 import { type FixtureCase, hostility, identitiesIn } from "./fixtures.js";
-import { type Failure, isRealInstant, judgeLog } from "./fuzzer.js";
+import { type Bookkeeping, type Failure, isRealInstant, judgeLog, readKey } from "./fuzzer.js";
 import { HOSTILE_CHARACTERS, percentEncode } from "./hostile.js";
 
 /** The judges of the attack suites must be able to fail: each is shown a case it must flag and one it must pass. */
 
-const event = (streamId: string, revision: number, commandId: string, data: unknown): RecordedEvent => ({
+const event = (
+  streamId: string,
+  revision: number,
+  commandId: string,
+  data: unknown,
+  type = "ReferralRequested",
+): RecordedEvent => ({
   id: `${streamId}-${revision}`,
-  type: "ReferralRequested",
+  type,
   data,
   metadata: {
     actor: { userId: "clinic", role: "hospital_staff" },
@@ -27,10 +33,10 @@ const event = (streamId: string, revision: number, commandId: string, data: unkn
 const judged = (
   events: RecordedEvent[],
   acknowledged: { streamId: string; revision: number; events: number }[],
-  reads = 0,
+  bookkeeping: Bookkeeping = { reads: new Map(), refusedCommandIds: new Set() },
 ) => {
   const failures: Failure[] = [];
-  judgeLog(events, { answers: acknowledged, commandIds: new Set() }, reads, new Map(), (f) =>
+  judgeLog(events, { answers: acknowledged, commandIds: new Set() }, bookkeeping, new Map(), (f) =>
     failures.push(f),
   );
   return failures.map((f) => f.kind);
@@ -56,10 +62,34 @@ describe("attack suite judges", () => {
     ).toEqual([]);
   });
 
-  it("read records beyond the successful reads are unexplained", () => {
-    const reads = [event("access-CASE_1", 0, "r1", {}), event("access-CASE_1", 1, "r2", {})];
-    expect(judged(reads, [], 1)).toEqual(["unexplained-event"]);
-    expect(judged(reads, [], 2)).toEqual([]);
+  it("access records beyond the reader's successful reads of that route are unexplained", () => {
+    const route = "GET /api/cases/:id/timeline";
+    const read = (revision: number) =>
+      event("access-clinic", revision, `r${revision}`, { kind: "timeline", route }, "PatientDataRead");
+    const reads = [read(0), read(1)];
+    const answered = (clinic: number, other = 0) => ({
+      reads: new Map([
+        [readKey("clinic", "GET", "/api/cases/{id}/timeline"), clinic],
+        [readKey("county", "GET", "/api/cases/{id}/timeline"), other],
+      ]),
+      refusedCommandIds: new Set<string>(),
+    });
+    expect(judged(reads, [], answered(1, 5))).toEqual(["unexplained-event"]);
+    expect(judged(reads, [], answered(2))).toEqual([]);
+    // An access record in someone else's stream, or of another type, is not an access record.
+    expect(judged([event("access-county", 0, "r0", { route }, "PatientDataRead")], [], answered(2))).toEqual([
+      "unexplained-event",
+    ]);
+  });
+
+  it("a refusal is explained only by a 409 to its command; only signed heads are expected in integrity", () => {
+    const refusal = event("refusal-c9", 0, "c9", {}, "CommandRefused");
+    expect(judged([refusal], [])).toEqual(["unexplained-event"]);
+    expect(judged([refusal], [], { reads: new Map(), refusedCommandIds: new Set(["c9"]) })).toEqual([]);
+    expect(judged([event("integrity-heads", 0, "h1", {}, "IntegrityHeadSigned")], [])).toEqual([]);
+    expect(judged([event("integrity-alarms", 0, "a1", {}, "IntegrityBreakDetected")], [])).toEqual([
+      "unexplained-event",
+    ]);
   });
 
   it("hostile text, an invalid ID-card number and an impossible instant in the log are flagged", () => {
