@@ -189,6 +189,37 @@ describe("read-model runner on SQLite files", () => {
     );
   }, 120_000);
 
+  it("events the store hands over inside subscribeAll (written between catch-up and subscription) are applied", async () => {
+    const [first, ...rest] = caseEvents();
+    await appendTogether([first as RecordedEvent]);
+    // The log grows right after the catch-up read its last page: the subscription then delivers those events
+    // synchronously from inside subscribeAll (the embedded store does), before the runner holds its handle.
+    let grown = false;
+    const racing: EventStore = {
+      ...store,
+      readAll: async (options) => {
+        const page = await store.readAll(options);
+        if (!grown && page.length < (options?.maxCount ?? 500)) {
+          grown = true;
+          await appendTogether(rest);
+        }
+        return page;
+      },
+    };
+    const r = createReadModelRunner({
+      store: racing,
+      path: file,
+      models: allModels(),
+      categories: DOMAIN_CATEGORIES,
+    });
+    await r.start();
+    await r.whenReady();
+    await r.whenCaughtUpTo(await store.headPosition());
+    await r.close();
+    expect(grown).toBe(true);
+    expect(dumpReadModels(file, allModels())).toEqual(await freshRebuild());
+  });
+
   it("one bad event fails its document only: the model goes on with everything else", async () => {
     const log = createLog();
     log.record("transfer-t1", "TransferRequested", data.transferRequested("t1", "c1", 0), { caseId: "c1" });

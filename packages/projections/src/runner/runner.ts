@@ -86,6 +86,8 @@ interface Loop {
   slots: Slot[];
   position: number;
   subscription?: Subscription;
+  /** Identifies the live subscription of this loop; events of an earlier one are dropped. */
+  current?: symbol;
   pending: RecordedEvent[];
   scheduled: boolean;
   retries: number;
@@ -206,11 +208,15 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
 
   const subscribe = (loop: Loop): void => {
     if (closed) return;
+    // A store may deliver the first events synchronously, from inside subscribeAll: the handler must not refer
+    // to the subscription it is handed back, so a token set beforehand tells the current subscription apart.
+    const token = Symbol("subscription");
+    loop.current = token;
     const subscription = store.subscribeAll({
       after: loop.position,
       ...reading.filter,
       onEvent: (event) => {
-        if (loop.subscription !== subscription || !reading.keep(event)) return;
+        if (loop.current !== token || !reading.keep(event)) return;
         loop.pending.push(event);
         if (loop.pending.length >= liveBatchSize) flushPending(loop);
         else if (!loop.scheduled) {
@@ -224,7 +230,7 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
     });
     loop.subscription = subscription;
     subscription.done.catch((error: unknown) => {
-      if (closed || loop.subscription !== subscription) return;
+      if (closed || loop.current !== token) return;
       // Never silently: report and resubscribe from the committed position, with backoff.
       flushPending(loop);
       const delay = Math.min(30_000, 250 * 2 ** loop.retries++);
