@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { getHeapStatistics } from "node:v8";
@@ -22,23 +21,6 @@ const sections: [string, () => Promise<Result[]>][] = [
 
 const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());
 
-/**
- * The rebuild keeps every event of the timeline projection in memory (≈ 3 GB of heap for 1,000,000 events):
- * with Node's default heap limit (≈ 4 GB here) a full run could die, so the bench re-runs itself once with a
- * larger heap when the limit is below what BENCH_SCALE needs.
- */
-const HEAP_MB_NEEDED = Math.max(2_048, Math.ceil(6_144 * SCALE));
-const relaunchWithLargerHeap = (): boolean => {
-  const limitMb = getHeapStatistics().heap_size_limit / 1024 / 1024;
-  if (limitMb >= HEAP_MB_NEEDED || process.env.MTC_BENCH_RELAUNCHED) return false;
-  const child = spawnSync(
-    process.execPath,
-    [...process.execArgv, `--max-old-space-size=${HEAP_MB_NEEDED}`, ...process.argv.slice(1)],
-    { stdio: "inherit", env: { ...process.env, MTC_BENCH_RELAUNCHED: "1" } },
-  );
-  process.exit(child.status ?? 1);
-};
-
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(130));
 
 /** Where the table goes as JSON: BENCH_JSON, else artifacts/bench/<timestamp>.json at the repository root. */
@@ -54,7 +36,6 @@ const jsonPath = (startedAt: Date): string =>
   );
 
 const main = async (): Promise<void> => {
-  if (relaunchWithLargerHeap()) return;
   const started = performance.now();
   const startedAt = new Date();
   const rssAtStart = process.memoryUsage().rss;

@@ -2,10 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import { DEMO_REGION_FILE } from "@mtc/coordinator";
-import { ReferenceData, referenceLookup } from "@mtc/domain";
 import Database from "better-sqlite3";
-import { writeRegion } from "../mtc/synthetic/region.js";
 import {
   fmt,
   header,
@@ -20,6 +17,7 @@ import {
   statsLine,
   tempDir,
 } from "./common.js";
+import { benchRegion, copyRegion } from "./region.js";
 import { login } from "./service.js";
 
 /**
@@ -28,7 +26,6 @@ import { login } from "./service.js";
  */
 
 const MAIN = path.resolve(import.meta.dirname, "../../services/coordinator/src/main.ts");
-const UNTIL = new Date("2026-06-30T23:59:59.999+08:00");
 const WARMUP = 20;
 
 const freePort = () =>
@@ -195,20 +192,13 @@ export const runServiceHttp = async (): Promise<Result[]> => {
   const empty = tempDir("http-empty");
   const children: Child[] = [];
   try {
-    const reference = referenceLookup(
-      ReferenceData.parse(JSON.parse(readFileSync(DEMO_REGION_FILE, "utf8"))),
-    );
     const t0 = now();
-    const written = await writeRegion({
-      path: region.file("events.db"),
-      events: total,
-      seed: 42,
-      reference,
-      until: UNTIL,
-    });
+    const regionLog = await benchRegion(total);
+    copyRegion(regionLog, region.file("events.db"));
+    const { generated } = regionLog;
     log(
-      `  generated ${fmt(written.events)} events, ${fmt(written.cases)} cases (${written.from?.slice(0, 10)} … ${written.to?.slice(0, 10)}) ` +
-        `in ${((now() - t0) / 1000).toFixed(1)} s; ${n} requests per figure (+${WARMUP} warm-up), sequential, keep-alive`,
+      `  ${generated ? `generated ${fmt(generated.events)} events, ${fmt(generated.cases)} cases (${generated.from?.slice(0, 10)} … ${generated.to?.slice(0, 10)})` : `reused ${fmt(total)} events from ${regionLog.file}`} ` +
+        `and copied in ${((now() - t0) / 1000).toFixed(1)} s; ${n} requests per figure (+${WARMUP} warm-up), sequential, keep-alive`,
     );
 
     // First start builds the read models from the log; the measured start finds them on disk.
@@ -336,8 +326,8 @@ export const runServiceHttp = async (): Promise<Result[]> => {
       section: "service",
       metric: "read-model bytes per event",
       unit: "B",
-      value: modelBytes / written.events,
-      baseline: logBytes / written.events,
+      value: modelBytes / total,
+      baseline: logBytes / total,
       note: `data-dir files other than the event log (${mb(modelBytes)}) per event; baseline: the event log's bytes per event (${mb(logBytes)})`,
     };
     printResult(perEvent);
