@@ -49,6 +49,11 @@ export interface VerifyOptions {
    */
   after?: number;
   pageSize?: number;
+  /**
+   * Awaited between pages (default: one turn of the event loop). A service verifying in the background paces
+   * itself with it, so that its requests never wait behind a long stretch of hashing.
+   */
+  pace?: () => Promise<void>;
 }
 
 const PAGE = 1_000;
@@ -181,7 +186,7 @@ export async function continueWalk(
     options.onProgress?.({ checked: state.checked, position: after, head: options.head ?? after });
     if (page.length < pageSize) return undefined;
     // The embedded store answers synchronously: let a service's requests in between pages.
-    await new Promise((resolve) => setImmediate(resolve));
+    await (options.pace?.() ?? new Promise((resolve) => setImmediate(resolve)));
   }
 }
 
