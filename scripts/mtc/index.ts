@@ -1,12 +1,13 @@
 import { Command, CommanderError } from "commander";
 import { CliError, EXIT, type MtcCommand } from "./cli.js";
 import { generate } from "./commands/generate.js";
+import { rebuild } from "./commands/rebuild.js";
 import { status } from "./commands/status.js";
 import { verify } from "./commands/verify.js";
 import { verifyExport } from "./commands/verifyExport.js";
 
 /** `pnpm mtc <command>`: the operators' command line. A new command is one file and one line here. */
-const commands: readonly MtcCommand[] = [status, generate, verify, verifyExport];
+const commands: readonly MtcCommand[] = [status, generate, rebuild, verify, verifyExport];
 
 const program = new Command("mtc")
   .description("operate a maternal transfer coordination data directory")

@@ -413,4 +413,37 @@ describe("pnpm mtc generate and status (child processes on real data directories
     expect(edited.code).toBe(1);
     expect(edited.stdout).toMatch(/^NOT VERIFIED/);
   });
+
+  it("rebuild builds the read models from the log with a bar; status then shows each model ready with no lag", async () => {
+    const copy = await tempDir();
+    await copyFile(path.join(first, "events.db"), path.join(copy, "events.db"));
+    const built = await mtc("rebuild", "--data-dir", copy);
+    expect(built.code).toBe(0);
+    expect(built.stdout).toMatch(
+      /^rebuilt board, timeline, completeness, cases from [\d,]+ events in [\d.]+ s, in place:/,
+    );
+    expect(built.stderr).toMatch(/events\/s/);
+    const status = await mtc("status", "--data-dir", copy, "--json");
+    const parsed = JSON.parse(status.stdout) as {
+      head: number;
+      readModels: {
+        instance: string;
+        models: { name: string; state: string; checkpoint: number; lag: number }[];
+      }[];
+    };
+    expect(parsed.readModels.map((r) => r.instance)).toEqual(["main"]);
+    const models = parsed.readModels[0]?.models ?? [];
+    expect(models.map((m) => [m.name, m.state])).toEqual(
+      ["board", "timeline", "completeness", "cases"].map((name) => [name, "ready"]),
+    );
+    for (const m of models) expect(m.lag).toBe(0);
+    const human = await mtc("status", "--data-dir", copy);
+    expect(human.stdout).toMatch(/read models of instance main/);
+    const one = await mtc("rebuild", "--data-dir", copy, "--model", "board", "--quiet");
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/^rebuilt board from /);
+    const unknown = await mtc("rebuild", "--data-dir", copy, "--model", "nope");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown read model nope");
+  });
 });

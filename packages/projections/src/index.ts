@@ -40,8 +40,8 @@ export async function rebuildReadModels(options: {
   models?: string[];
   onProgress?: (p: { model: string; position: number; head: number; events: number }) => void;
   signal?: AbortSignal;
-}): Promise<{ events: number; seconds: number }> {
-  const { events, seconds } = await rebuildInto({
+}): Promise<{ events: number; seconds: number; adopted: "now" | "next_start" }> {
+  return rebuildInto({
     store: options.store,
     path: options.path,
     models: allModels(),
@@ -50,5 +50,4 @@ export async function rebuildReadModels(options: {
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return { events, seconds };
 }

@@ -1,5 +1,6 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { type ReadModelFileStatus, readModelStatus } from "@mtc/projections";
 import {
   type CommonOptions,
   dataDirOf,
@@ -23,7 +24,17 @@ export interface LogStatus {
   lastRecordedAt: string | null;
   /** Every file of the data directory with its size (the log, its WAL, read models, …). */
   files: { name: string; bytes: number }[];
+  /** Each instance's read-model file (`readmodels-<instance>.db`): its models' checkpoints, lag and state. */
+  readModels: ReadModelsOfInstance[];
 }
+
+type ModelStatus = ReadModelFileStatus["models"][number] & { lag: number };
+interface ReadModelsOfInstance extends Omit<ReadModelFileStatus, "models"> {
+  instance: string;
+  models: ModelStatus[];
+}
+
+const READ_MODEL_FILE = /^readmodels-([a-z0-9_]{1,32})\.db$/;
 
 /** The event log's head, size and time span, read without writing anything. */
 export const logStatus = (dataDir: string): LogStatus => {
@@ -41,13 +52,26 @@ export const logStatus = (dataDir: string): LogStatus => {
       .filter((entry) => entry.isFile())
       .map((entry) => ({ name: entry.name, bytes: statSync(path.join(dataDir, entry.name)).size }))
       .sort((a, b) => a.name.localeCompare(b.name));
+    const logHead = head?.head ?? -1;
+    const readModels = files
+      .map((f) => READ_MODEL_FILE.exec(f.name)?.[1])
+      .filter((instance): instance is string => instance !== undefined)
+      .map((instance) => {
+        const status = readModelStatus(path.join(dataDir, `readmodels-${instance}.db`));
+        return {
+          ...status,
+          instance,
+          models: status.models.map((m) => ({ ...m, lag: Math.max(0, logHead - m.checkpoint) })),
+        };
+      });
     return {
       dataDir,
-      head: head?.head ?? -1,
+      head: logHead,
       events: count?.n ?? 0,
       firstRecordedAt: edge("ASC"),
       lastRecordedAt: edge("DESC"),
       files,
+      readModels,
     };
   } finally {
     db.close();
@@ -84,6 +108,16 @@ export const status: MtcCommand = {
         `event log       ${formatBytes(logBytes)}`,
         "files",
         ...s.files.map((f) => `  ${f.name.padEnd(28)} ${formatBytes(f.bytes).padStart(10)}`),
+        ...s.readModels.flatMap((file) => [
+          `read models of instance ${file.instance} (${formatBytes(file.bytes)})`,
+          ...file.models.map(
+            (m) =>
+              `  ${m.name.padEnd(14)} ${m.state.padEnd(11)} checkpoint ${String(m.checkpoint).padStart(10)}  lag ${String(m.lag).padStart(8)}` +
+              `${m.progress !== undefined ? `  ${Math.round(m.progress * 100)} %` : ""}` +
+              `${m.version !== m.codeVersion ? `  v${m.version} on disk, v${m.codeVersion} in the code: rebuilt at next start` : ""}` +
+              `${m.failedDocuments > 0 ? `  ${m.failedDocuments} failed documents` : ""}`,
+          ),
+        ]),
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
     }),
