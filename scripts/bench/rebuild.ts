@@ -8,6 +8,7 @@ import {
   type DocumentModel,
   databaseBytes,
   type ProjectedEvent,
+  rebuildReadModels,
   timelineEntryOf,
   toProjectedEvent,
 } from "@mtc/projections";
@@ -183,6 +184,15 @@ export const runRebuild = async (): Promise<Result[]> => {
     log(
       `      failed documents: ${failed === 0 ? "none (every event applied)" : failed}; board items open: ${open}; ` +
         `read-model file ${fmt(bytes / 1024 / 1024)} MB = ${fmt(bytes / count)} bytes/event`,
+    );
+    // The operator's offline rebuild of the same log: a temporary file without WAL or fsync (ADR 7).
+    cpu0 = process.cpuUsage();
+    const offline = await rebuildReadModels({ store, path: tmp.file("readmodels-offline.db") });
+    const offlineCpuS = cpuSince(cpu0);
+    log(
+      `  (c) offline rebuild (rebuildReadModels) from zero: ${fmt(offline.events)} events in ${offline.seconds.toFixed(2)} s = ` +
+        `${fmt(offline.events / offline.seconds)} events/s (cpu ${offlineCpuS.toFixed(2)} s: ratio by cpu ` +
+        `${(rawCpuS / offlineCpuS).toFixed(2)})`,
     );
     const prefix = (await store.readAll({ maxCount: Math.min(count, PROFILE_PREFIX) })).slice();
     await store.close();

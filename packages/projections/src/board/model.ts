@@ -65,13 +65,29 @@ export const boardModel = (
          destination_institution_id = excluded.destination_institution_id, opened_at = excluded.opened_at,
          last_position = excluded.last_position, parked_by = excluded.parked_by, doc = excluded.doc`,
     );
+    // An event that leaves every indexed column as it was (most do) writes only the unindexed ones: the four
+    // indexes are then left alone, where the upsert rewrote them all.
+    const touch = db.prepare(
+      "UPDATE board_items SET kind = ?, case_id = ?, last_position = ?, doc = ? WHERE id = ?",
+    );
     const remove = db.prepare("DELETE FROM board_items WHERE id = ?");
     return {
       get: (key) => {
         const row = select.get(key);
         return row ? (JSON.parse(row.doc) as BoardItem) : null;
       },
-      put: (key, item) => {
+      put: (key, item, previous) => {
+        if (
+          previous !== null &&
+          previous.riskGrade === item.riskGrade &&
+          previous.openedAt === item.openedAt &&
+          previous.originInstitutionId === item.originInstitutionId &&
+          previous.destinationInstitutionId === item.destinationInstitutionId &&
+          (previous.parkedBy ?? null) === (item.parkedBy ?? null)
+        ) {
+          touch.run(item.kind, item.caseId, item.lastPosition, JSON.stringify(item), key);
+          return;
+        }
         upsert.run(
           key,
           item.kind,

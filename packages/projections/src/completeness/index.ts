@@ -54,13 +54,26 @@ export const completenessModel: DocumentModel<TransferRecord> = {
          destination_institution_id = excluded.destination_institution_id,
          requested_at = excluded.requested_at, doc = excluded.doc`,
     );
+    // A record whose indexed columns are unchanged (most events) rewrites only its document, not the five indexes.
+    const touch = db.prepare("UPDATE transfer_records SET doc = ? WHERE stream_id = ?");
     const remove = db.prepare("DELETE FROM transfer_records WHERE stream_id = ?");
     return {
       get: (key) => {
         const doc = select.get(key);
         return doc === undefined ? null : (JSON.parse(doc) as TransferRecord);
       },
-      put: (key, r) => {
+      put: (key, r, previous) => {
+        if (
+          previous !== null &&
+          previous.transferId === r.transferId &&
+          previous.caseId === r.caseId &&
+          previous.originInstitutionId === r.originInstitutionId &&
+          previous.destinationInstitutionId === r.destinationInstitutionId &&
+          previous.requestedAt === r.requestedAt
+        ) {
+          touch.run(JSON.stringify(r), key);
+          return;
+        }
         upsert.run(
           key,
           r.transferId,

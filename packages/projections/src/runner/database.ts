@@ -65,17 +65,25 @@ export const databaseBytes = (path: string): number =>
     0,
   );
 
+const WAL_CHECKPOINT_BYTES = 16 * 1024 * 1024;
+
 const openWriter = (path: string): Database.Database => {
   const db = new Database(path);
   try {
     db.pragma("busy_timeout = 5000");
+    // For a new file only (a file keeps the page size it was made with). Each batch writes every page it touched
+    // to the WAL, and the timeline's and the documents' keys are spread over the whole file: 8 KiB pages wrote
+    // fewer, larger WAL frames (runner rebuild from zero, 200k events: ≈ 4.5 → 4.1–4.6 s CPU).
+    db.pragma("page_size = 8192");
     db.pragma("journal_mode = WAL");
     // Everything here is rebuildable from the log (ADR 7): a power cut may lose the last batches, never
     // the file's consistency, and the runner replays them from the checkpoint that survived.
     db.pragma("synchronous = NORMAL");
-    // Bounded memory (ADR 7): a 64 MiB page cache and a WAL checkpointed every 16 MiB.
+    // Bounded memory (ADR 7): a 64 MiB page cache and a WAL checkpointed every 16 MiB, whatever the page size.
     db.pragma("cache_size = -65536");
-    db.pragma("wal_autocheckpoint = 4096");
+    db.pragma(
+      `wal_autocheckpoint = ${WAL_CHECKPOINT_BYTES / Number(db.pragma("page_size", { simple: true }))}`,
+    );
     db.exec(META_DDL);
     db.prepare("SELECT count(*) FROM models").get();
     return db;

@@ -36,7 +36,9 @@ export const rebuildInto = async (
 ): Promise<{ events: number; seconds: number; adopted: "now" | "next_start" }> => {
   const { store, path, models, categories } = options;
   const started = performance.now();
-  const pageSize = options.pageSize ?? 5_000;
+  // Larger pages than the runner's (5,000): no service shares this connection, and each page rewrites the
+  // rows it touches once, so fewer pages write fewer pages (200k events: 5.0 → 4.3 s CPU).
+  const pageSize = options.pageSize ?? 20_000;
   const tmp = `${path}.rebuild-${process.pid}`;
   removeDatabase(tmp);
   const only = new Set(options.only ?? models.map((m) => m.name));
@@ -54,6 +56,10 @@ export const rebuildInto = async (
   const { db } = openReadModelDatabase(tmp);
   let events = 0;
   try {
+    // The temporary file has no reader and is thrown away if this process dies (a rerun starts from zero, ADR 7):
+    // no WAL (each page was written twice, to the WAL then to the file) and no fsync while it fills.
+    db.pragma("journal_mode = MEMORY");
+    db.pragma("synchronous = OFF");
     db.prepare("DELETE FROM meta WHERE key = 'owner'").run();
     const head = await store.headPosition();
     const slots = loadSlots(db, models, head, only).filter((s) => only.has(s.model.name));
@@ -73,6 +79,9 @@ export const rebuildInto = async (
       if (page.length < pageSize) break;
     }
     for (const slot of slots) applier.setState(slot, "ready");
+    // Handed over as the runner opens it: in WAL mode, synced once.
+    db.pragma("synchronous = NORMAL");
+    db.pragma("journal_mode = WAL");
     db.pragma("wal_checkpoint(TRUNCATE)");
   } catch (error) {
     db.close();
