@@ -58,13 +58,15 @@ const Env = z
       .string()
       .regex(/^[a-z0-9_]{1,32}$/, "1 to 32 of a-z, 0-9 and _")
       .default("main"),
-    BOARD_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().min(100).max(10_000_000).default(10_000),
+    // An as-of read replays at most one interval; each checkpoint holds the whole open board. A busy region
+    // (2 million events a year ≈ 5,500 a day) is bounded by the count, a quiet one by the day.
+    BOARD_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().min(100).max(10_000_000).default(5_000),
     BOARD_CHECKPOINT_EVERY_MINUTES: z.coerce
       .number()
       .int()
       .min(1)
       .max(7 * 24 * 60)
-      .default(60),
+      .default(24 * 60),
   })
   .superRefine((env, ctx) => {
     if (env.MTC_MODE !== "production") return;

@@ -49,7 +49,7 @@ describe("configuration", () => {
   it("each instance names its own read-model file; board checkpoints default to 10,000 events or 60 minutes", () => {
     const config = loadConfig({ MTC_MODE: "demo" });
     expect(config.instanceId).toBe("main");
-    expect(config.boardCheckpoints).toEqual({ everyEvents: 10_000, everyMinutes: 60 });
+    expect(config.boardCheckpoints).toEqual({ everyEvents: 5_000, everyMinutes: 24 * 60 });
     expect(loadConfig({ MTC_MODE: "demo", MTC_INSTANCE_ID: "node_2" }).instanceId).toBe("node_2");
     expect(() => loadConfig({ MTC_MODE: "demo", MTC_INSTANCE_ID: "../etc" })).toThrow(/MTC_INSTANCE_ID/);
     expect(() => loadConfig({ MTC_MODE: "demo", MTC_INSTANCE_ID: "A" })).toThrow(/MTC_INSTANCE_ID/);

@@ -14,7 +14,7 @@ export interface BoardCheckpointOptions {
   everyMinutes: number;
 }
 
-export const defaultBoardCheckpoints: BoardCheckpointOptions = { everyEvents: 10_000, everyMinutes: 60 };
+export const defaultBoardCheckpoints: BoardCheckpointOptions = { everyEvents: 5_000, everyMinutes: 24 * 60 };
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS board_items (
