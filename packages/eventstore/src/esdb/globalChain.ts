@@ -10,6 +10,7 @@ import {
 } from "@eventstore/db-client";
 import { GENESIS_HASH, globalHashOf } from "../integrity/hashing.js";
 import type { RecordedEvent } from "../port.js";
+import { sleep } from "./sleep.js";
 
 /**
  * EventStoreDB assigns `$all` positions at the write, so the global chain cannot be computed at append. A chainer
@@ -162,16 +163,4 @@ export function startChainer(
       await done;
     },
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

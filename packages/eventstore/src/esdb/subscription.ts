@@ -7,24 +7,13 @@ import {
 } from "@eventstore/db-client";
 import type { SubscribeAllOptions, Subscription } from "../port.js";
 import { positionOf, readPositionAt, toRecordedEvent } from "./mapping.js";
+import { sleep } from "./sleep.js";
 
 const MAX_BACKOFF_MS = 5_000;
 
 /** Server-side filter: category prefixes, or just no system events; exact categories are re-checked client-side. */
 function filterFor(categories: readonly string[] | undefined) {
   return categories ? streamNameFilter({ prefixes: [...categories] }) : excludeSystemEvents();
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** An event the adapter cannot turn into ours (unreadable JSON): retrying would meet it again, so it is fatal. */
