@@ -18,6 +18,8 @@ describe(`fuzzer over every route (seed ${seed}, ${requests} requests)`, () => {
     async () => {
       fixture = await startAttackFixture();
       report = await runFuzzer(fixture, { seed, requests, concurrency });
+      // One line for the record (status counts, events, failure classes), whether the run passes or not.
+      console.info(formatReport(report).split("\n")[0]);
     },
     // About 1 ms a request here; ten times that leaves room for a loaded machine.
     Math.max(120_000, requests * 10),
