@@ -12,6 +12,10 @@ describe("authorization matrix: every route × every role × own, foreign and un
   beforeAll(async () => {
     fixture = await startAttackFixture();
     report = await runAuthorizationMatrix(fixture);
+    // One line for the record, whether the matrix passes or not.
+    console.info(
+      `authorization matrix: ${report.requests} requests, ${report.cells.length} cells (route × user × own/foreign/unknown), ${report.violations.length} violations`,
+    );
   });
   afterAll(async () => fixture?.stop());
 
