@@ -98,6 +98,13 @@ describe("queries over the read-model tables (real SQLite file)", () => {
     expect(plan("SELECT doc FROM cases WHERE id_card_number = ?", "x")).toContain(
       "USING INDEX cases_by_id_card",
     );
+    // An institution's most recent cases: one walk of its index, no sort of all its cases.
+    const byInstitution = plan(
+      "SELECT c.doc FROM case_institutions p JOIN cases c ON c.case_id = p.case_id WHERE p.institution_id = ? ORDER BY p.last_event_at DESC LIMIT 200",
+      "centre_1",
+    );
+    expect(byInstitution).toContain("USING COVERING INDEX case_institutions_by_institution");
+    expect(byInstitution).not.toContain("TEMP B-TREE");
     expect(plan("SELECT * FROM timeline_entries WHERE case_id = ? ORDER BY position", "c1")).toContain(
       "USING PRIMARY KEY",
     );
