@@ -175,6 +175,53 @@ describe("case identity is the server's", () => {
     expect(receiverContinues.body.caseId).toBe(caseId);
   });
 
+  it("a transfer naming a referral joins that referral's case; another hospital's referral is as unknown; another case is 409", async () => {
+    const transfer = (from: ApiClient, overrides: Record<string, unknown>) => ({
+      patientKind: "maternal",
+      patient: { name: "刘芳" },
+      riskGrade: "red",
+      originInstitutionId: from.institutionId,
+      destinationInstitutionId: institutionOfKind(region, "maternal_rescue_centre").id,
+      veryCritical: false,
+      clinicalSummary: "需转运",
+      requestedBy: "周医生",
+      occurredAt: clock.advance(1),
+      ...overrides,
+    });
+    const referral = await clinic.command("/api/referrals", referralBody(clinic, "杨丽"));
+    expect(referral.status).toBe(201);
+    // Without a case id, the transfer takes the referral's case (it does not open a new one).
+    const own = await clinic.command("/api/transfers", transfer(clinic, { referralId: referral.body.id }));
+    expect(own.status, JSON.stringify(own.body)).toBe(201);
+    expect(own.body.caseId).toBe(referral.body.caseId);
+
+    const before = await eventCount();
+    const foreign = await county.command(
+      "/api/transfers",
+      transfer(county, { referralId: referral.body.id }),
+    );
+    const unknown = await county.command(
+      "/api/transfers",
+      transfer(county, { referralId: "RNOSUCHREFERRAL1" }),
+    );
+    expect(foreign.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(foreign.body.detail.replace(referral.body.id, "<id>")).toBe(
+      unknown.body.detail.replace("RNOSUCHREFERRAL1", "<id>"),
+    );
+    const elsewhere = await clinic.command(
+      "/api/transfers",
+      transfer(clinic, { referralId: referral.body.id, caseId }),
+    );
+    expect(elsewhere.status).toBe(409);
+    expect(elsewhere.body.code).toBe("referral_of_another_case");
+    // Refusals that are decisions are recorded (ADR 2); nothing else was written.
+    const written = (await harness.service.store.readAll({ maxCount: 10_000 })).slice(before);
+    expect(
+      written.filter((e) => e.streamId.startsWith("transfer-") || e.streamId.startsWith("case-")),
+    ).toEqual([]);
+  });
+
   it("another hospital acting on a record answers the 404 of an unknown record; a role that may never do it, 403", async () => {
     const body = { ambulanceId: region.ambulances[0]?.id, dispatchedBy: "某人", occurredAt: clock.iso() };
     // A hospital may never dispatch: 403 whether or not the transfer exists.

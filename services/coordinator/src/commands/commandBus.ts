@@ -279,7 +279,11 @@ export const commandBus = (deps: CommandBusDeps) => {
     throw new Error(`no free case id after ${MAX_CASE_ID_CANDIDATES} candidates for command ${commandId}`);
   };
 
-  return { execute, openCase };
+  /** The domain events of one record, read from the log (not a read model): for checks that must hold now. */
+  const recordOf = async (streamId: string): Promise<DomainEvent[]> =>
+    (await readAll(deps.store, streamId)).map(toDomainEvent);
+
+  return { execute, openCase, recordOf };
 };
 
 const metadataFor = (ctx: CommandContext, commandId: string, caseId: string, occurredAt: string) => ({

@@ -15,7 +15,7 @@ import {
 } from "@mtc/domain";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { authoriseReferralCommand, authoriseTransferCommand } from "../auth/policy.js";
+import { authoriseReferralCommand, authoriseTransferCommand, concerns, partiesOf } from "../auth/policy.js";
 import { institutionBoundRoles, type Principal } from "../auth/roles.js";
 import { caseIdFor } from "../commands/caseIds.js";
 import {
@@ -27,7 +27,7 @@ import {
   derivedId,
   hashRequest,
 } from "../commands/commandBus.js";
-import { notFound } from "../errors.js";
+import { conflict, notFound } from "../errors.js";
 
 /** Every command route takes an idempotency key: a retry with the same key returns the first answer. */
 export const IdempotencyHeaders = z.object({
@@ -178,10 +178,22 @@ const registerAggregate = <C extends { type: string; data: { occurredAt: string 
    */
   const settleCaseId = async (
     ctx: CommandContext,
-    body: { caseId?: string | undefined; occurredAt: string },
+    body: { caseId?: string | undefined; referralId?: string | undefined; occurredAt: string },
     openedBy: string | undefined,
   ): Promise<string> => {
     const { principal } = ctx;
+    if (body.referralId !== undefined) {
+      // A transfer that carries out a referral belongs to the referral's case, and only a party to that referral
+      // may name it: read from the log, so the check holds also while the read models rebuild.
+      const parties = partiesOf(await bus.recordOf(referralStreamId(body.referralId)));
+      if (parties === undefined || !concerns(principal, parties))
+        throw notFound(`referral ${body.referralId}`);
+      if (body.caseId !== undefined && body.caseId !== parties.caseId)
+        throw conflict(`referral ${body.referralId} belongs to another case than ${body.caseId}`, {
+          code: "referral_of_another_case",
+        });
+      return parties.caseId;
+    }
     if (body.caseId === undefined) {
       const commandId = commandIdFor(principal, ctx.idempotencyKey);
       return bus.openCase(
@@ -217,7 +229,11 @@ const registerAggregate = <C extends { type: string; data: { occurredAt: string 
         const { principal } = request;
         const key = request.headers["idempotency-key"];
         const commandId = commandIdFor(principal, key);
-        const body = request.body as { caseId?: string | undefined; occurredAt: string };
+        const body = request.body as {
+          caseId?: string | undefined;
+          referralId?: string | undefined;
+          occurredAt: string;
+        };
         const id = creates ? derivedId(commandId, spec.idPrefix) : (request.params as { id: string }).id;
         const ctx = context(principal, key, route.command, id, request.body);
         // Who may create is settled before a case is opened: a refused request (403/404) writes nothing.
