@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Institution, ReferenceData } from "@mtc/domain";
+import Database from "better-sqlite3";
 import type { Logger } from "pino";
 import { WebSocket } from "ws";
 import { DEMO_PASSWORD } from "../src/auth/users.js";
@@ -161,4 +162,23 @@ export const boardClient = async (baseUrl: string, token: string, after?: number
     closed,
     close: () => socket.close(),
   };
+};
+
+/**
+ * Tampers with the log behind the service's back, as an intruder with file access would: the first referral
+ * event's data has `from` replaced by `to`. Returns the position edited (the hash chain must name it).
+ */
+export const tamperWithFirstReferral = (dataDir: string, from: string, to: string): number => {
+  const db = new Database(path.join(dataDir, "events.db"));
+  try {
+    const { position } = db
+      .prepare<[], { position: number }>(
+        "SELECT MIN(position) AS position FROM events WHERE stream_id LIKE 'referral-%'",
+      )
+      .get() as { position: number };
+    db.prepare("UPDATE events SET data = replace(data, ?, ?) WHERE position = ?").run(from, to, position);
+    return position;
+  } finally {
+    db.close();
+  }
 };
