@@ -1,12 +1,18 @@
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type RecordedEvent, verifyExport, verifyHead, verifyLog } from "@mtc/eventstore";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { ALARMS_STREAM, BREAK_DETECTED } from "../src/integrity/integrityMonitor.js";
 import { startService } from "../src/service.js";
-import { type ApiClient, apiClient, type Harness, newKey, startHarness } from "./harness.js";
+import {
+  type ApiClient,
+  apiClient,
+  type Harness,
+  newKey,
+  startHarness,
+  tamperWithFirstReferral,
+} from "./harness.js";
 
 /** Issue 8 finding 5: the service verifies its hash-chained log, signs its head and exports cases with proofs. */
 describe("hash-chained log under the running service", () => {
@@ -97,14 +103,7 @@ describe("hash-chained log under the running service", () => {
   });
 
   it("a row edited under the running service: /health degraded with the break, the break recorded, commands answered", async () => {
-    const db = new Database(path.join(harness.dataDir, "events.db"));
-    const { position } = db
-      .prepare<[], { position: number }>(
-        "SELECT MIN(position) AS position FROM events WHERE stream_id LIKE 'referral-%'",
-      )
-      .get() as { position: number };
-    db.prepare("UPDATE events SET data = replace(data, '孕34周', '孕30周') WHERE position = ?").run(position);
-    db.close();
+    const position = tamperWithFirstReferral(harness.dataDir, "孕34周", "孕30周");
 
     await expect.poll(async () => (await health()).body.integrity?.state, { timeout: 15_000 }).toBe("broken");
     const answer = await health();
