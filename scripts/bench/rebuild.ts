@@ -4,7 +4,7 @@ import {
   applyToBoard,
   type BoardItem,
   createReadModelRunner,
-  DOMAIN_CATEGORIES,
+  categoriesOf,
   type DocumentModel,
   databaseBytes,
   type ProjectedEvent,
@@ -160,7 +160,7 @@ export const runRebuild = async (): Promise<Result[]> => {
       store,
       path: file,
       models: allModels(),
-      categories: DOMAIN_CATEGORIES,
+      categories: categoriesOf(allModels()),
     });
     t0 = now();
     cpu0 = process.cpuUsage();
