@@ -270,7 +270,9 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       const { reads, next } = q().access.readsOfCase(caseId, page);
       return {
         next,
-        reads: reads.reverse().map(({ recordedAt, ...read }) => ({ ...read, at: recordedAt, caseIds: [caseId] })),
+        reads: reads
+          .reverse()
+          .map(({ recordedAt, ...read }) => ({ ...read, at: recordedAt, caseIds: [caseId] })),
       };
     },
 
