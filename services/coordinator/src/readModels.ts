@@ -21,7 +21,6 @@ import {
   viewItem,
 } from "@mtc/projections";
 import { type Parties, partiesOf } from "./auth/policy.js";
-import type { Principal } from "./auth/roles.js";
 import { ModelUnavailableError } from "./errors.js";
 import type { BoardChange, BoardSource } from "./feed/boardFeed.js";
 
