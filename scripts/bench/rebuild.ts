@@ -3,8 +3,8 @@ import {
   allModels,
   applyToBoard,
   type BoardItem,
+  categoriesOf,
   createReadModelRunner,
-  DOMAIN_CATEGORIES,
   type DocumentModel,
   databaseBytes,
   type ProjectedEvent,
@@ -160,7 +160,7 @@ export const runRebuild = async (): Promise<Result[]> => {
       store,
       path: file,
       models: allModels(),
-      categories: DOMAIN_CATEGORIES,
+      categories: categoriesOf(allModels()),
     });
     t0 = now();
     cpu0 = process.cpuUsage();

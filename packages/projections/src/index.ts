@@ -1,11 +1,13 @@
 import type { EventStore } from "@mtc/eventstore";
+import { accessModel } from "./access/index.js";
 import { type BoardCheckpointOptions, boardModel } from "./board/model.js";
 import { casesModel } from "./cases/index.js";
 import { completenessModel } from "./completeness/index.js";
 import { type ReadModelFileStatus, rebuildInto, statusOf } from "./runner/rebuild.js";
-import type { ReadModel } from "./shared/readModel.js";
+import { categoriesOf, type ReadModel } from "./shared/readModel.js";
 import { timelineModel } from "./timeline/index.js";
 
+export * from "./access/index.js";
 export * from "./board/index.js";
 export * from "./cases/index.js";
 export * from "./completeness/index.js";
@@ -14,15 +16,13 @@ export * from "./shared/projectedEvent.js";
 export * from "./shared/readModel.js";
 export * from "./timeline/index.js";
 
-/** The categories of the domain's streams; the read models read only these. */
-export const DOMAIN_CATEGORIES = ["referral", "transfer"] as const;
-
-/** The read models the service runs. */
+/** The read models the service runs; the runner reads the union of their categories (`categoriesOf`). */
 export const allModels = (checkpoints?: BoardCheckpointOptions): readonly ReadModel[] => [
   boardModel(checkpoints) as unknown as ReadModel,
   timelineModel,
   completenessModel as unknown as ReadModel,
   casesModel as unknown as ReadModel,
+  accessModel,
 ];
 
 /** For the operator CLI: what a read-model file holds against the code's model versions. */
@@ -41,11 +41,12 @@ export async function rebuildReadModels(options: {
   onProgress?: (p: { model: string; position: number; head: number; events: number }) => void;
   signal?: AbortSignal;
 }): Promise<{ events: number; seconds: number; adopted: "now" | "next_start" }> {
+  const models = allModels();
   return rebuildInto({
     store: options.store,
     path: options.path,
-    models: allModels(),
-    categories: DOMAIN_CATEGORIES,
+    models,
+    categories: categoriesOf(models),
     ...(options.models ? { only: options.models } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

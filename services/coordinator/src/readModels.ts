@@ -2,6 +2,7 @@ import type { Clock, DomainEvent } from "@mtc/domain";
 import { parseDomainEvent } from "@mtc/domain";
 import type { EventStore } from "@mtc/eventstore";
 import {
+  accessQueries,
   type BoardItem,
   type BoardThresholds,
   type BoardViewItem,
@@ -20,7 +21,6 @@ import {
   viewItem,
 } from "@mtc/projections";
 import { type Parties, partiesOf } from "./auth/policy.js";
-import type { Principal } from "./auth/roles.js";
 import { ModelUnavailableError } from "./errors.js";
 import type { BoardChange, BoardSource } from "./feed/boardFeed.js";
 
@@ -53,6 +53,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
         timeline: ReturnType<typeof timelineQueries>;
         cases: ReturnType<typeof casesQueries>;
         completeness: ReturnType<typeof completenessQueries>;
+        access: ReturnType<typeof accessQueries>;
         boardCheckpoint: () => number;
       }
     | undefined;
@@ -65,6 +66,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
         timeline: timelineQueries(db),
         cases: casesQueries(db),
         completeness: completenessQueries(db),
+        access: accessQueries(db),
         boardCheckpoint: () => checkpoint.get() ?? -1,
       };
     }
@@ -251,6 +253,26 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     transferRecords: (filter: CompletenessFilter) => {
       available("completeness");
       return q().completeness.list({ lateEntryMinutes }, filter);
+    },
+
+    /**
+     * "Who read case X" from the access index (issue 8 finding 6): the latest `limit` reads of the case before
+     * log position `before`, oldest first, and the cursor of the page before them. Waits (briefly) for the
+     * index to hold what the log holds now, so reads recorded before this request are listed.
+     */
+    readsOfCase: async (caseId: string, page: { before?: number | undefined; limit: number }) => {
+      available("access");
+      await Promise.race([
+        store.headPosition().then((head) => runner.whenCaughtUpTo(head)),
+        new Promise((r) => setTimeout(r, READ_WAIT_MS).unref()),
+      ]);
+      const { reads, next } = q().access.readsOfCase(caseId, page);
+      return {
+        next,
+        reads: reads
+          .reverse()
+          .map(({ recordedAt, ...read }) => ({ ...read, at: recordedAt, caseIds: [caseId] })),
+      };
     },
 
     status: (head: number): (ModelStatus & { lag: number })[] =>

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { type Clock, ReferenceData, referenceLookup, systemClock } from "@mtc/domain";
 import { type EventStore, openEventStore } from "@mtc/eventstore";
-import { allModels, createReadModelRunner, DOMAIN_CATEGORIES, readModelFile } from "@mtc/projections";
+import { allModels, categoriesOf, createReadModelRunner, readModelFile } from "@mtc/projections";
 import { type DestinationStream, type Logger, pino } from "pino";
 import { accessLog as createAccessLog, seesIdentities } from "./access/accessLog.js";
 import { type App, buildApp } from "./app.js";
@@ -78,7 +78,7 @@ export const startService = async (
     store,
     path: readModelFile(config.dataDir, config.instanceId),
     models: allModels(config.boardCheckpoints),
-    categories: DOMAIN_CATEGORIES,
+    categories: categoriesOf(allModels()),
     log: ({ level, msg, ...rest }) => runnerLog[level](rest, msg),
     owner: true,
     // A model rebuilt in the background shares the event loop with requests: one page is one synchronous

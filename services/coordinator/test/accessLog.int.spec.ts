@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openSqliteEventStore, type RecordedEvent, type SqliteEventStoreOptions } from "@mtc/eventstore";
+import { readModelFile } from "@mtc/projections";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { loadConfig } from "../src/config.js";
@@ -375,5 +377,39 @@ describe("the access log for auditors", () => {
       expect(seen, expected).toContain(expected);
     expect([...seen].some((s) => String(s).startsWith("dispatcher"))).toBe(false);
     expect((await trail("auditor")).at(-1)?.data).toMatchObject({ kind: "access_log", query: { caseId } });
+  });
+
+  it("who read case X answers from the per-case access index: reads of several kinds, paged back by log position", async () => {
+    const all = await get("auditor", `/api/cases/${caseId}/timeline-reads?limit=500`);
+    expect(all.body.next).toBeNull();
+    const kinds = new Set(all.body.reads.map((r: { kind: string }) => r.kind));
+    for (const kind of ["timeline", "timeline_csv", "transfer_record", "case_export", "case_search", "board"])
+      expect(kinds, kind).toContain(kind);
+    // The page is oldest first; every read names this case and the log position it was indexed at.
+    const positions = all.body.reads.map((r: { position: number }) => r.position);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    for (const r of all.body.reads) expect(r.caseIds).toEqual([caseId]);
+
+    // The answer is the index: exactly the rows the read-model file holds for the case.
+    const file = new Database(readModelFile(dataDir, "main"), { readonly: true, fileMustExist: true });
+    const indexed = file
+      .prepare<[string], number>("SELECT position FROM case_reads WHERE case_id = ? ORDER BY position")
+      .pluck()
+      .all(caseId);
+    file.close();
+    expect(indexed).toEqual(positions);
+
+    // Pages go back in time: the latest two, then the two before them.
+    const latest = await get("auditor", `/api/cases/${caseId}/timeline-reads?limit=2`);
+    expect(latest.body.reads).toEqual(all.body.reads.slice(-2));
+    const earlier = await get(
+      "auditor",
+      `/api/cases/${caseId}/timeline-reads?limit=2&before=${latest.body.next}`,
+    );
+    expect(earlier.body.reads).toEqual(all.body.reads.slice(-4, -2));
+
+    const bad = await user("auditor").get(`/api/cases/${caseId}/timeline-reads?limit=0`);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain("limit");
   });
 });

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { RecordedEvent } from "@mtc/eventstore";
 import { openEventStore } from "@mtc/eventstore";
-import { allModels, DOMAIN_CATEGORIES, dumpReadModels, readModelFile, rebuildInto } from "@mtc/projections";
+import { allModels, categoriesOf, dumpReadModels, readModelFile, rebuildInto } from "@mtc/projections";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEMO_PASSWORD } from "../src/auth/users.js";
 
@@ -163,7 +163,7 @@ describe("crash: SIGKILL during a burst of commands", () => {
 
     // The file the killed and restarted service kept incrementally, against a rebuild from zero of the same log.
     const fresh = path.join(dataDir, "fresh.db");
-    await rebuildInto({ store, path: fresh, models: allModels(), categories: DOMAIN_CATEGORIES });
+    await rebuildInto({ store, path: fresh, models: allModels(), categories: categoriesOf(allModels()) });
     await store.close();
     const kept = dumpReadModels(readModelFile(dataDir, "main"), allModels());
     expect(kept.checkpoints).toEqual(dumpReadModels(fresh, allModels()).checkpoints);

@@ -3,7 +3,7 @@ import { referralEventSchemas, transferEventSchemas } from "@mtc/domain";
 import type { EventStore } from "@mtc/eventstore";
 import type Database from "better-sqlite3";
 import { toProjectedEvent } from "../shared/projectedEvent.js";
-import type { DocumentModel } from "../shared/readModel.js";
+import { DOMAIN_CATEGORIES, type DocumentModel } from "../shared/readModel.js";
 import { applyToBoard, evolveBoardItem, shownItems } from "./evolve.js";
 import type { BoardItem } from "./state.js";
 
@@ -47,6 +47,7 @@ export const boardModel = (
 ): DocumentModel<BoardItem> => ({
   kind: "document",
   name: "board",
+  categories: DOMAIN_CATEGORIES,
   version: 3,
   handles: [...Object.keys(referralEventSchemas), ...Object.keys(transferEventSchemas)],
   tables: ["board_items", "board_checkpoints"],

@@ -1,7 +1,7 @@
 import type { PatientIdentity, PatientKind, RiskGrade } from "@mtc/domain";
 import type Database from "better-sqlite3";
 import type { ProjectedEvent } from "../shared/projectedEvent.js";
-import type { DocumentModel } from "../shared/readModel.js";
+import { DOMAIN_CATEGORIES, type DocumentModel } from "../shared/readModel.js";
 
 /** One case (a woman or newborn followed across referrals and transfers), for finding it again. */
 export interface CaseSummary {
@@ -107,6 +107,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS case_id_search USING fts5(case_id, tokenize =
 export const casesModel: DocumentModel<CaseSummary> = {
   kind: "document",
   name: "cases",
+  categories: DOMAIN_CATEGORIES,
   version: 3,
   tables: ["cases", "case_institutions", "case_id_search"],
   ddl: DDL,

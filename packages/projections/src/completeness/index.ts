@@ -1,6 +1,6 @@
 import { transferEventSchemas } from "@mtc/domain";
 import type Database from "better-sqlite3";
-import type { DocumentModel } from "../shared/readModel.js";
+import { DOMAIN_CATEGORIES, type DocumentModel } from "../shared/readModel.js";
 import { evolveTransferRecord } from "./evolve.js";
 import {
   type CompletenessFilter,
@@ -35,6 +35,7 @@ CREATE INDEX IF NOT EXISTS transfer_records_by_requested ON transfer_records (re
 export const completenessModel: DocumentModel<TransferRecord> = {
   kind: "document",
   name: "completeness",
+  categories: DOMAIN_CATEGORIES,
   version: 2,
   handles: Object.keys(transferEventSchemas),
   tables: ["transfer_records"],

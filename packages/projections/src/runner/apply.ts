@@ -1,4 +1,4 @@
-import type { RecordedEvent } from "@mtc/eventstore";
+import { categoryOf, type RecordedEvent } from "@mtc/eventstore";
 import Database from "better-sqlite3";
 import { type ProjectResult, toProjectedEvent } from "../shared/projectedEvent.js";
 import type { DocumentRows, ReadModel } from "../shared/readModel.js";
@@ -8,6 +8,7 @@ import { type ModelRow, type ModelState, resetModel } from "./database.js";
 export interface Slot {
   model: ReadModel;
   handles: ReadonlySet<string> | undefined;
+  categories: ReadonlySet<string> | undefined;
   checkpoint: number;
   state: ModelState;
   rebuildHead: number;
@@ -15,7 +16,10 @@ export interface Slot {
   failedDocuments: number;
   /** Keys of the documents that failed; they take no more events (bounded by the failures, not the log). */
   failedKeys: Set<string>;
-  rows: DocumentRows<unknown> | { insert(event: import("../shared/projectedEvent.js").ProjectedEvent): void };
+  rows:
+    | DocumentRows<unknown>
+    | { insert(event: import("../shared/projectedEvent.js").ProjectedEvent): void }
+    | { insert(recorded: RecordedEvent): void };
 }
 
 /** A document's change in a committed batch: before and after the batch, and the last position that touched it. */
@@ -56,6 +60,7 @@ export const loadSlots = (
     return {
       model,
       handles: model.handles ? new Set(model.handles) : undefined,
+      categories: model.categories ? new Set(model.categories) : undefined,
       checkpoint: rebuild ? -1 : (row?.checkpoint ?? -1),
       state: rebuild || row?.state === "rebuilding" ? "rebuilding" : "catching_up",
       rebuildHead: rebuild ? head : (row?.rebuild_head ?? -1),
@@ -128,12 +133,24 @@ export const createApplier = (
       if (emitting.has(slot.model.name) && slot.state !== "rebuilding") changes.set(slot.model.name, []);
     for (const recorded of events) {
       let parsed: ProjectResult | undefined;
+      const category = categoryOf(recorded.streamId);
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i] as Slot;
         if (recorded.position <= slot.checkpoint) continue;
+        if (slot.categories && !slot.categories.has(category)) continue;
         if (slot.handles && !slot.handles.has(recorded.type)) continue;
         const key = slot.model.keyOf(recorded);
         if (slot.failedKeys.has(key)) continue;
+        if (slot.model.kind === "records") {
+          // Not domain events: the model reads the recorded data itself, so the domain parse is skipped.
+          try {
+            (slot.rows as { insert(e: RecordedEvent): void }).insert(recorded);
+          } catch (error) {
+            if (isDatabaseFailure(error)) throw error;
+            fail(slot, key, recorded.position, reasonOf(error));
+          }
+          continue;
+        }
         parsed ??= toProjectedEvent(recorded);
         if (!parsed.ok) {
           fail(slot, key, recorded.position, parsed.reason);

@@ -20,7 +20,8 @@ export interface RebuildOptions {
   models: readonly ReadModel[];
   /** Names of the models to rebuild (default: all); the others are kept as they are and catch up later. */
   only?: readonly string[];
-  categories?: readonly string[];
+  /** Only streams of these categories are read (`categoriesOf(models)`). Omitted: the whole log. */
+  categories?: readonly string[] | undefined;
   pageSize?: number;
   onProgress?: (p: { model: string; position: number; head: number; events: number }) => void;
   signal?: AbortSignal;

@@ -5,7 +5,7 @@ import { type EventStore, openSqliteEventStore, type RecordedEvent } from "@mtc/
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { boardQueries } from "../board/model.js";
-import { allModels, DOMAIN_CATEGORIES, readModelStatus } from "../index.js";
+import { allModels, categoriesOf, readModelStatus } from "../index.js";
 import type { ReadModel } from "../shared/readModel.js";
 import { createLog, data } from "../testing/fixtures.js";
 import { dumpReadModels, rebuildInto } from "./rebuild.js";
@@ -35,12 +35,18 @@ const appendTogether = async (events: readonly RecordedEvent[]): Promise<number>
 };
 
 const runner = (over: Partial<ReadModelRunnerOptions> = {}) =>
-  createReadModelRunner({ store, path: file, models: allModels(), categories: DOMAIN_CATEGORIES, ...over });
+  createReadModelRunner({
+    store,
+    path: file,
+    models: allModels(),
+    categories: categoriesOf(allModels()),
+    ...over,
+  });
 
 /** The same log rebuilt from zero into another file, dumped row for row. */
 const freshRebuild = async (models: readonly ReadModel[] = allModels()) => {
   const fresh = join(dir, `fresh-${Math.random().toString(36).slice(2)}.db`);
-  await rebuildInto({ store, path: fresh, models, categories: DOMAIN_CATEGORIES });
+  await rebuildInto({ store, path: fresh, models, categories: categoriesOf(allModels()) });
   return dumpReadModels(fresh, models);
 };
 
@@ -92,7 +98,7 @@ describe("read-model runner on SQLite files", () => {
       ["transfer-t2", "requested", "centre_1"],
     ]);
     expect(r.status().map((s) => [s.name, s.state, s.checkpoint])).toEqual(
-      ["board", "timeline", "completeness", "cases"].map((n) => [n, "ready", last]),
+      ["board", "timeline", "completeness", "cases", "access"].map((n) => [n, "ready", last]),
     );
     await r.close();
     expect(dumpReadModels(file, allModels())).toEqual(await freshRebuild());
@@ -210,7 +216,7 @@ describe("read-model runner on SQLite files", () => {
       store: racing,
       path: file,
       models: allModels(),
-      categories: DOMAIN_CATEGORIES,
+      categories: categoriesOf(allModels()),
     });
     await r.start();
     await r.whenReady();
@@ -237,6 +243,7 @@ describe("read-model runner on SQLite files", () => {
       timeline: 1,
       completeness: 1,
       cases: 1,
+      access: 0,
     });
     const board = boardQueries(r.reader()).items();
     expect(board.map((i) => [i.id, i.step])).toEqual([
@@ -245,7 +252,7 @@ describe("read-model runner on SQLite files", () => {
     ]);
     expect(logged.some((e) => e.msg.startsWith("document failed"))).toBe(true);
     await r.close();
-    expect(readModelStatus(file).models.map((m) => m.failedDocuments)).toEqual([1, 1, 1, 1]);
+    expect(readModelStatus(file).models.map((m) => m.failedDocuments)).toEqual([1, 1, 1, 1, 0]);
   });
 
   it("a version bump rebuilds that model only, in the background, and a held rebuild does not delay the live board", async () => {
@@ -313,7 +320,7 @@ describe("read-model runner on SQLite files", () => {
       store,
       path: file,
       models: allModels(),
-      categories: DOMAIN_CATEGORIES,
+      categories: categoriesOf(allModels()),
     });
     expect(offline.adopted).toBe("now");
     const owner = runner({ owner: true });
@@ -323,7 +330,7 @@ describe("read-model runner on SQLite files", () => {
       store,
       path: file,
       models: allModels(),
-      categories: DOMAIN_CATEGORIES,
+      categories: categoriesOf(allModels()),
       only: ["board"],
     });
     expect(held.adopted).toBe("next_start");

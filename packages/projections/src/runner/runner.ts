@@ -44,8 +44,8 @@ export interface ReadModelRunnerOptions {
   /** The read-model file (`readModelFile(dataDir, instanceId)`). */
   path: string;
   models: readonly ReadModel[];
-  /** Only streams of these categories are read. Omitted: the whole log. */
-  categories?: readonly string[];
+  /** Only streams of these categories are read (`categoriesOf(models)`). Omitted: the whole log. */
+  categories?: readonly string[] | undefined;
   log?: RunnerLog;
   /** Events per catch-up page, each applied in one transaction (default 5,000). */
   pageSize?: number;

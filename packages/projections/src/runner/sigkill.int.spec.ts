@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { benchReference } from "../../../../scripts/bench/region.js";
 import { writeRegion } from "../../../../scripts/mtc/synthetic/region.js";
-import { allModels, DOMAIN_CATEGORIES } from "../index.js";
+import { allModels, categoriesOf } from "../index.js";
 import { dumpReadModels, rebuildInto } from "./rebuild.js";
 import { createReadModelRunner } from "./runner.js";
 
@@ -49,7 +49,7 @@ describe("SIGKILL during catch-up (child process)", () => {
     const store = openSqliteEventStore({ path: eventsPath });
     try {
       const fresh = join(dir, "fresh.db");
-      await rebuildInto({ store, path: fresh, models, categories: DOMAIN_CATEGORIES });
+      await rebuildInto({ store, path: fresh, models, categories: categoriesOf(allModels()) });
       const expected = dumpReadModels(fresh, models);
       let run = 0;
       await fc.assert(
@@ -60,7 +60,7 @@ describe("SIGKILL during catch-up (child process)", () => {
             store,
             path: file,
             models,
-            categories: DOMAIN_CATEGORIES,
+            categories: categoriesOf(allModels()),
           });
           await restarted.start();
           await restarted.whenReady();

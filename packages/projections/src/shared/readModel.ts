@@ -1,5 +1,9 @@
+import type { RecordedEvent } from "@mtc/eventstore";
 import type Database from "better-sqlite3";
 import type { ProjectedEvent, RecordedHeader } from "./projectedEvent.js";
+
+/** The categories of the domain's streams: the domain models read only these, never the access log. */
+export const DOMAIN_CATEGORIES = ["referral", "transfer"] as const;
 
 /** Reads and writes the rows of one document model inside the runner's transaction (writer connection). */
 export interface DocumentRows<D> {
@@ -15,6 +19,11 @@ interface ModelBase {
   readonly version: number;
   /** Event types it is built for; others only move its checkpoint. Omitted: every event. */
   readonly handles?: readonly string[];
+  /**
+   * Stream categories it reads; events of other categories only move its checkpoint. The runner reads the
+   * union of its models' categories (`categoriesOf`). Omitted: every category.
+   */
+  readonly categories?: readonly string[];
   /** Its tables, dropped before a rebuild. */
   readonly tables: readonly string[];
   /** CREATE TABLE / INDEX IF NOT EXISTS statements. */
@@ -41,8 +50,23 @@ export interface RowModel extends ModelBase {
   rows(db: Database.Database): { insert(event: ProjectedEvent): void };
 }
 
+/**
+ * An insert-only model fed the recorded events themselves (the access index): for events that are not domain
+ * events, so are not read through the domain's event registry. `insert` checks the data it relies on.
+ */
+export interface RecordRowModel extends ModelBase {
+  readonly kind: "records";
+  rows(db: Database.Database): { insert(recorded: RecordedEvent): void };
+}
+
 // Method syntax in DocumentModel keeps `DocumentModel<Board>` assignable here.
-export type ReadModel = DocumentModel<unknown> | RowModel;
+export type ReadModel = DocumentModel<unknown> | RowModel | RecordRowModel;
+
+/** The categories the runner must read for these models; undefined (the whole log) if one reads every category. */
+export const categoriesOf = (models: readonly ReadModel[]): readonly string[] | undefined =>
+  models.every((m) => m.categories !== undefined)
+    ? [...new Set(models.flatMap((m) => m.categories ?? []))].sort()
+    : undefined;
 
 /** Whether the model takes events of this type. */
 export const handlesType = (model: ReadModel, type: string): boolean =>

@@ -1,5 +1,5 @@
 import { openSqliteEventStore } from "@mtc/eventstore";
-import { allModels, DOMAIN_CATEGORIES } from "../index.js";
+import { allModels, categoriesOf } from "../index.js";
 import { createReadModelRunner } from "../runner/runner.js";
 
 /**
@@ -12,7 +12,7 @@ const runner = createReadModelRunner({
   store,
   path: file,
   models: allModels({ everyEvents: 150, everyMinutes: 60 }),
-  categories: DOMAIN_CATEGORIES,
+  categories: categoriesOf(allModels()),
   pageSize: 40,
 });
 await runner.start();

@@ -1,7 +1,7 @@
 import type { Actor } from "@mtc/eventstore";
 import type Database from "better-sqlite3";
 import { minutesBetween, type ProjectedEvent } from "../shared/projectedEvent.js";
-import type { RowModel } from "../shared/readModel.js";
+import { DOMAIN_CATEGORIES, type RowModel } from "../shared/readModel.js";
 
 /** One event of a case, as the audit trail shows it. */
 export interface TimelineEntry {
@@ -48,6 +48,7 @@ export const timelineEntryOf = ({ event, recorded }: ProjectedEvent): TimelineEn
 export const timelineModel: RowModel = {
   kind: "rows",
   name: "timeline",
+  categories: DOMAIN_CATEGORIES,
   version: 3,
   tables: ["timeline_entries"],
   ddl: DDL,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, CURRENT_SCHEMA_VERSION } from "@mtc/domain";
 import { type EventStore, type RecordedEvent, StoreUnavailableError } from "@mtc/eventstore";
+import { ACCESS_CATEGORY, PATIENT_DATA_READ } from "@mtc/projections";
 import type { FastifyRequest } from "fastify";
 import { LRUCache } from "lru-cache";
 import { identityMaskedRoles, type Principal } from "../auth/roles.js";
@@ -9,10 +10,9 @@ import { identityMaskedRoles, type Principal } from "../auth/roles.js";
  * The access log (issue 8 finding 6): every answer that carries a patient's identity (姓名, 身份证号, 联系电话) is
  * preceded by a `PatientDataRead` event in the reader's own stream `access-<userId>`. The event store is
  * append-only and hash-chained (ADR 0006), so the access log is too. "What did user U read" is one stream read;
- * "who read case X" is an index over `data.caseIds`, a read model of its own.
+ * "who read case X" is an index over `data.caseIds`, a read model of its own (`accessModel` in the projections).
  */
-export const ACCESS_CATEGORY = "access";
-export const PATIENT_DATA_READ = "PatientDataRead";
+export { ACCESS_CATEGORY, PATIENT_DATA_READ };
 
 export type ReadKind =
   | "timeline"
@@ -200,32 +200,7 @@ export const accessLog = ({ store, clock, repeatMinutes, rememberedReaders = 10_
     return { reads: reads.reverse(), next: start > 0 ? start : null };
   };
 
-  /**
-   * Every recorded read that showed this case, oldest first. A scan of the access category until the per-case
-   * index (a read model) exists; it also finds the timeline reads recorded before this log, in `access-<caseId>`
-   * streams, which name their case in `metadata.caseId` only.
-   */
-  const readsOfCase = async (caseId: string): Promise<Omit<RecordedRead, "revision">[]> => {
-    const found: Omit<RecordedRead, "revision">[] = [];
-    const PAGE = 5_000;
-    for (let after = -1; ; ) {
-      const page = await store.readAll({ after, maxCount: PAGE, categories: [ACCESS_CATEGORY] });
-      for (const event of page) {
-        const { revision: _revision, ...read } = toRecordedRead(event);
-        if (event.type === PATIENT_DATA_READ) {
-          if (read.caseIds.includes(caseId)) found.push(read);
-        } else if (event.metadata.caseId === caseId) {
-          const asOf = (event.data as { asOf?: string | null }).asOf ?? undefined;
-          found.push({ ...read, caseIds: [caseId], asOf });
-        }
-      }
-      const last = page.at(-1);
-      if (!last || page.length < PAGE) return found;
-      after = last.position;
-    }
-  };
-
-  return { recordRead, readsOf, readsOfCase };
+  return { recordRead, readsOf };
 };
 
 export type AccessLog = ReturnType<typeof accessLog>;

@@ -24,6 +24,11 @@ const CSV_COLUMNS = [
 
 const AsOf = z.object({ asOf: Instant.optional() });
 const Id = z.object({ id: IdPattern });
+const CaseReadsPage = z.object({
+  /** Log-position cursor from the previous page's `next`: reads strictly before it. */
+  before: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 
 /**
  * A case another institution's staff may not read answers exactly as an unknown case does (same 404, same
@@ -211,8 +216,11 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels; access
     {
       schema: {
         tags: ["cases"],
-        summary: "Who read this case's patient data, what and when (auditors, admin); the read is recorded",
+        summary:
+          "Who read this case's patient data, what and when (auditors, admin): the latest reads, oldest first, " +
+          "from the access index; `next` pages back; the read is recorded",
         params: Id,
+        querystring: CaseReadsPage,
       },
     },
     async (request) => {
@@ -220,8 +228,11 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels; access
       if (principal.role !== "auditor" && principal.role !== "admin")
         throw forbidden("only auditors and admins see the access log");
       const caseId = request.params.id;
-      await accessLog.recordRead(principal, readBy(request, "access_log", [], { query: { caseId } }));
-      return { caseId, reads: await accessLog.readsOfCase(caseId) };
+      const { before, limit } = request.query;
+      const query: Record<string, string | number> = { caseId, limit };
+      if (before !== undefined) query.before = before;
+      await accessLog.recordRead(principal, readBy(request, "access_log", [], { query }));
+      return { caseId, ...(await readModels.readsOfCase(caseId, { before, limit })) };
     },
   );
 
