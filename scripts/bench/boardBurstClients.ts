@@ -1,4 +1,5 @@
 import { WebSocket } from "ws";
+import { terminateAll } from "./sockets.js";
 
 /**
  * Child process of boardBurst.ts: many board clients in groups (one group per view), recording when each item
@@ -199,16 +200,7 @@ const handle = async (message: ToBurstClients): Promise<void> => {
     case "results":
       return reply(results());
     case "close": {
-      await Promise.all(
-        probes.map(
-          (p) =>
-            new Promise<void>((resolve) => {
-              if (p.socket.readyState === WebSocket.CLOSED) return resolve();
-              p.socket.once("close", () => resolve());
-              p.socket.terminate();
-            }),
-        ),
-      );
+      await terminateAll(probes.map((p) => p.socket));
       probes.length = 0;
       reply({ kind: "closed" });
       process.disconnect?.();

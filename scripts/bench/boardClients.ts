@@ -1,4 +1,5 @@
 import { WebSocket } from "ws";
+import { terminateAll } from "./sockets.js";
 
 /**
  * Child process of boardFeed.ts: holds the WebSocket clients on its own event loop, so that receiving 1,000
@@ -86,16 +87,7 @@ const handle = async (message: ToClients): Promise<void> => {
       return reply({ kind: "arrivals", itemId: message.itemId, arrivals, messageBytes: lastBytes });
     }
     case "close": {
-      await Promise.all(
-        probes.map(
-          (p) =>
-            new Promise<void>((resolve) => {
-              if (p.socket.readyState === WebSocket.CLOSED) return resolve();
-              p.socket.once("close", () => resolve());
-              p.socket.terminate();
-            }),
-        ),
-      );
+      await terminateAll(probes.map((p) => p.socket));
       probes.length = 0;
       reply({ kind: "closed" });
       process.disconnect?.();

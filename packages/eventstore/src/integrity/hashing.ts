@@ -26,31 +26,26 @@ const sha256 = (prev: string, bytes: string): string =>
  * metadata): EventStoreDB assigns the position and the time only at the write (ADR 0006).
  */
 export function streamHashOf(prev: string, event: StreamContent): string {
-  return sha256(
-    prev,
-    canonical({
-      id: event.id,
-      streamId: event.streamId,
-      revision: event.revision,
-      type: event.type,
-      data: event.data,
-      metadata: event.metadata,
-    }),
-  );
+  return sha256(prev, canonical(streamContentOf(event)));
 }
+
+/** Exactly the stream content, whatever else the object carries (RFC 8785 sorts the keys). */
+const streamContentOf = ({ id, streamId, revision, type, data, metadata }: StreamContent): StreamContent => ({
+  id,
+  streamId,
+  revision,
+  type,
+  data,
+  metadata,
+});
 
 /** The global link covers everything an audit relies on, the stream link included. */
 export function globalHashOf(prev: string, event: RecordedEvent, streamHash: string): string {
   return sha256(
     prev,
     canonical({
-      id: event.id,
-      streamId: event.streamId,
-      revision: event.revision,
+      ...streamContentOf(event),
       position: event.position,
-      type: event.type,
-      data: event.data,
-      metadata: event.metadata,
       recordedAt: event.recordedAt,
       streamHash,
     }),
