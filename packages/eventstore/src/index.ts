@@ -7,6 +7,7 @@ export * from "./integrity/hashing.js";
 export * from "./integrity/heads.js";
 export * from "./integrity/signedHead.js";
 export * from "./integrity/verify.js";
+export * from "./integrity/walker.js";
 export { type EventStoreConfig, openEventStore } from "./open.js";
 export * from "./port.js";
 export { openSqliteEventStore, type SqliteEventStoreOptions } from "./sqlite/sqliteEventStore.js";

@@ -12,6 +12,7 @@ import { chainEvent } from "./hashing.js";
 import { signChainTip, signedHeadEvent } from "./heads.js";
 import { HEADS_STREAM } from "./signedHead.js";
 import { signedHeadFile, type VerifyProgress, verifyLog } from "./verify.js";
+import { workerWalker } from "./walker.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mtc-tamper-"));
 let files = 0;
@@ -295,6 +296,27 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
     const dropped = JSON.parse(text) as typeof exported;
     dropped.streams[0]?.events.splice(1, 1);
     expect(verifyExport(dropped).problems.join("\n")).toMatch(/not complete from revision 0/);
+  });
+
+  it("the service's worker-thread walker names the same break as verify, and follows new events", async () => {
+    const path = newPath();
+    await writeLog(path);
+    const walker = workerWalker({ path, trustedKey: undefined });
+    try {
+      expect(await walker.advance()).toMatchObject({ found: undefined, snapshot: { checked: 24 } });
+      const store = openSqliteEventStore({ path });
+      await store.append("referral-a", [newEvent("Later")], "any");
+      await store.close();
+      expect(await walker.advance()).toMatchObject({ found: undefined, snapshot: { checked: 25 } });
+      tamper(path, (db) =>
+        db.prepare("UPDATE events SET data = ? WHERE position = 9").run('{"round":2,"x":1}'),
+      );
+      const again = await walker.again();
+      expect(again.found).toEqual((await verifyLog({ path })).firstBreak);
+      expect(again.found).toMatchObject({ position: 9, kind: "edited" });
+    } finally {
+      await walker.close();
+    }
   });
 
   it("stops when aborted", async () => {

@@ -1,0 +1,36 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { openChainReader } from "../sqlite/chainReader.js";
+import { inProcessWalker, type WalkReply, type WalkRequest, type WorkerWalkerInit } from "./walker.js";
+
+/** The worker side of `workerWalker`: one request at a time, in order, on a read-only connection. */
+const init = workerData as WorkerWalkerInit;
+const reader = openChainReader(init.path);
+const walker = inProcessWalker(reader, {}, init.trustedKey);
+const port = parentPort;
+if (!port) throw new Error("walkerWorker runs only as a worker thread");
+
+const run = (request: WalkRequest): Promise<unknown> => {
+  switch (request.op) {
+    case "tail":
+      return walker.tail(request.after);
+    case "advance":
+      return walker.advance();
+    case "again":
+      return walker.again();
+    case "checkHead":
+      return walker.checkHead(request.head);
+  }
+};
+
+let queue: Promise<void> = Promise.resolve();
+port.on("message", (request: WalkRequest) => {
+  queue = queue.then(async () => {
+    let reply: WalkReply;
+    try {
+      reply = { id: request.id, ok: true, value: await run(request) };
+    } catch (error) {
+      reply = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+    port.postMessage(reply);
+  });
+});
