@@ -181,6 +181,76 @@ const measure = async (n: number, token: string, urlOf: (i: number) => string): 
   return samples;
 };
 
+const statusOf = async (url: string, token: string): Promise<number> => {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  await response.arrayBuffer();
+  return response.status;
+};
+
+/**
+ * Issue 8: another institution's case answers as an unknown one, with the same timing. A hospital asks for the
+ * timelines of cases that exist but are not its own, and for ids of the same shape that exist nowhere, the two
+ * interleaved so that both see the same machine; the p50s should not tell them apart.
+ */
+const notFoundTiming = async (
+  baseUrl: string,
+  auditorToken: string,
+  caseIds: readonly string[],
+  n: number,
+): Promise<Result[]> => {
+  const hospital = await login(baseUrl, "clinic");
+  const timelineOf = (caseId: string) => `${baseUrl}/api/cases/${encodeURIComponent(caseId)}/timeline`;
+  const foreign: string[] = [];
+  const unknown: string[] = [];
+  for (const caseId of caseIds) {
+    if (foreign.length >= 100 && unknown.length >= 100) break;
+    if (
+      foreign.length < 100 &&
+      (await statusOf(timelineOf(caseId), hospital.token)) === 404 &&
+      (await statusOf(timelineOf(caseId), auditorToken)) === 200
+    )
+      foreign.push(caseId);
+    // The same shape, one character changed: a case id nobody has.
+    const twin = `${caseId.slice(0, -1)}${caseId.endsWith("Z") ? "Y" : "Z"}`;
+    if (unknown.length < 100 && (await statusOf(timelineOf(twin), auditorToken)) === 404) unknown.push(twin);
+  }
+  if (foreign.length === 0 || unknown.length === 0) {
+    log("  404 timing: no foreign or no unknown case found in the sample; skipped");
+    return [];
+  }
+  const timed = async (caseId: string): Promise<number> => {
+    const t0 = now();
+    const status = await statusOf(timelineOf(caseId), hospital.token);
+    if (status !== 404) throw new Error(`expected 404 for ${caseId}, got ${status}`);
+    return now() - t0;
+  };
+  const foreignMs: number[] = [];
+  const unknownMs: number[] = [];
+  for (let i = 0; i < WARMUP + n; i++) {
+    const f = await timed(foreign[i % foreign.length] as string);
+    const u = await timed(unknown[i % unknown.length] as string);
+    if (i < WARMUP) continue;
+    foreignMs.push(f);
+    unknownMs.push(u);
+  }
+  const f = stats(foreignMs);
+  const u = stats(unknownMs);
+  log(`  404 for another institution's case: ${statsLine(f)}`);
+  log(`  404 for an unknown case:           ${statsLine(u)}`);
+  return (["p50", "p99"] as const).map((percentile) => {
+    const result: Result = {
+      section: "service",
+      metric: `case 404, foreign vs unknown ${percentile}`,
+      unit: "ms",
+      value: f[percentile],
+      baseline: u[percentile],
+      note: `a hospital's timeline request for another institution's case (value) and for an unknown id (baseline), interleaved; ${foreign.length} + ${unknown.length} ids`,
+    };
+    printResult(result);
+    return result;
+  });
+};
+
 const filesSize = (dir: string, pick: (name: string) => boolean): number =>
   readdirSync(dir)
     .filter(pick)
@@ -311,6 +381,8 @@ export const runServiceHttp = async (): Promise<Result[]> => {
       (i) => `${service.url}/api/cases?institutionId=${encodeURIComponent(pick(sample.institutionIds, i))}`,
       20,
     );
+
+    results.push(...(await notFoundTiming(service.url, auditor.token, sample.caseIds, n)));
 
     const rss: Result = {
       section: "service",
