@@ -48,7 +48,8 @@ export const boardModel = (
   kind: "document",
   name: "board",
   categories: DOMAIN_CATEGORIES,
-  version: 3,
+  // 4: checkpoints along the log, not at batch ends.
+  version: 4,
   handles: [...Object.keys(referralEventSchemas), ...Object.keys(transferEventSchemas)],
   tables: ["board_items", "board_checkpoints"],
   ddl: DDL,
@@ -112,25 +113,29 @@ export const boardModel = (
     db.prepare("DELETE FROM board_items WHERE parked_by IS NOT NULL AND last_position < ?").run(
       last.position,
     );
-    const previous = db
-      .prepare<[], { position: number; recorded_at: string }>(
-        "SELECT position, recorded_at FROM board_checkpoints ORDER BY position DESC LIMIT 1",
-      )
-      .get();
-    const due =
-      last.position - (previous?.position ?? -1) >= checkpoints.everyEvents ||
-      (previous !== undefined &&
-        Date.parse(last.recordedAt) - Date.parse(previous.recorded_at) >= checkpoints.everyMinutes * 60_000);
-    if (!due) return;
-    // Parked rows are kept too: a redirect right after the checkpoint must find its declined item.
-    const docs = db
-      .prepare<[], { doc: string }>("SELECT doc FROM board_items")
-      .pluck()
-      .all() as unknown as string[];
-    const items = deflateRawSync(Buffer.from(`[${docs.join(",")}]`));
-    db.prepare(
-      "INSERT OR REPLACE INTO board_checkpoints (position, recorded_at, items) VALUES (?, ?, ?)",
-    ).run(last.position, last.recordedAt, items);
+  },
+  snapshots: {
+    latest: (db) =>
+      db
+        .prepare<[], { position: number; recordedAt: string }>(
+          "SELECT position, recorded_at AS recordedAt FROM board_checkpoints ORDER BY position DESC LIMIT 1",
+        )
+        .get(),
+    due: (latest, event) =>
+      event.position - (latest?.position ?? -1) >= checkpoints.everyEvents ||
+      (latest !== undefined &&
+        Date.parse(event.recordedAt) - Date.parse(latest.recordedAt) >= checkpoints.everyMinutes * 60_000),
+    take: (db, event) => {
+      // Parked rows are kept too: a redirect right after the checkpoint must find its declined item.
+      const docs = db
+        .prepare<[], { doc: string }>("SELECT doc FROM board_items")
+        .pluck()
+        .all() as unknown as string[];
+      const items = deflateRawSync(Buffer.from(`[${docs.join(",")}]`));
+      db.prepare(
+        "INSERT OR REPLACE INTO board_checkpoints (position, recorded_at, items) VALUES (?, ?, ?)",
+      ).run(event.position, event.recordedAt, items);
+    },
   },
 });
 

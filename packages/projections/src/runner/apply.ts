@@ -127,6 +127,9 @@ export const createApplier = (
 
   const run = db.transaction((slots: readonly Slot[], events: readonly RecordedEvent[]) => {
     const caches = slots.map(() => new Map<string, Entry>());
+    const snapshotMarks = slots.map((slot) =>
+      slot.model.kind === "document" ? slot.model.snapshots?.latest(db) : undefined,
+    );
     const changes = new Map<string, DocumentChange[]>();
     // A rebuilding model's changes are not emitted, so not collected either.
     for (const slot of slots)
@@ -180,8 +183,14 @@ export const createApplier = (
         } catch (error) {
           fail(slot, key, recorded.position, `evolve threw: ${reasonOf(error)}`);
         }
+        const snapshots = model.snapshots;
+        if (snapshots?.due(snapshotMarks[i], recorded)) {
+          flush(slot, cache, changes.get(model.name));
+          snapshots.take(db, recorded);
+          snapshotMarks[i] = { position: recorded.position, recordedAt: recorded.recordedAt };
+        }
         // The write-behind cache is bounded: past its size, documents are written now (same transaction).
-        if (cache.size >= cacheSize) flush(slot, cache, changes.get(model.name));
+        else if (cache.size >= cacheSize) flush(slot, cache, changes.get(model.name));
       }
     }
     const last = events.at(-1);

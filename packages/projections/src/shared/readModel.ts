@@ -40,8 +40,27 @@ export interface DocumentModel<D> extends ModelBase {
   readonly kind: "document";
   evolve(document: D | null, event: ProjectedEvent): D | null;
   rows(db: Database.Database): DocumentRows<D>;
-  /** Runs in the batch's transaction after its rows are written (board: checkpoints for as-of). */
+  /** Runs in the batch's transaction after its rows are written. */
   afterBatch?(db: Database.Database, last: RecordedHeader): void;
+  /**
+   * Snapshots of the whole model taken along the log (board: for as-of). The applier asks after every event it
+   * applies, so where they fall depends on the log alone, not on how it was cut into batches (a rebuild's
+   * batches are 20,000 events long).
+   */
+  snapshots?: ModelSnapshots;
+}
+
+export interface SnapshotMark {
+  position: number;
+  recordedAt: string;
+}
+
+export interface ModelSnapshots {
+  /** The latest snapshot in the file, read once per batch. */
+  latest(db: Database.Database): SnapshotMark | undefined;
+  due(latest: SnapshotMark | undefined, event: RecordedHeader): boolean;
+  /** Called with every document of the model written: the snapshot as of `event`. */
+  take(db: Database.Database, event: RecordedHeader): void;
 }
 
 /** An insert-only model: one row per event (the timeline index). */
