@@ -61,3 +61,25 @@ export {
   type TransferState,
   type TransferStatus,
 } from "./transfer/transfer.js";
+export type { UnitCommand } from "./unit/commands.js";
+export { unitCommandSchemas } from "./unit/commands.js";
+export {
+  assignUnit,
+  decide as decideUnit,
+  recordUnitDisinfected,
+  recordUnitStatus,
+  releaseUnit,
+  returnUnitToService,
+  takeUnitOutOfService,
+  UNIT_STATUS_WORDS,
+  unitDecider,
+} from "./unit/decide.js";
+export { type UnitEvent, UnitStatus, unitEventSchemas } from "./unit/events.js";
+export {
+  DISPATCHABLE,
+  evolve as evolveUnit,
+  initialState as initialUnitState,
+  ON_TRANSFER,
+  type UnitState,
+  type UnitTransfer,
+} from "./unit/unit.js";
