@@ -1,5 +1,6 @@
 export * from "./events.js";
 export * from "./reference/capability.js";
+export * from "./reference/distance.js";
 export * from "./reference/lookup.js";
 export * from "./reference/reference.js";
 export type { ReferralCommand } from "./referral/commands.js";
@@ -62,7 +63,12 @@ export {
   type TransferStatus,
 } from "./transfer/transfer.js";
 export type { UnitCommand } from "./unit/commands.js";
-export { unitCommandSchemas } from "./unit/commands.js";
+export {
+  RecordUnitDisinfected,
+  ReturnUnitToService,
+  TakeUnitOutOfService,
+  unitCommandSchemas,
+} from "./unit/commands.js";
 export {
   assignUnit,
   decide as decideUnit,
@@ -75,6 +81,7 @@ export {
   unitDecider,
 } from "./unit/decide.js";
 export { type UnitEvent, UnitStatus, unitEventSchemas } from "./unit/events.js";
+export { rankUnits, type UnitNow, type UnitOption } from "./unit/ranking.js";
 export {
   DISPATCHABLE,
   evolve as evolveUnit,

@@ -217,7 +217,11 @@ export const returnUnitToService = (
   ];
 };
 
-export const decide = (command: UnitCommand, state: UnitState, context: DecisionContext): Decision<UnitEvent> => {
+export const decide = (
+  command: UnitCommand,
+  state: UnitState,
+  context: DecisionContext,
+): Decision<UnitEvent> => {
   switch (command.type) {
     case "AssignUnit":
       return assignUnit(command, state, context);

@@ -138,7 +138,11 @@ describe("dispatching a unit, 000 §十(四) §十二(二), R-TRF-9", () => {
   });
 });
 
-const expectAssigned = (transferId: string, previousStatus: "back_in_service", occurredAt: string): UnitEvent => ({
+const expectAssigned = (
+  transferId: string,
+  previousStatus: "back_in_service",
+  occurredAt: string,
+): UnitEvent => ({
   type: "UnitAssigned",
   data: {
     ambulanceId,
@@ -248,12 +252,22 @@ describe("disinfection after an infectious-disease transfer, 000 §十二(六), 
 
 describe("out of service and back in service, R-TRF-9", () => {
   it("R-TRF-9 an available unit is taken out of service with a reason", () => {
-    given([]).when({ type: "TakeUnitOutOfService", ambulanceId, data: { reason: "发动机故障", recordedBy: "调度员赵", occurredAt: minutesAgo(40) } }).then([outOfService]);
+    given([])
+      .when({
+        type: "TakeUnitOutOfService",
+        ambulanceId,
+        data: { reason: "发动机故障", recordedBy: "调度员赵", occurredAt: minutesAgo(40) },
+      })
+      .then([outOfService]);
   });
 
   it("R-TRF-9 a unit on a transfer cannot be taken out of service", () => {
     given([assigned()])
-      .when({ type: "TakeUnitOutOfService", ambulanceId, data: { reason: "发动机故障", recordedBy: "调度员赵", occurredAt: minutesAgo(40) } })
+      .when({
+        type: "TakeUnitOutOfService",
+        ambulanceId,
+        data: { reason: "发动机故障", recordedBy: "调度员赵", occurredAt: minutesAgo(40) },
+      })
       .thenRejects("unit_dispatched");
   });
 
@@ -261,7 +275,10 @@ describe("out of service and back in service, R-TRF-9", () => {
     given([outOfService])
       .when(backInService)
       .then([
-        { type: "UnitReturnedToService", data: { ambulanceId, recordedBy: "调度员赵", occurredAt: minutesAgo(5) } },
+        {
+          type: "UnitReturnedToService",
+          data: { ambulanceId, recordedBy: "调度员赵", occurredAt: minutesAgo(5) },
+        },
       ]);
   });
 
