@@ -102,5 +102,13 @@ describe.skipIf(!hasChromium)("pages: dispatch dialog with fleet status", () => 
       type: "UnitAssigned",
       data: { transferId: second, overrideReason: "最近的监护车，原任务改派" },
     });
+
+    // The fleet beside the board shows each unit's status; the dispatcher puts the repaired unit back in service.
+    const fleetUnit = (id: string) => page.locator(`[data-testid="fleet-unit"][data-ambulance-id="${id}"]`);
+    await expect.poll(() => fleetUnit("amb_m01").getAttribute("data-status")).toBe("dispatched");
+    expect(await fleetUnit("amb_o01").getAttribute("data-status")).toBe("out_of_service");
+    await fleetUnit("amb_o01").getByTestId("fleet-action-back-in-service").click();
+    await page.getByTestId("unit-dialog").getByTestId("dialog-submit").click();
+    await expect.poll(() => fleetUnit("amb_o01").getAttribute("data-status")).toBe("available");
   });
 });
