@@ -119,6 +119,50 @@ describe("ambulance fleet status", () => {
     expect((await dispatch(loser, "amb_m01")).status).toBe(200);
   });
 
+  it("R-TRF-9 two units sent to one transfer at once: one dispatch stands, the other unit's claim is withdrawn", async () => {
+    const transfer = await requestTransfer();
+    clock.advance(1);
+    const answers = await Promise.all([
+      dispatch(transfer, "amb_m03"),
+      dispatch(transfer, "amb_n01", "新生儿车随行"),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    const [winner, loser] = answers[0]?.status === 200 ? ["amb_m03", "amb_n01"] : ["amb_n01", "amb_m03"];
+    expect(answers.find((a) => a.status === 409)?.body.code).toBe("transfer_dispatched");
+    expect(await unitOf(winner)).toMatchObject({ status: "dispatched", transferId: transfer });
+    expect(await unitOf(loser)).toMatchObject({ status: "available", transferId: null });
+    expect((await unitEvents(loser)).map((e) => [e.type, e.data.reason])).toEqual([
+      ["UnitAssigned", undefined],
+      ["UnitReleased", "dispatch_withdrawn"],
+    ]);
+    // Both back to free for the next test: the winner's transfer is cancelled, which releases its unit.
+    clock.advance(1);
+    const cancelled = await clinic.command(`/api/transfers/${transfer}/cancel`, {
+      cancelledBy: "李医生",
+      reason: "家属要求自行前往",
+      occurredAt: clock.iso(),
+    });
+    expect(cancelled.status).toBe(200);
+    expect(await unitOf(winner)).toMatchObject({ status: "back_in_service", transferId: null });
+  });
+
+  it("R-TRF-9 a retried dispatch (same Idempotency-Key) answers the same and claims the unit once", async () => {
+    const transfer = await requestTransfer();
+    clock.advance(1);
+    const body = {
+      ambulanceId: "amb_o01",
+      dispatchedBy: "调度员赵",
+      overrideReason: "车型不符，就近",
+      occurredAt: clock.iso(),
+    };
+    const key = "fleet-retry-key-1";
+    const first = await dispatcher.command(`/api/transfers/${transfer}/dispatch`, body, key);
+    const again = await dispatcher.command(`/api/transfers/${transfer}/dispatch`, body, key);
+    expect(first.status).toBe(200);
+    expect(again).toEqual(first);
+    expect((await unitEvents("amb_o01")).filter((e) => e.type === "UnitAssigned")).toHaveLength(1);
+  });
+
   it("R-TRF-9 a busy unit is refused unless an override reason is given, and the override is recorded", async () => {
     const busy = await requestTransfer();
     clock.advance(1);

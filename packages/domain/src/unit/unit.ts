@@ -7,6 +7,8 @@ export interface UnitTransfer {
   infectious: boolean;
   /** She has been in the unit (departure recorded): what makes an infectious transfer need disinfection. */
   carried: boolean;
+  /** Where a withdrawn dispatch returns the unit to: its status before the claim, since when, on which transfer. */
+  before: { status: UnitStatus; since: string | undefined; transfer: UnitTransfer | undefined };
 }
 
 /**
@@ -52,7 +54,13 @@ export const evolve = (state: UnitState, event: UnitEvent): UnitState => {
         ...state,
         status: "dispatched",
         since: at,
-        transfer: { transferId: d.transferId, caseId: d.caseId, infectious: d.infectious, carried: false },
+        transfer: {
+          transferId: d.transferId,
+          caseId: d.caseId,
+          infectious: d.infectious,
+          carried: false,
+          before: { status: state.status, since: state.since, transfer: state.transfer },
+        },
         lastOccurredAt,
       };
     }
@@ -69,6 +77,10 @@ export const evolve = (state: UnitState, event: UnitEvent): UnitState => {
     }
     case "UnitReleased": {
       const d = event.data;
+      // A dispatch that was not carried out leaves the unit as it was before the claim.
+      if (d.reason === "dispatch_withdrawn" && state.transfer) {
+        return { ...state, ...state.transfer.before, lastOccurredAt };
+      }
       return {
         ...state,
         status: d.disinfectionRequired ? "disinfection_pending" : "back_in_service",

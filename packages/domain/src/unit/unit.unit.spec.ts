@@ -131,6 +131,58 @@ describe("dispatching a unit, 000 §十(四) §十二(二), R-TRF-9", () => {
       .then([]);
   });
 
+  it("R-TRF-9 a withdrawn dispatch (the transfer took another unit) leaves the unit as it was before the claim", () => {
+    const overridden: UnitEvent = {
+      type: "UnitAssigned",
+      data: {
+        ...(assigned().data as Extract<UnitEvent, { type: "UnitAssigned" }>["data"]),
+        previousStatus: "out_of_service",
+        overrideReason: "唯一可用",
+      },
+    };
+    const withdrawn: UnitEvent = {
+      type: "UnitReleased",
+      data: {
+        ambulanceId,
+        transferId: "t1",
+        caseId: "case1",
+        reason: "dispatch_withdrawn",
+        disinfectionRequired: false,
+        occurredAt: minutesAgo(50),
+      },
+    };
+    given([outOfService, overridden])
+      .when({
+        type: "ReleaseUnit",
+        ambulanceId,
+        data: { transferId: "t1", reason: "dispatch_withdrawn", occurredAt: minutesAgo(50) },
+      })
+      .then([withdrawn]);
+    const state = fold(unitDecider, [outOfService, overridden, withdrawn]);
+    expect(state).toMatchObject({ status: "out_of_service", since: minutesAgo(40), transfer: undefined });
+  });
+
+  it("R-TRF-9 a withdrawn override returns the unit to the transfer it was taken from", () => {
+    const withdrawnT2: UnitEvent = {
+      type: "UnitReleased",
+      data: {
+        ambulanceId,
+        transferId: "t2",
+        caseId: "case1",
+        reason: "dispatch_withdrawn",
+        disinfectionRequired: false,
+        occurredAt: minutesAgo(45),
+      },
+    };
+    given([assigned("t1"), assigned("t2"), withdrawnT2])
+      .when({
+        type: "RecordUnitStatus",
+        ambulanceId,
+        data: { transferId: "t1", status: "at_scene", occurredAt: minutesAgo(40) },
+      })
+      .then([atStatus("at_scene", 40)]);
+  });
+
   it("R-TRF-9 an ambulance that is not in the reference data is refused", () => {
     given([])
       .when({ ...assign(), ambulanceId: "amb_ghost" } as UnitCommand)

@@ -18,6 +18,8 @@ export interface FleetUnit {
   disinfectionAfterTransferId: string | null;
   /** Why it is out of service, while it is. */
   outOfServiceReason: string | null;
+  /** The status and time before the current claim: where a withdrawn dispatch returns it. */
+  beforeClaim: { status: UnitStatus; since: string; transferId: string | null; caseId: string | null } | null;
   /** Global log position of the last event applied (for change feeds and read-your-writes). */
   lastPosition: number;
 }
@@ -38,6 +40,7 @@ export const evolveFleetUnit = (
     caseId: null,
     disinfectionAfterTransferId: null,
     outOfServiceReason: null,
+    beforeClaim: null,
     lastPosition: recorded.position,
   };
   const at = event.data.occurredAt;
@@ -50,18 +53,31 @@ export const evolveFleetUnit = (
         since: at,
         transferId: event.data.transferId,
         caseId: event.data.caseId,
+        beforeClaim: {
+          status: base.status,
+          since: base.since,
+          transferId: base.transferId,
+          caseId: base.caseId,
+        },
       };
     case "UnitStatusRecorded":
       return base.transferId === event.data.transferId
         ? { ...next, status: event.data.status, since: at }
         : next;
     case "UnitReleased":
+      if (
+        event.data.reason === "dispatch_withdrawn" &&
+        base.beforeClaim &&
+        base.transferId === event.data.transferId
+      )
+        return { ...next, ...base.beforeClaim, beforeClaim: null };
       return {
         ...next,
         status: event.data.disinfectionRequired ? "disinfection_pending" : "back_in_service",
         since: at,
         transferId: null,
         caseId: null,
+        beforeClaim: null,
         disinfectionAfterTransferId: event.data.disinfectionRequired
           ? event.data.transferId
           : base.disinfectionAfterTransferId,
