@@ -97,7 +97,12 @@ export const buildApp = async (deps: AppDeps) => {
   });
   await app.register(queryRoutes, { readModels: deps.readModels, accessLog: deps.accessLog });
   await app.register(auditRoutes, { accessLog: deps.accessLog });
-  await app.register(fleetRoutes, { bus, reference: deps.reference, readModels: deps.readModels });
+  await app.register(fleetRoutes, {
+    bus,
+    store: deps.store,
+    reference: deps.reference,
+    readModels: deps.readModels,
+  });
   await app.register(systemRoutes, {
     reference: deps.reference,
     readModels: deps.readModels,

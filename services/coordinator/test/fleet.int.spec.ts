@@ -146,6 +146,16 @@ describe("ambulance fleet status", () => {
     expect(await unitOf(winner)).toMatchObject({ status: "back_in_service", transferId: null });
   });
 
+  it("R-TRF-2 a dispatch the transfer refuses (a type that does not fit, no reason) leaves the unit untouched", async () => {
+    const transfer = await requestTransfer("red");
+    clock.advance(1);
+    const before = (await unitEvents("amb_o02")).length;
+    const refused = await dispatch(transfer, "amb_o02");
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: "ambulance_type_mismatch", rule: "R-TRF-2" });
+    expect(await unitEvents("amb_o02")).toHaveLength(before);
+  });
+
   it("R-TRF-9 a retried dispatch (same Idempotency-Key) answers the same and claims the unit once", async () => {
     const transfer = await requestTransfer();
     clock.advance(1);
@@ -221,6 +231,20 @@ describe("ambulance fleet status", () => {
     expect(done.status).toBe(200);
     expect(done.body.events).toEqual(["UnitDisinfected"]);
     expect(await unitOf("amb_i01")).toMatchObject({ status: "available", disinfectionAfterTransferId: null });
+    const history = await auditor.get("/api/units/amb_i01/history?limit=3");
+    expect(history.status).toBe(200);
+    expect(history.body.events.map((e: { type: string }) => e.type)).toEqual([
+      "UnitAssigned",
+      "UnitStatusRecorded",
+      "UnitStatusRecorded",
+    ]);
+    const rest = await auditor.get(`/api/units/amb_i01/history?fromRevision=${history.body.next}`);
+    expect(rest.body.events.at(-1)).toMatchObject({
+      type: "UnitDisinfected",
+      data: { transferId: infectious, disinfectedBy: "洗消员孙" },
+      actor: { userId: "dispatcher" },
+    });
+    expect(rest.body.next).toBeNull();
     expect((await dispatch(next, "amb_i01")).status).toBe(200);
   });
 

@@ -21,6 +21,7 @@ import {
   type CommandAnswer,
   type CommandContext,
   type commandBus,
+  commandIdFor,
   hashRequest,
 } from "../commands/commandBus.js";
 import { HttpProblem } from "../errors.js";
@@ -58,6 +59,8 @@ const derivedContext = (ctx: CommandContext, suffix: string, command: UnitComman
   principal: ctx.principal,
   idempotencyKey: `${ctx.idempotencyKey}.${suffix}`,
   requestHash: hashRequest([command.type, command.ambulanceId, command.data]),
+  // Its events name the transfer command they were written for.
+  causationId: commandIdFor(ctx.principal, ctx.idempotencyKey),
 });
 
 /** Already authorised as the transfer command that implies it. */
@@ -105,6 +108,11 @@ export const transferWithUnits = (bus: Bus, deps: { reference: () => ReferenceLo
     // Unknown or not yours: the transfer's own answer (404), before anything is read about the unit.
     if (history.length === 0) return bus.execute(aggregate, ctx);
     aggregate.authorise(history, ctx.principal, command);
+    // A retry of a dispatch carried out, a refusal recorded, or a key used for another request: that answer,
+    // and no claim. (A key already used for a command on another record shows only when the transfer's events
+    // are appended: then the claim is withdrawn, as below.)
+    const earlier = await bus.earlierAnswer(aggregate, ctx);
+    if (earlier) return earlier;
     const state = transferStateOf(history);
     const decision = transferDecider.decide(command, state, {
       now: deps.clock(),

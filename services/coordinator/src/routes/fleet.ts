@@ -11,7 +11,9 @@ import {
   transferStreamId,
   type UnitCommand,
   UnitStatus,
+  unitStreamId,
 } from "@mtc/domain";
+import type { EventStore } from "@mtc/eventstore";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type Principal, regionWideRoles } from "../auth/roles.js";
@@ -22,6 +24,11 @@ import type { ReadModels } from "../readModels.js";
 import { IdempotencyHeaders } from "./commandRoutes.js";
 
 const Params = z.object({ id: Id });
+const HistoryPage = z.strictObject({
+  /** Revision cursor from the previous page's `next`. */
+  fromRevision: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 
 const Answer = z.object({
   id: z.string(),
@@ -91,6 +98,7 @@ const unitRoutes: UnitRoute[] = [
 
 export interface FleetRouteOptions {
   bus: ReturnType<typeof commandBus>;
+  store: EventStore;
   reference: () => ReferenceLookup;
   readModels: ReadModels;
 }
@@ -101,7 +109,7 @@ export interface FleetRouteOptions {
  */
 export const fleetRoutes: FastifyPluginAsyncZod<FleetRouteOptions> = async (
   app,
-  { bus, reference, readModels },
+  { bus, store, reference, readModels },
 ) => {
   for (const route of unitRoutes) {
     app.post(
@@ -136,6 +144,45 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRouteOptions> = async (
       },
     );
   }
+
+  app.get(
+    "/api/units/:id/history",
+    {
+      schema: {
+        tags: ["fleet"],
+        summary:
+          "One ambulance's status history from its stream, oldest first, paged (R-TRF-5: who disinfected when)",
+        params: Params,
+        querystring: HistoryPage,
+      },
+    },
+    async (request) => {
+      regionWide(request.principal);
+      const ambulanceId = request.params.id;
+      if (!reference().ambulance(ambulanceId)) throw notFound(`ambulance ${ambulanceId}`);
+      const { fromRevision, limit } = request.query;
+      const events: { revision: number; type: string; data: unknown; recordedAt: string; actor: unknown }[] =
+        [];
+      let next: number | null = null;
+      for await (const e of store.readStream(unitStreamId(ambulanceId), {
+        fromRevision,
+        maxCount: limit + 1,
+      })) {
+        if (events.length === limit) {
+          next = e.revision;
+          break;
+        }
+        events.push({
+          revision: e.revision,
+          type: e.type,
+          data: e.data,
+          recordedAt: e.recordedAt,
+          actor: e.metadata.actor,
+        });
+      }
+      return { ambulanceId, events, next };
+    },
+  );
 
   app.get(
     "/api/fleet",
