@@ -48,7 +48,12 @@ describe("ambulance fleet status", () => {
     return fleet.body.units.find((u: { ambulanceId: string }) => u.ambulanceId === ambulanceId);
   };
   const unitEvents = async (ambulanceId: string) => {
-    const events: { type: string; data: Record<string, unknown>; metadata: { caseId: string } }[] = [];
+    const events: {
+      type: string;
+      revision: number;
+      data: Record<string, unknown>;
+      metadata: { caseId: string };
+    }[] = [];
     for await (const e of harness.service.store.readStream(`unit-${ambulanceId}`))
       events.push(e as (typeof events)[number]);
     return events;
@@ -154,6 +159,49 @@ describe("ambulance fleet status", () => {
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: "ambulance_type_mismatch", rule: "R-TRF-2" });
     expect(await unitEvents("amb_o02")).toHaveLength(before);
+  });
+
+  it("R-TRF-9 a claim left without its transfer event (the append after it failed) is completed by the next dispatch", async () => {
+    const transfer = await requestTransfer();
+    clock.advance(1);
+    const caseId = (await dispatcher.get("/api/board")).body.items.find(
+      (i: { id: string }) => i.id === `transfer-${transfer}`,
+    ).caseId;
+    const stream = "unit-amb_n01";
+    const events = await unitEvents("amb_n01");
+    await harness.service.store.append(
+      stream,
+      [
+        {
+          id: crypto.randomUUID(),
+          type: "UnitAssigned",
+          data: {
+            ambulanceId: "amb_n01",
+            transferId: transfer,
+            caseId,
+            infectious: false,
+            previousStatus: "available",
+            assignedBy: "调度员赵",
+            occurredAt: clock.iso(),
+          },
+          metadata: {
+            actor: { userId: "dispatcher", role: "dispatcher" },
+            caseId,
+            causationId: "stranded",
+            commandId: "stranded",
+            occurredAt: clock.iso(),
+            schemaVersion: 1,
+          },
+        },
+      ],
+      events.at(-1)?.revision ?? "no_stream",
+    );
+    const answer = await dispatch(transfer, "amb_n01", "新生儿车，车上有监护设备");
+    expect(answer.status).toBe(200);
+    expect((await unitEvents("amb_n01")).filter((e) => e.type === "UnitAssigned")).toHaveLength(
+      events.filter((e) => e.type === "UnitAssigned").length + 1,
+    );
+    expect(await unitOf("amb_n01")).toMatchObject({ status: "dispatched", transferId: transfer });
   });
 
   it("R-TRF-9 a retried dispatch (same Idempotency-Key) answers the same and claims the unit once", async () => {

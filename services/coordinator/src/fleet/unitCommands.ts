@@ -118,7 +118,7 @@ export const transferWithUnits = (bus: Bus, deps: { reference: () => ReferenceLo
       now: deps.clock(),
       reference: deps.reference(),
     });
-    // Refused by the transfer (wrong step, a type that does not fit), or a retry of a dispatch carried out.
+    // Refused by the transfer (not waiting for a unit, a type that does not fit): recorded as the bus does.
     if (isRejection(decision) || state.status !== "requested") return bus.execute(aggregate, ctx);
     const claim: UnitCommand = {
       type: "AssignUnit",
@@ -133,7 +133,8 @@ export const transferWithUnits = (bus: Bus, deps: { reference: () => ReferenceLo
         occurredAt: command.data.occurredAt,
       },
     };
-    await run(claim, ctx, "unit");
+    // Already claimed for this transfer (an earlier attempt whose transfer append failed): the claim stands.
+    if (!(await unitOn(claim.ambulanceId, command.transferId))) await run(claim, ctx, "unit");
     try {
       return await bus.execute(aggregate, ctx);
     } catch (error) {
