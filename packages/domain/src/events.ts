@@ -1,12 +1,17 @@
 import type { z } from "zod";
 import { type ReferralEvent, referralEventSchemas } from "./referral/events.js";
 import { type TransferEvent, transferEventSchemas } from "./transfer/events.js";
+import { type UnitEvent, unitEventSchemas } from "./unit/events.js";
 
 /** Every domain event, as `{ type, data }`. */
-export type DomainEvent = ReferralEvent | TransferEvent;
+export type DomainEvent = ReferralEvent | TransferEvent | UnitEvent;
 export type DomainEventType = DomainEvent["type"];
 
-const schemas: Record<DomainEventType, z.ZodType> = { ...referralEventSchemas, ...transferEventSchemas };
+const schemas: Record<DomainEventType, z.ZodType> = {
+  ...referralEventSchemas,
+  ...transferEventSchemas,
+  ...unitEventSchemas,
+};
 
 /** Current schema version of each event's data; bump it and add an upcaster when a shape changes. */
 export const CURRENT_SCHEMA_VERSION = 1;
@@ -43,3 +48,5 @@ export const parseDomainEvent = (
 
 export const referralStreamId = (referralId: string): string => `referral-${referralId}`;
 export const transferStreamId = (transferId: string): string => `transfer-${transferId}`;
+/** An ambulance's status stream (R-TRF-5, issue 9 §4); ambulance ids come from the reference data. */
+export const unitStreamId = (ambulanceId: string): string => `unit-${ambulanceId}`;

@@ -1,5 +1,6 @@
 export * from "./events.js";
 export * from "./reference/capability.js";
+export * from "./reference/distance.js";
 export * from "./reference/lookup.js";
 export * from "./reference/reference.js";
 export type { ReferralCommand } from "./referral/commands.js";
@@ -61,3 +62,31 @@ export {
   type TransferState,
   type TransferStatus,
 } from "./transfer/transfer.js";
+export type { UnitCommand } from "./unit/commands.js";
+export {
+  RecordUnitDisinfected,
+  ReturnUnitToService,
+  TakeUnitOutOfService,
+  unitCommandSchemas,
+} from "./unit/commands.js";
+export {
+  assignUnit,
+  decide as decideUnit,
+  recordUnitDisinfected,
+  recordUnitStatus,
+  releaseUnit,
+  returnUnitToService,
+  takeUnitOutOfService,
+  UNIT_STATUS_WORDS,
+  unitDecider,
+} from "./unit/decide.js";
+export { type UnitEvent, UnitStatus, unitEventSchemas } from "./unit/events.js";
+export { rankUnits, type UnitNow, type UnitOption } from "./unit/ranking.js";
+export {
+  DISPATCHABLE,
+  evolve as evolveUnit,
+  initialState as initialUnitState,
+  ON_TRANSFER,
+  type UnitState,
+  type UnitTransfer,
+} from "./unit/unit.js";

@@ -15,11 +15,13 @@ import { authPlugin } from "./auth/authPlugin.js";
 import type { UserDirectory } from "./auth/users.js";
 import { commandBus } from "./commands/commandBus.js";
 import { registerErrorHandler } from "./errors.js";
+import { transferWithUnits } from "./fleet/unitCommands.js";
 import type { IntegrityMonitor } from "./integrity/integrityMonitor.js";
 import type { ReadModels } from "./readModels.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { commandRoutes } from "./routes/commandRoutes.js";
+import { fleetRoutes } from "./routes/fleet.js";
 import { integrityRoutes } from "./routes/integrity.js";
 import { queryRoutes } from "./routes/queries.js";
 import { systemRoutes } from "./routes/system.js";
@@ -91,9 +93,16 @@ export const buildApp = async (deps: AppDeps) => {
     bus,
     reference: deps.reference,
     caseInstitutions: deps.readModels.caseInstitutions,
+    executeTransfer: transferWithUnits(bus, { reference: deps.reference, clock: deps.clock }),
   });
   await app.register(queryRoutes, { readModels: deps.readModels, accessLog: deps.accessLog });
   await app.register(auditRoutes, { accessLog: deps.accessLog });
+  await app.register(fleetRoutes, {
+    bus,
+    store: deps.store,
+    reference: deps.reference,
+    readModels: deps.readModels,
+  });
   await app.register(systemRoutes, {
     reference: deps.reference,
     readModels: deps.readModels,

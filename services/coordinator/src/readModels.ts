@@ -15,6 +15,8 @@ import {
   completenessOf,
   completenessQueries,
   DOMAIN_CATEGORIES,
+  type FleetUnit,
+  fleetQueries,
   type ModelStatus,
   type ReadModelRunner,
   timelineQueries,
@@ -54,6 +56,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
         cases: ReturnType<typeof casesQueries>;
         completeness: ReturnType<typeof completenessQueries>;
         access: ReturnType<typeof accessQueries>;
+        fleet: ReturnType<typeof fleetQueries>;
         boardCheckpoint: () => number;
       }
     | undefined;
@@ -67,6 +70,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
         cases: casesQueries(db),
         completeness: completenessQueries(db),
         access: accessQueries(db),
+        fleet: fleetQueries(db),
         boardCheckpoint: () => checkpoint.get() ?? -1,
       };
     }
@@ -273,6 +277,12 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
           .reverse()
           .map(({ recordedAt, ...read }) => ({ ...read, at: recordedAt, caseIds: [caseId] })),
       };
+    },
+
+    /** Units that have had an event, by ambulance id (issue 9 §4); a unit not listed is available. */
+    fleet: (): Map<string, FleetUnit> => {
+      available("fleet");
+      return q().fleet.units();
     },
 
     status: (head: number): (ModelStatus & { lag: number })[] =>

@@ -15,6 +15,13 @@ export const InstitutionKind = z.enum([
 ]);
 export type InstitutionKind = z.infer<typeof InstitutionKind>;
 
+/** WGS 84 position of an institution or ambulance station, for nearest-unit ranking (issue 9 §4). */
+export const Location = z.strictObject({
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+});
+export type Location = z.infer<typeof Location>;
+
 export const Institution = z.strictObject({
   id: Id,
   name: z.string().min(1),
@@ -23,6 +30,8 @@ export const Institution = z.strictObject({
   administrativeLevel: z.enum(["county", "city", "province"]),
   countyId: z.string().min(1),
   contactPhone: PhoneNumber,
+  /** Optional: without it, units based here are ranked after those whose distance is known. */
+  location: Location.optional(),
 });
 export type Institution = z.infer<typeof Institution>;
 

@@ -4,6 +4,7 @@ import {
   parseDomainEvent,
   referralEventSchemas,
   transferEventSchemas,
+  unitEventSchemas,
 } from "@mtc/domain";
 import type { RecordedEvent } from "@mtc/eventstore";
 
@@ -19,7 +20,9 @@ export interface ProjectedEvent {
 export type ProjectResult = { ok: true; projected: ProjectedEvent } | { ok: false; reason: string };
 
 const isDomainType = (type: string): boolean =>
-  Object.hasOwn(referralEventSchemas, type) || Object.hasOwn(transferEventSchemas, type);
+  Object.hasOwn(referralEventSchemas, type) ||
+  Object.hasOwn(transferEventSchemas, type) ||
+  Object.hasOwn(unitEventSchemas, type);
 
 /**
  * Reads a stored event into a `ProjectedEvent`. Events of the current schema version were written by the

@@ -57,6 +57,8 @@ export interface CommandContext {
   idempotencyKey: string;
   /** Hash of method, route and body: the same key with another request is refused. */
   requestHash: string;
+  /** The command that caused this one (a unit command run for a transfer command, ADR 0009); default: itself. */
+  causationId?: string;
 }
 
 export interface CommandBusDeps {
@@ -279,11 +281,27 @@ export const commandBus = (deps: CommandBusDeps) => {
     throw new Error(`no free case id after ${MAX_CASE_ID_CANDIDATES} candidates for command ${commandId}`);
   };
 
+  /**
+   * What this command was already answered, if anything: its events (a retry), or its recorded refusal or a
+   * reused key, thrown as the first time. Lets a caller skip work that only a new command may do (ADR 0009).
+   */
+  const earlierAnswer = async <C, E extends DomainEvent, S>(
+    spec: AggregateCommand<C, E, S>,
+    ctx: CommandContext,
+  ): Promise<CommandAnswer | undefined> => {
+    const commandId = commandIdFor(ctx.principal, ctx.idempotencyKey);
+    await answerIfRefused(commandId, ctx.requestHash);
+    const earlier = (await readAll(deps.store, spec.streamId)).filter(
+      (r) => r.metadata.commandId === commandId,
+    );
+    return earlier.length > 0 ? answerFromLog(spec.streamId, earlier, ctx.requestHash) : undefined;
+  };
+
   /** The domain events of one record, read from the log (not a read model): for checks that must hold now. */
   const recordOf = async (streamId: string): Promise<DomainEvent[]> =>
     (await readAll(deps.store, streamId)).map(toDomainEvent);
 
-  return { execute, openCase, recordOf };
+  return { execute, openCase, recordOf, earlierAnswer };
 };
 
 const metadataFor = (ctx: CommandContext, commandId: string, caseId: string, occurredAt: string) => ({
@@ -293,7 +311,7 @@ const metadataFor = (ctx: CommandContext, commandId: string, caseId: string, occ
     institutionId: ctx.principal.institutionId,
   },
   caseId,
-  causationId: commandId,
+  causationId: ctx.causationId ?? commandId,
   commandId,
   occurredAt,
   schemaVersion: CURRENT_SCHEMA_VERSION,

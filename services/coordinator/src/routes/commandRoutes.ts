@@ -152,6 +152,11 @@ export interface CommandRouteOptions {
   bus: Bus;
   reference: () => ReferenceLookup;
   caseInstitutions: CaseInstitutions;
+  /** Runs transfer commands; the fleet's moves the ambulance with them (ADR 0009). Default: the bus alone. */
+  executeTransfer?: (
+    aggregate: AggregateCommand<TransferCommand, DomainEvent, unknown>,
+    ctx: CommandContext,
+  ) => Promise<CommandAnswer>;
 }
 
 interface AggregateRoutes<C extends { type: string }> {
@@ -164,6 +169,10 @@ interface AggregateRoutes<C extends { type: string }> {
   streamId(id: string): string;
   command(type: C["type"], id: string, data: unknown): C;
   authorise(history: readonly DomainEvent[], principal: Principal, command: C): void;
+  execute?: (
+    aggregate: AggregateCommand<C, DomainEvent, unknown>,
+    ctx: CommandContext,
+  ) => Promise<CommandAnswer>;
 }
 
 const registerAggregate = <C extends { type: string; data: { occurredAt: string } }>(
@@ -255,7 +264,7 @@ const registerAggregate = <C extends { type: string; data: { occurredAt: string 
           occurredAt: command.data.occurredAt,
         };
         // The hash covers what the client sent: a retry without a case id is the same request.
-        const answer: CommandAnswer = await bus.execute(aggregate, ctx);
+        const answer: CommandAnswer = await (spec.execute ?? bus.execute)(aggregate, ctx);
         return reply.status(creates ? 201 : 200).send({ id, ...answer });
       },
     );
@@ -284,5 +293,6 @@ export const commandRoutes: FastifyPluginAsyncZod<CommandRouteOptions> = async (
     streamId: transferStreamId,
     command: (type, transferId, data) => ({ type, transferId, data }) as TransferCommand,
     authorise: authoriseTransferCommand,
+    ...(options.executeTransfer ? { execute: options.executeTransfer } : {}),
   });
 };

@@ -748,11 +748,29 @@ const judgeBookkeeping = (
     if (isCommandStream(event.streamId)) continue;
     const where = `${event.streamId}@${event.revision} (${event.type})`;
     if (category === "refusal") {
+      // A unit command refused for a transfer command (ADR 0009) names that command as its cause.
+      const { commandId, causationId } = event.metadata;
       if (
-        event.streamId !== `refusal-${event.metadata.commandId}` ||
-        !bookkeeping.refusedCommandIds.has(event.metadata.commandId)
+        event.streamId !== `refusal-${commandId}` ||
+        !(bookkeeping.refusedCommandIds.has(commandId) || bookkeeping.refusedCommandIds.has(causationId))
       )
         fail({ kind: "unexplained-event", key: "refusal without a 409", detail: where });
+    } else if (category === "unit") {
+      // A unit's events come from its own commands, or from a transfer command they name as their cause
+      // (ADR 0009): a claim withdrawn because that command was refused (409) included.
+      const { commandId, causationId } = event.metadata;
+      if (
+        !(
+          acknowledgedCommandIds.has(commandId) ||
+          acknowledgedCommandIds.has(causationId) ||
+          bookkeeping.refusedCommandIds.has(causationId)
+        )
+      )
+        fail({
+          kind: "unexplained-event",
+          key: `unit ${event.type} without a 2xx or 409 answer`,
+          detail: where,
+        });
     } else if (category === "case") {
       const { commandId } = event.metadata;
       const claimed = (event.data as { caseId?: unknown }).caseId;
