@@ -37,7 +37,9 @@ export * from "./shared/time.js";
 export * from "./shared/workingDays.js";
 export type { TransferCommand } from "./transfer/commands.js";
 export { transferCommandSchemas } from "./transfer/commands.js";
+export * from "./transfer/preArrival.js";
 export {
+  acknowledgePreArrivalAlert,
   cancelTransfer,
   completeHandover,
   decide as decideTransfer,
@@ -50,6 +52,7 @@ export {
   recordUnitArrivedAtOrigin,
   requestTransfer,
   transferDecider,
+  updateArrivalEta,
 } from "./transfer/decide.js";
 export type { TransferEvent } from "./transfer/events.js";
 export { transferEventSchemas } from "./transfer/events.js";

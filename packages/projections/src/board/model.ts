@@ -48,7 +48,7 @@ export const boardModel = (
   kind: "document",
   name: "board",
   categories: DOMAIN_CATEGORIES,
-  version: 3,
+  version: 4,
   handles: [...Object.keys(referralEventSchemas), ...Object.keys(transferEventSchemas)],
   tables: ["board_items", "board_checkpoints"],
   ddl: DDL,
