@@ -37,7 +37,6 @@ export * from "./shared/time.js";
 export * from "./shared/workingDays.js";
 export type { TransferCommand } from "./transfer/commands.js";
 export { transferCommandSchemas } from "./transfer/commands.js";
-export * from "./transfer/preArrival.js";
 export {
   acknowledgePreArrivalAlert,
   cancelTransfer,
@@ -56,6 +55,7 @@ export {
 } from "./transfer/decide.js";
 export type { TransferEvent } from "./transfer/events.js";
 export { transferEventSchemas } from "./transfer/events.js";
+export * from "./transfer/preArrival.js";
 export {
   evolve as evolveTransfer,
   initialState as initialTransferState,

@@ -11,12 +11,14 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { AccessLog } from "./access/accessLog.js";
+import type { Arrivals } from "./arrivals.js";
 import { authPlugin } from "./auth/authPlugin.js";
 import type { UserDirectory } from "./auth/users.js";
 import { commandBus } from "./commands/commandBus.js";
 import { registerErrorHandler } from "./errors.js";
 import type { IntegrityMonitor } from "./integrity/integrityMonitor.js";
 import type { ReadModels } from "./readModels.js";
+import { arrivalRoutes } from "./routes/arrivals.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { commandRoutes } from "./routes/commandRoutes.js";
@@ -39,6 +41,8 @@ export interface AppDeps {
   storeHealth: StoreHealth;
   /** The hash-chain monitor (ADR 0006); absent, /health says nothing about the chain and there is no export. */
   integrity?: IntegrityMonitor | undefined;
+  /** Pre-arrival alerts (issue 9 §1). */
+  arrivals: Arrivals;
 }
 
 /** Largest command body accepted; a clinical summary fits many times over. */
@@ -93,6 +97,13 @@ export const buildApp = async (deps: AppDeps) => {
     caseInstitutions: deps.readModels.caseInstitutions,
   });
   await app.register(queryRoutes, { readModels: deps.readModels, accessLog: deps.accessLog });
+  await app.register(arrivalRoutes, {
+    bus,
+    reference: deps.reference,
+    caseInstitutions: deps.readModels.caseInstitutions,
+    arrivals: deps.arrivals,
+    accessLog: deps.accessLog,
+  });
   await app.register(auditRoutes, { accessLog: deps.accessLog });
   await app.register(systemRoutes, {
     reference: deps.reference,

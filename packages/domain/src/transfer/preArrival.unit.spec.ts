@@ -43,7 +43,13 @@ const dispatched: TransferEvent = {
 };
 const departed: TransferEvent = {
   type: "TransferDeparted",
-  data: { transferId, condition, escorts: ["护士乙"], clinicalRecordHandedOver: true, occurredAt: minutesAgo(40) },
+  data: {
+    transferId,
+    condition,
+    escorts: ["护士乙"],
+    clinicalRecordHandedOver: true,
+    occurredAt: minutesAgo(40),
+  },
 };
 const raised = (
   destinationInstitutionId = "centre",
@@ -95,9 +101,7 @@ const updateEta = (expectedArrivalAt: string, occurredAt = minutesAgo(30)): Tran
 
 describe("pre-arrival alert (issue 9 §1)", () => {
   it("000 §十二(八) R-TRF-7: departure raises the alert to the destination with grade, ETA and the asks", () => {
-    given([requested(), dispatched])
-      .when(depart())
-      .then([departed, raised()]);
+    given([requested(), dispatched]).when(depart()).then([departed, raised()]);
   });
 
   it("000 §十二(八) R-TRF-7: a departure without ETA or asks still raises the alert", () => {
@@ -113,7 +117,9 @@ describe("pre-arrival alert (issue 9 §1)", () => {
       .when(depart({ expectedArrivalAt: minutesAgo(41) }))
       .thenRejects("eta_before_step");
     given([requested(), dispatched])
-      .when(depart({ expectedArrivalAt: new Date(Date.parse(minutesAgo(40)) + 25 * 3_600_000).toISOString() }))
+      .when(
+        depart({ expectedArrivalAt: new Date(Date.parse(minutesAgo(40)) + 25 * 3_600_000).toISOString() }),
+      )
       .thenRejects("eta_too_far");
   });
 
@@ -133,19 +139,29 @@ describe("pre-arrival alert (issue 9 §1)", () => {
           },
         },
       ]);
-    given([requested(), dispatched]).when(updateEta(minutesAgo(-5))).thenRejects("transfer_dispatched");
+    given([requested(), dispatched])
+      .when(updateEta(minutesAgo(-5)))
+      .thenRejects("transfer_dispatched");
     const arrived: TransferEvent = {
       type: "TransferArrived",
       data: { transferId, institutionId: "centre", occurredAt: minutesAgo(5) },
     };
-    given([...enRoute, arrived]).when(updateEta(minutesAgo(-5), minutesAgo(1))).thenRejects("transfer_arrived");
-    given(enRoute).when(updateEta(minutesAgo(31))).thenRejects("eta_before_step");
+    given([...enRoute, arrived])
+      .when(updateEta(minutesAgo(-5), minutesAgo(1)))
+      .thenRejects("transfer_arrived");
+    given(enRoute)
+      .when(updateEta(minutesAgo(31)))
+      .thenRejects("eta_before_step");
   });
 
   it("R-TRF-7: the destination acknowledges the alert once, with a name and a time", () => {
     given(enRoute).when(acknowledge()).then([acknowledged]);
-    given([...enRoute, acknowledged]).when(acknowledge(minutesAgo(30))).thenRejects("alert_already_acknowledged");
-    given(enRoute).when(acknowledge(minutesAgo(45))).thenRejects("occurred_before_previous_step");
+    given([...enRoute, acknowledged])
+      .when(acknowledge(minutesAgo(30)))
+      .thenRejects("alert_already_acknowledged");
+    given(enRoute)
+      .when(acknowledge(minutesAgo(45)))
+      .thenRejects("occurred_before_previous_step");
     given([requested(), dispatched]).when(acknowledge()).thenRejects("transfer_dispatched");
   });
 
@@ -157,7 +173,12 @@ describe("pre-arrival alert (issue 9 §1)", () => {
     const care: TransferCommand = {
       type: "RecordEnRouteCare",
       transferId,
-      data: { kind: "treatment", description: "缩宫素静滴", performedBy: "护士乙", occurredAt: minutesAgo(38) },
+      data: {
+        kind: "treatment",
+        description: "缩宫素静滴",
+        performedBy: "护士乙",
+        occurredAt: minutesAgo(38),
+      },
     };
     given([...enRoute, acknowledged])
       .when(care)
@@ -168,7 +189,12 @@ describe("pre-arrival alert (issue 9 §1)", () => {
     const divert: TransferCommand = {
       type: "DivertTransfer",
       transferId,
-      data: { toInstitutionId: "gen1", reason: "中心手术室满", divertedBy: "调度员甲", occurredAt: minutesAgo(30) },
+      data: {
+        toInstitutionId: "gen1",
+        reason: "中心手术室满",
+        divertedBy: "调度员甲",
+        occurredAt: minutesAgo(30),
+      },
     };
     const events = given([...enRoute, acknowledged])
       .when(divert)
@@ -179,7 +205,13 @@ describe("pre-arrival alert (issue 9 §1)", () => {
       .then([
         {
           type: "PreArrivalAlertAcknowledged",
-          data: { transferId, caseId, institutionId: "gen1", acknowledgedBy: "张主任", occurredAt: minutesAgo(25) },
+          data: {
+            transferId,
+            caseId,
+            institutionId: "gen1",
+            acknowledgedBy: "张主任",
+            occurredAt: minutesAgo(25),
+          },
         },
       ]);
   });
@@ -188,15 +220,28 @@ describe("pre-arrival alert (issue 9 §1)", () => {
     const divert: TransferCommand = {
       type: "DivertTransfer",
       transferId,
-      data: { toInstitutionId: "gen1", reason: "中心手术室满", divertedBy: "调度员甲", occurredAt: minutesAgo(50) },
+      data: {
+        toInstitutionId: "gen1",
+        reason: "中心手术室满",
+        divertedBy: "调度员甲",
+        occurredAt: minutesAgo(50),
+      },
     };
-    const events = given([requested(), dispatched]).when(divert).then([expect.anything() as unknown as TransferEvent]);
+    const events = given([requested(), dispatched])
+      .when(divert)
+      .then([expect.anything() as unknown as TransferEvent]);
     expect(events.map((e) => e.type)).toEqual(["TransferDiverted"]);
   });
 
   it("R-TRF-7: the ETA command names its fields (schema)", () => {
-    const parsed = UpdateArrivalEta.safeParse({ expectedArrivalAt: "soon", updatedBy: "", occurredAt: minutesAgo(1) });
+    const parsed = UpdateArrivalEta.safeParse({
+      expectedArrivalAt: "soon",
+      updatedBy: "",
+      occurredAt: minutesAgo(1),
+    });
     expect(parsed.success).toBe(false);
-    expect(new Set(parsed.error?.issues.map((i) => i.path.join(".")))).toEqual(new Set(["expectedArrivalAt", "updatedBy"]));
+    expect(new Set(parsed.error?.issues.map((i) => i.path.join(".")))).toEqual(
+      new Set(["expectedArrivalAt", "updatedBy"]),
+    );
   });
 });

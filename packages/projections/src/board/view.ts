@@ -51,7 +51,8 @@ const alarm = (kind: BoardAlarmKind, since: string | undefined, limit: number, n
 /** Issue 9 §1, R-TRF-7: the receiving institution has not acknowledged an orange-or-above woman's alert. */
 const preArrivalAlarm = (item: BoardItem, now: Date, t: BoardThresholds): BoardAlarm[] => {
   const alert = item.preArrival;
-  if (!alert || alert.acknowledgedAt !== null || riskSeverity[item.riskGrade] < riskSeverity.orange) return [];
+  if (!alert || alert.acknowledgedAt !== null || riskSeverity[item.riskGrade] < riskSeverity.orange)
+    return [];
   return alarm("pre_arrival_unacknowledged", alert.alertedAt, t.preArrivalUnacknowledgedMinutes, now);
 };
 
