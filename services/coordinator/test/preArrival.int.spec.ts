@@ -11,6 +11,16 @@ import {
 } from "./harness.js";
 
 const CENTRE = "jc_mch_rescue_centre";
+
+/** The fields of a `/ws/arrivals` item these tests read. */
+interface AlertItem {
+  patient: { name: string; idCardNumber?: string };
+  riskGrade: string;
+  destinationInstitutionId: string;
+  conditionAtDeparture: { vitalSigns: Record<string, number> };
+  enRouteCare: unknown[];
+  alert: { asks: string[]; acknowledgedAt: string | null; cause: string };
+}
 const OTHER_CENTRE = "jc_first_hospital_rescue_centre";
 const ACK_MINUTES = 7;
 
@@ -36,11 +46,12 @@ describe("pre-arrival alert", () => {
       ALARM_TICK_SECONDS: "1",
     });
     const url = harness.service.url;
-    [county, centre, clinic, dispatcher, medaffairs, bloodstation] = await Promise.all(
-      ["county", "centre", "clinic", "dispatcher", "medaffairs", "bloodstation"].map((u) =>
-        apiClient(url, u),
-      ),
-    );
+    county = await apiClient(url, "county");
+    centre = await apiClient(url, "centre");
+    clinic = await apiClient(url, "clinic");
+    dispatcher = await apiClient(url, "dispatcher");
+    medaffairs = await apiClient(url, "medaffairs");
+    bloodstation = await apiClient(url, "bloodstation");
   });
   afterAll(async () => harness?.stop());
 
@@ -98,7 +109,7 @@ describe("pre-arrival alert", () => {
     expect(departed.body.events).toEqual(["TransferDeparted", "PreArrivalAlertRaised"]);
 
     const live = await centreFeed.next(alertOf(id));
-    const item = live.item as Record<string, any>;
+    const item = live.item as unknown as AlertItem;
     expect(live.position).toBe(departed.body.position);
     expect(item.patient.name).toBe("刘芳");
     expect(item.riskGrade).toBe("red");
@@ -106,7 +117,7 @@ describe("pre-arrival alert", () => {
     expect(item.alert.asks).toEqual(["theatre", "blood", "specialists"]);
     expect(item.alert.acknowledgedAt).toBeNull();
     // The blood station sees it, because blood is asked for, without her identity.
-    const blood = (await bloodFeed.next(alertOf(id))).item as Record<string, any>;
+    const blood = (await bloodFeed.next(alertOf(id))).item as unknown as AlertItem;
     expect(blood.patient.name).not.toBe("刘芳");
     expect(blood.patient.idCardNumber).not.toContain("1231002");
 
@@ -120,7 +131,7 @@ describe("pre-arrival alert", () => {
     });
     expect(care.status).toBe(200);
     const withCare = await centreFeed.next((m) => alertOf(id)(m) && m.position === care.body.position);
-    expect((withCare.item as Record<string, any>).enRouteCare).toHaveLength(1);
+    expect((withCare.item as unknown as AlertItem).enRouteCare).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 300));
     expect(clinicFeed.messages.filter((m) => m.type === "change")).toEqual([]);
     expect(countyFeed.messages.filter((m) => m.type === "change")).toEqual([]);
@@ -256,7 +267,7 @@ describe("pre-arrival alert", () => {
     });
     expect(diverted.status).toBe(200);
     expect(diverted.body.events).toEqual(["TransferDiverted", "PreArrivalAlertRaised"]);
-    const live = (await centreFeed.next(alertOf(id))).item as Record<string, any>;
+    const live = (await centreFeed.next(alertOf(id))).item as unknown as AlertItem;
     expect(live.destinationInstitutionId).toBe(CENTRE);
     expect(live.alert).toMatchObject({
       cause: "diversion",
