@@ -56,15 +56,22 @@ describe.skipIf(!hasChromium)("pages: pre-arrival alert", () => {
         })
       ).status,
     ).toBe(200);
-    const departed = await dispatcher.command(`/api/transfers/${id}/departure`, {
-      condition: { summary: "面色苍白，持续出血", vitalSigns: { systolicBp: 84, heartRate: 128 } },
-      escorts: ["护士钱"],
-      clinicalRecordHandedOver: true,
-      expectedArrivalAt: new Date(Date.now() + 35 * 60_000).toISOString(),
-      readiness: { asks: ["theatre", "blood"], note: "备O型RhD阳性红细胞4U" },
-      occurredAt: now(),
-    });
-    expect(departed.status).toBe(200);
+    // The dispatcher records the departure on the board page, with the ETA and what to have ready.
+    const board = (await openAs(browser, base, "dispatcher")).page;
+    const row = board.locator(`[data-testid="board-row"][data-item-id="transfer-${id}"]`);
+    await expect.poll(() => row.getAttribute("data-step")).toBe("dispatched");
+    await row.getByTestId("action-departure").click();
+    await board.getByTestId("field-condition.summary").fill("面色苍白，持续出血");
+    await board.getByTestId("field-condition.vitalSigns.systolicBp").fill("84");
+    await board.getByTestId("field-condition.vitalSigns.heartRate").fill("128");
+    await board.getByTestId("field-escorts").fill("护士钱");
+    await board.getByTestId("field-clinicalRecordHandedOver").check();
+    await board.getByTestId("field-etaMinutes").fill("35");
+    await board.getByTestId("field-ask-theatre").check();
+    await board.getByTestId("field-ask-blood").check();
+    await board.getByTestId("field-readiness.note").fill("备O型RhD阳性红细胞4U");
+    await board.getByTestId("dialog-submit").click();
+    await expect.poll(() => row.getAttribute("data-step")).toBe("departed");
 
     // Live, without a reload: the centre sees who is coming, her condition, the ETA and the asks.
     const alert = centre.getByTestId(`pre-arrival-${id}`);
@@ -73,6 +80,7 @@ describe.skipIf(!hasChromium)("pages: pre-arrival alert", () => {
     expect(await alert.getByTestId("pre-arrival-condition").textContent()).toContain("收缩压 84");
     expect(await alert.getByTestId("pre-arrival-asks").textContent()).toContain("手术室 · 备血");
     expect(await alert.getByTestId("pre-arrival-eta").textContent()).toContain("预计到达");
+    expect(await alert.getByTestId("pre-arrival-asks").textContent()).toContain("备O型RhD阳性红细胞4U");
     expect(await alert.getByTestId("pre-arrival-ack-state").textContent()).toContain("尚未确认");
     await screenshot(centre, "pre-arrival-01-centre-alert");
 
@@ -95,5 +103,12 @@ describe.skipIf(!hasChromium)("pages: pre-arrival alert", () => {
     expect(await alert.getByTestId("pre-arrival-acknowledge").count()).toBe(0);
     await screenshot(centre, "pre-arrival-02-acknowledged");
     expect(await clinic.getByTestId(`pre-arrival-${id}`).count()).toBe(0);
+
+    // The dispatcher updates the ETA; the centre's alert follows, live.
+    await row.getByTestId("action-eta").click();
+    await board.getByTestId("field-etaMinutes").fill("20");
+    await board.getByTestId("field-updatedBy").fill("调度员赵");
+    await board.getByTestId("dialog-submit").click();
+    await expect.poll(() => alert.getByTestId("pre-arrival-eta").textContent()).toContain("调度员赵");
   });
 });
