@@ -230,7 +230,7 @@ export function* synthesise(options: SynthesiseOptions, stats: SynthesisStats): 
     open.remaining--;
     if (open.remaining === 0) streams.delete(streamId);
     if (open.stopped) continue;
-    if (stats.events + eventsOf(step) > total) {
+    if (stats.events + eventsOf(step, open.state.status === "en_route") > total) {
       open.stopped = true;
       continue;
     }
