@@ -175,6 +175,32 @@ describe("pre-arrival alert", () => {
       "body.occurredAt",
     ]);
     expect(bad.body.errors.every((e: { message: string }) => e.message.length > 5)).toBe(true);
+    const twice = await dispatcher.raw(
+      "POST",
+      `/api/transfers/${id}/eta`,
+      { expectedArrivalAt: "2026-13-01T00:00:00Z", updatedBy: "调度员赵", occurredAt: clock.iso() },
+      { "idempotency-key": `eta-${id}-bad`, "accept-language": "zh-CN" },
+    );
+    expect(twice.status).toBe(400);
+    expect([...new Set(twice.body.errors.map((e: { path: string }) => e.path))]).toEqual([
+      "body.expectedArrivalAt",
+    ]);
+    const duplicate = await dispatcher.raw(
+      "POST",
+      `/api/transfers/${id}/departure`,
+      {
+        condition: { summary: "出血", vitalSigns: {} },
+        escorts: ["护士钱"],
+        clinicalRecordHandedOver: true,
+        readiness: { asks: ["blood", "blood"] },
+        occurredAt: clock.iso(),
+      },
+      { "idempotency-key": `dep-${id}-dup`, "accept-language": "zh-CN" },
+    );
+    expect(duplicate.status).toBe(400);
+    expect(duplicate.body.errors).toEqual([
+      expect.objectContaining({ path: "body.readiness.asks", message: "同一项不能重复" }),
+    ]);
     // A foreign hospital: the 404 of an unknown transfer. The sender may not acknowledge (403).
     const foreign = await clinic.command(`/api/transfers/${id}/pre-arrival-acknowledgement`, ack);
     const unknown = await centre.command("/api/transfers/Tnosuchtransfer/pre-arrival-acknowledgement", ack);

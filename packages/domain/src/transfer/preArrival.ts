@@ -21,7 +21,10 @@ export const Readiness = z.strictObject({
   asks: z
     .array(ReadinessAsk)
     .max(ReadinessAsk.options.length)
-    .refine((asks) => new Set(asks).size === asks.length, { message: "names an item twice" }),
+    .refine((asks) => new Set(asks).size === asks.length, {
+      message: "names an item twice",
+      params: { code: "duplicate_items" },
+    }),
   note: Text("long", 1000).optional(),
 });
 export type Readiness = z.infer<typeof Readiness>;
