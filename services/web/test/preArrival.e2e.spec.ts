@@ -72,6 +72,7 @@ describe.skipIf(!hasChromium)("pages: pre-arrival alert", () => {
     await board.getByTestId("field-readiness.note").fill("备O型RhD阳性红细胞4U");
     await board.getByTestId("dialog-submit").click();
     await expect.poll(() => row.getAttribute("data-step")).toBe("departed");
+    await expect.poll(() => row.getByTestId("pre-arrival-state").textContent()).toContain("接收方未确认预警");
 
     // Live, without a reload: the centre sees who is coming, her condition, the ETA and the asks.
     const alert = centre.getByTestId(`pre-arrival-${id}`);
@@ -101,6 +102,10 @@ describe.skipIf(!hasChromium)("pages: pre-arrival alert", () => {
       .poll(() => alert.getByTestId("pre-arrival-ack-state").textContent())
       .toContain("已确认：张主任");
     expect(await alert.getByTestId("pre-arrival-acknowledge").count()).toBe(0);
+    // The dispatcher's board shows that the destination has it.
+    await expect
+      .poll(() => row.getByTestId("pre-arrival-state").textContent())
+      .toContain("接收方已确认预警（张主任）");
     await screenshot(centre, "pre-arrival-02-acknowledged");
     expect(await clinic.getByTestId(`pre-arrival-${id}`).count()).toBe(0);
 
