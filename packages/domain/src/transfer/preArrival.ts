@@ -77,12 +77,7 @@ export const PreArrivalAlertAcknowledged = z.strictObject({
   occurredAt: Instant,
 });
 
-export const preArrivalEventSchemas = {
-  PreArrivalAlertRaised,
-  PreArrivalEtaUpdated,
-  PreArrivalAlertAcknowledged,
-} as const;
-
+/** Both commands as one table, for their routes. */
 export const preArrivalCommandSchemas = { UpdateArrivalEta, AcknowledgePreArrivalAlert } as const;
 
 /** The alert as the transfer's state keeps it: for the current destination. */
