@@ -23,7 +23,7 @@ const fileLimit = (): number => {
 };
 
 /** The WebSocket clients, in a child process of their own (see boardClients.ts). */
-const startClients = () => {
+export const startClients = () => {
   const child: ChildProcess = fork(fileURLToPath(new URL("./boardClients.ts", import.meta.url)), [], {
     execArgv: process.execArgv,
     stdio: ["ignore", "inherit", "inherit", "ipc"],

@@ -5,6 +5,7 @@ import { runAppends } from "./appends.js";
 import { runBoardBurst } from "./boardBurst.js";
 import { runBoardFeed } from "./boardFeed.js";
 import { fmt, log, type Result, SCALE, targetText, verdict } from "./common.js";
+import { runPreArrival } from "./preArrival.js";
 import { runRebuild } from "./rebuild.js";
 import { runRoundtrip } from "./roundtrip.js";
 import { runServiceHttp } from "./serviceHttp.js";
@@ -17,6 +18,7 @@ const sections: [string, () => Promise<Result[]>][] = [
   ["boardFeed", runBoardFeed],
   ["service", runServiceHttp],
   ["boardBurst", runBoardBurst],
+  ["preArrival", runPreArrival],
 ];
 
 const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim());

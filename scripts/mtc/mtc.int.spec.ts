@@ -94,6 +94,8 @@ const TRANSFER_AFTER: Record<string, readonly string[]> = {
   TransferArrived: ["en_route"],
   HandoverCompleted: ["arrived"],
   TransferCancelled: ["requested", "dispatched", "at_origin"],
+  // Issue 9 §1: raised with the departure (the state is en route by then), and again on a diversion en route.
+  PreArrivalAlertRaised: ["en_route"],
 };
 const CREW_EVENTS = new Set([
   "UnitArrivedAtOrigin",
@@ -420,7 +422,7 @@ describe("pnpm mtc generate and status (child processes on real data directories
     const built = await mtc("rebuild", "--data-dir", copy);
     expect(built.code).toBe(0);
     expect(built.stdout).toMatch(
-      /^rebuilt board, timeline, completeness, cases, access, fleet from [\d,]+ events in [\d.]+ s, in place:/,
+      /^rebuilt board, timeline, completeness, cases, access, fleet, arrivals from [\d,]+ events in [\d.]+ s, in place:/,
     );
     expect(built.stderr).toMatch(/events\/s/);
     const status = await mtc("status", "--data-dir", copy, "--json");
@@ -434,7 +436,10 @@ describe("pnpm mtc generate and status (child processes on real data directories
     expect(parsed.readModels.map((r) => r.instance)).toEqual(["main"]);
     const models = parsed.readModels[0]?.models ?? [];
     expect(models.map((m) => [m.name, m.state])).toEqual(
-      ["board", "timeline", "completeness", "cases", "access", "fleet"].map((name) => [name, "ready"]),
+      ["board", "timeline", "completeness", "cases", "access", "fleet", "arrivals"].map((name) => [
+        name,
+        "ready",
+      ]),
     );
     for (const m of models) expect(m.lag).toBe(0);
     const human = await mtc("status", "--data-dir", copy);

@@ -39,6 +39,7 @@ export * from "./shared/workingDays.js";
 export type { TransferCommand } from "./transfer/commands.js";
 export { transferCommandSchemas } from "./transfer/commands.js";
 export {
+  acknowledgePreArrivalAlert,
   cancelTransfer,
   completeHandover,
   decide as decideTransfer,
@@ -51,9 +52,11 @@ export {
   recordUnitArrivedAtOrigin,
   requestTransfer,
   transferDecider,
+  updateArrivalEta,
 } from "./transfer/decide.js";
 export type { TransferEvent } from "./transfer/events.js";
 export { transferEventSchemas } from "./transfer/events.js";
+export * from "./transfer/preArrival.js";
 export {
   evolve as evolveTransfer,
   initialState as initialTransferState,

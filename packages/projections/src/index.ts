@@ -1,5 +1,6 @@
 import type { EventStore } from "@mtc/eventstore";
 import { accessModel } from "./access/index.js";
+import { arrivalsModel } from "./arrivals/index.js";
 import { type BoardCheckpointOptions, boardModel } from "./board/model.js";
 import { casesModel } from "./cases/index.js";
 import { completenessModel } from "./completeness/index.js";
@@ -9,6 +10,7 @@ import { categoriesOf, type ReadModel } from "./shared/readModel.js";
 import { timelineModel } from "./timeline/index.js";
 
 export * from "./access/index.js";
+export * from "./arrivals/index.js";
 export * from "./board/index.js";
 export * from "./cases/index.js";
 export * from "./completeness/index.js";
@@ -26,6 +28,7 @@ export const allModels = (checkpoints?: BoardCheckpointOptions): readonly ReadMo
   casesModel as unknown as ReadModel,
   accessModel,
   fleetModel as unknown as ReadModel,
+  arrivalsModel as unknown as ReadModel,
 ];
 
 /** For the operator CLI: what a read-model file holds against the code's model versions. */

@@ -132,10 +132,26 @@ interface OpenStream {
 
 const principalOf = (sender: Sender) => ({ ...sender, institutionId: sender.institutionId });
 
-const eventsOf = (step: PlannedStep): number =>
-  step.planned.command.type === "DeclineReferral"
-    ? 1 + Number("redirectTo" in step.planned.command.data) + Number("escalate" in step.planned.command.data)
-    : 1;
+/** Events a step appends; `departed`: the case's transfer has departed before it (a diversion then re-alerts). */
+const eventsOf = (step: PlannedStep, departed: boolean): number => {
+  const { command } = step.planned;
+  if (command.type === "DeclineReferral")
+    return 1 + Number("redirectTo" in command.data) + Number("escalate" in command.data);
+  // Issue 9 §1: a departure raises the pre-arrival alert, and a diversion en route raises it again.
+  if (command.type === "RecordDeparture" || (command.type === "DivertTransfer" && departed)) return 2;
+  return 1;
+};
+
+/** Events of a case's planned steps, in plan order. */
+const eventsOfCase = (steps: readonly PlannedStep[]): number => {
+  let departed = false;
+  let total = 0;
+  for (const step of steps) {
+    total += eventsOf(step, departed);
+    if (step.planned.command.type === "RecordDeparture") departed = true;
+  }
+  return total;
+};
 
 /** Mean events per case, from a sample planned apart from the log (its own random stream). */
 const meanEventsPerCase = (seed: number, reference: ReferenceLookup, start: number): number => {
@@ -145,7 +161,7 @@ const meanEventsPerCase = (seed: number, reference: ReferenceLookup, start: numb
   let total = 0;
   for (let n = 0; n < sample; n++) {
     const c = planCase(rng, view, start, { caseId: "C", referralId: "R", transferId: "T" });
-    for (const step of c.steps) total += eventsOf(step);
+    total += eventsOfCase(c.steps);
   }
   return total / sample;
 };
@@ -185,8 +201,8 @@ export function* synthesise(options: SynthesiseOptions, stats: SynthesisStats): 
     const planned: PlannedCase = planCase(rng, view, nextCaseAt, ids);
     stats.cases++;
     stats.grades[planned.riskGrade] = (stats.grades[planned.riskGrade] ?? 0) + 1;
+    plannedEvents += eventsOfCase(planned.steps);
     for (const step of planned.steps) {
-      plannedEvents += eventsOf(step);
       const streamId =
         step.planned.stream === "referral"
           ? referralStreamId(ids.referralId)
@@ -214,7 +230,7 @@ export function* synthesise(options: SynthesiseOptions, stats: SynthesisStats): 
     open.remaining--;
     if (open.remaining === 0) streams.delete(streamId);
     if (open.stopped) continue;
-    if (stats.events + eventsOf(step) > total) {
+    if (stats.events + eventsOf(step, open.state.status === "en_route") > total) {
       open.stopped = true;
       continue;
     }

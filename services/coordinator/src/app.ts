@@ -11,6 +11,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { AccessLog } from "./access/accessLog.js";
+import type { Arrivals } from "./arrivals.js";
 import { authPlugin } from "./auth/authPlugin.js";
 import type { UserDirectory } from "./auth/users.js";
 import { commandBus } from "./commands/commandBus.js";
@@ -18,6 +19,7 @@ import { registerErrorHandler } from "./errors.js";
 import { transferWithUnits } from "./fleet/unitCommands.js";
 import type { IntegrityMonitor } from "./integrity/integrityMonitor.js";
 import type { ReadModels } from "./readModels.js";
+import { arrivalRoutes } from "./routes/arrivals.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { commandRoutes } from "./routes/commandRoutes.js";
@@ -41,6 +43,8 @@ export interface AppDeps {
   storeHealth: StoreHealth;
   /** The hash-chain monitor (ADR 0006); absent, /health says nothing about the chain and there is no export. */
   integrity?: IntegrityMonitor | undefined;
+  /** Pre-arrival alerts (issue 9 §1). */
+  arrivals: Arrivals;
 }
 
 /** Largest command body accepted; a clinical summary fits many times over. */
@@ -96,6 +100,13 @@ export const buildApp = async (deps: AppDeps) => {
     executeTransfer: transferWithUnits(bus, { reference: deps.reference, clock: deps.clock }),
   });
   await app.register(queryRoutes, { readModels: deps.readModels, accessLog: deps.accessLog });
+  await app.register(arrivalRoutes, {
+    bus,
+    reference: deps.reference,
+    caseInstitutions: deps.readModels.caseInstitutions,
+    arrivals: deps.arrivals,
+    accessLog: deps.accessLog,
+  });
   await app.register(auditRoutes, { accessLog: deps.accessLog });
   await app.register(fleetRoutes, {
     bus,

@@ -29,6 +29,7 @@ const Env = z
     ALARM_NO_UNIT_DISPATCHED_MIN: minutes(10),
     ALARM_DEPARTURE_OVERDUE_MIN: minutes(30),
     ALARM_HANDOVER_MISSING_MIN: minutes(15),
+    ALARM_PRE_ARRIVAL_UNACKNOWLEDGED_MIN: minutes(5),
     LATE_ENTRY_MIN: minutes(30),
     ACCESS_RECORD_REPEAT_MINUTES: minutes(15),
     WS_MAX_BUFFERED_BYTES: z.coerce
@@ -105,6 +106,7 @@ export interface Config {
     noUnitDispatchedMinutes: number;
     departureOverdueMinutes: number;
     handoverMissingAfterArrivalMinutes: number;
+    preArrivalUnacknowledgedMinutes: number;
   };
   lateEntryMinutes: number;
   /** A view re-read with the same cases is recorded in the access log again only after this long. */
@@ -173,6 +175,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       noUnitDispatchedMinutes: e.ALARM_NO_UNIT_DISPATCHED_MIN,
       departureOverdueMinutes: e.ALARM_DEPARTURE_OVERDUE_MIN,
       handoverMissingAfterArrivalMinutes: e.ALARM_HANDOVER_MISSING_MIN,
+      preArrivalUnacknowledgedMinutes: e.ALARM_PRE_ARRIVAL_UNACKNOWLEDGED_MIN,
     },
     lateEntryMinutes: e.LATE_ENTRY_MIN,
     accessRecordRepeatMinutes: e.ACCESS_RECORD_REPEAT_MINUTES,

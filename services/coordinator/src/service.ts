@@ -6,6 +6,7 @@ import { allModels, categoriesOf, createReadModelRunner, readModelFile } from "@
 import { type DestinationStream, type Logger, pino } from "pino";
 import { accessLog as createAccessLog, seesIdentities } from "./access/accessLog.js";
 import { type App, buildApp } from "./app.js";
+import { arrivalFor, arrivals as createArrivals, showsIdentity } from "./arrivals.js";
 import { maskIdentities } from "./auth/masking.js";
 import { concerns } from "./auth/policy.js";
 import type { User } from "./auth/roles.js";
@@ -84,6 +85,7 @@ export const startService = async (
     // A model rebuilt in the background shares the event loop with requests: one page is one synchronous
     // transaction, so pages stay small enough (≈ 40 ms) that a request never waits long behind one.
     pageSize: SERVING_PAGE_SIZE,
+    emitting: ["board", "arrivals"],
     ...(options.readModelPace ? { pace: options.readModelPace } : {}),
   });
   await runner.start();
@@ -94,6 +96,11 @@ export const startService = async (
     clock,
     thresholds: config.alarms,
     lateEntryMinutes: config.lateEntryMinutes,
+  });
+  const arrivals = createArrivals({
+    runner,
+    clock,
+    unacknowledgedMinutes: config.alarms.preArrivalUnacknowledgedMinutes,
   });
   const accessLog = createAccessLog({ store, clock, repeatMinutes: config.accessRecordRepeatMinutes });
   const integrity = await startIntegrity(config, store, clock, logger.child({ component: "integrity" }));
@@ -108,6 +115,7 @@ export const startService = async (
     accessLog,
     storeHealth,
     integrity,
+    arrivals,
   });
   await app.listen({ host: config.host, port: config.port });
   const feed = attachBoardFeed({
@@ -144,7 +152,42 @@ export const startService = async (
     stallMs: config.wsStallSeconds * 1000,
     log: logger.child({ component: "board-feed" }),
   });
-  const alarmTicker = setInterval(readModels.tickAlarms, config.alarmTickSeconds * 1000);
+  // The hospital-scoped feed of pre-arrival alerts (issue 9 §1): the board feed's protocol, limits, token expiry
+  // and snapshot access record, over the arrivals read model; each user sees what GET /api/arrivals shows them.
+  const arrivalsFeed = attachBoardFeed({
+    server: app.server,
+    path: "/ws/arrivals",
+    source: arrivals.source,
+    visibleTo: arrivalFor,
+    viewKey: (principal) => `${principal.role}:${principal.institutionId ?? ""}`,
+    authenticate: (token) => {
+      const principal = app.tokens.verify(token);
+      const exp = app.jwt.decode<{ exp?: unknown }>(token)?.exp;
+      return { principal, expiresAt: typeof exp === "number" ? exp * 1000 : undefined };
+    },
+    beforeOpen: async (principal, request) => {
+      const caseIds = arrivals.source
+        .snapshot()
+        .items.filter((item) => arrivalFor(principal, item) !== null && showsIdentity(principal, item))
+        .map((item) => item.caseId);
+      if (caseIds.length === 0) return;
+      await accessLog.recordRead(principal, {
+        kind: "arrivals_feed",
+        caseIds,
+        route: "WS /ws/arrivals",
+        from: request.socket.remoteAddress ?? "",
+      });
+    },
+    maxBufferedBytes: config.wsMaxBufferedBytes,
+    maxConnectionsPerUser: config.wsMaxConnectionsPerUser,
+    maxConnections: config.wsMaxConnections,
+    stallMs: config.wsStallSeconds * 1000,
+    log: logger.child({ component: "arrivals-feed" }),
+  });
+  const alarmTicker = setInterval(() => {
+    readModels.tickAlarms();
+    arrivals.tickAlarms();
+  }, config.alarmTickSeconds * 1000);
   alarmTicker.unref();
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
@@ -160,6 +203,7 @@ export const startService = async (
       clearInterval(alarmTicker);
       storeHealth.stop();
       await feed.close();
+      await arrivalsFeed.close();
       await app.close();
       await runner.close();
       await integrity.close();

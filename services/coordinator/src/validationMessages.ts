@@ -144,6 +144,8 @@ const customWords = (
       return { code, zh: "不是有效的居民身份证号码（GB 11643：省级代码、出生日期、校验码）", en: english };
     case "invalid_instant":
       return instantWords;
+    case "duplicate_items":
+      return { code, zh: "同一项不能重复", en: english };
     default:
       return { code: "invalid", zh: "格式不正确", en: english };
   }

@@ -116,9 +116,12 @@ const unbatch = (message: BoardMessage & { changes?: BoardMessage[] }): BoardMes
     ? (message.changes ?? []).map((change) => ({ ...change, type: "change" as const }))
     : [message];
 
-/** A real WebSocket client of the board feed that records every message with its arrival time. */
-export const boardClient = async (baseUrl: string, token: string, after?: number) => {
-  const url = `${baseUrl.replace("http", "ws")}/ws/board${after !== undefined ? `?after=${after}` : ""}`;
+/**
+ * A real WebSocket client of the board feed (or of another feed of the same protocol, `/ws/arrivals`) that
+ * records every message with its arrival time.
+ */
+export const boardClient = async (baseUrl: string, token: string, after?: number, feedPath = "/ws/board") => {
+  const url = `${baseUrl.replace("http", "ws")}${feedPath}${after !== undefined ? `?after=${after}` : ""}`;
   const socket = new WebSocket(url, [BOARD_PROTOCOL, `bearer.${token}`]);
   const messages: (BoardMessage & { receivedAt: number })[] = [];
   const waiters: { test: (m: BoardMessage) => boolean; resolve: (m: BoardMessage) => void }[] = [];

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Condition, Id, Instant, PersonName, Text, VitalSigns } from "../shared/clinical.js";
 import { PatientIdentity } from "../shared/identity.js";
 import { PatientKind, RiskGrade } from "../shared/risk.js";
+import { AcknowledgePreArrivalAlert, Readiness, UpdateArrivalEta } from "./preArrival.js";
 
 export const RequestTransfer = z.strictObject({
   /** Omitted: a new case, its id created by the service. Given: the case continues (only its parties may). */
@@ -32,6 +33,9 @@ export const RecordDeparture = z.strictObject({
   condition: Condition,
   escorts: z.array(PersonName).max(10),
   clinicalRecordHandedOver: z.boolean(),
+  /** Pre-arrival alert (issue 9 §1): the ETA the crew or dispatcher gives, and what to have ready. */
+  expectedArrivalAt: Instant.optional(),
+  readiness: Readiness.optional(),
   occurredAt: Instant,
 });
 
@@ -84,6 +88,8 @@ export const transferCommandSchemas = {
   CompleteHandover,
   DivertTransfer,
   CancelTransfer,
+  UpdateArrivalEta,
+  AcknowledgePreArrivalAlert,
 } as const;
 
 type Schemas = typeof transferCommandSchemas;

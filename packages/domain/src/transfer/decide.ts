@@ -6,6 +6,7 @@ import type { RiskGrade } from "../shared/risk.js";
 import { checkOccurredAt } from "../shared/steps.js";
 import type { TransferCommand } from "./commands.js";
 import type { TransferEvent } from "./events.js";
+import { MAX_ETA_HOURS, type PreArrivalAlertState } from "./preArrival.js";
 import {
   evolve,
   initialState,
@@ -175,6 +176,8 @@ export const recordDeparture = (
       "R-TRF-4",
     );
   }
+  const eta = checkEta(data.expectedArrivalAt, data.occurredAt);
+  if (eta) return eta;
   return [
     {
       type: "TransferDeparted",
@@ -183,6 +186,20 @@ export const recordDeparture = (
         condition: data.condition,
         escorts: data.escorts,
         clinicalRecordHandedOver: data.clinicalRecordHandedOver,
+        occurredAt: data.occurredAt,
+      },
+    },
+    // R-TRF-7, 000 §十二(八): the receiving institution is told as she leaves, not when she arrives.
+    {
+      type: "PreArrivalAlertRaised",
+      data: {
+        transferId,
+        caseId: state.caseId,
+        destinationInstitutionId: state.destinationInstitutionId,
+        riskGrade: state.riskGrade,
+        expectedArrivalAt: data.expectedArrivalAt,
+        readiness: data.readiness ?? { asks: [] },
+        cause: "departure",
         occurredAt: data.occurredAt,
       },
     },
@@ -267,15 +284,123 @@ export const divertTransfer = (
   }
   const to = checkDestination(context, data.toInstitutionId, state.originInstitutionId, state.riskGrade);
   if (isRejection(to)) return to;
+  const diverted: TransferEvent = {
+    type: "TransferDiverted",
+    data: {
+      transferId,
+      fromInstitutionId: state.destinationInstitutionId,
+      toInstitutionId: to.id,
+      reason: data.reason,
+      divertedBy: data.divertedBy,
+      occurredAt: data.occurredAt,
+    },
+  };
+  if (!state.preArrival) return [diverted];
+  // R-TRF-7: a diversion en route re-targets the alert; the old ETA was for the old destination.
   return [
+    diverted,
     {
-      type: "TransferDiverted",
+      type: "PreArrivalAlertRaised",
       data: {
         transferId,
-        fromInstitutionId: state.destinationInstitutionId,
-        toInstitutionId: to.id,
-        reason: data.reason,
-        divertedBy: data.divertedBy,
+        caseId: state.caseId,
+        destinationInstitutionId: to.id,
+        riskGrade: state.riskGrade,
+        readiness: state.preArrival.readiness,
+        cause: "diversion",
+        occurredAt: data.occurredAt,
+      },
+    },
+  ];
+};
+
+/** An ETA lies after the step that gives it, and within a day of it. */
+const checkEta = (expectedArrivalAt: string | undefined, occurredAt: string): Rejection | undefined => {
+  if (expectedArrivalAt === undefined) return undefined;
+  const lead = Date.parse(expectedArrivalAt) - Date.parse(occurredAt);
+  if (lead < 0)
+    return reject(
+      "eta_before_step",
+      `the expected arrival ${expectedArrivalAt} is before the time it is given (${occurredAt})`,
+    );
+  if (lead > MAX_ETA_HOURS * 3_600_000)
+    return reject(
+      "eta_too_far",
+      `the expected arrival ${expectedArrivalAt} is more than ${MAX_ETA_HOURS} hours after ${occurredAt}`,
+    );
+  return undefined;
+};
+
+/** The alert of a departed transfer, or why there is none to act on. */
+const openAlert = (
+  transferId: string,
+  state: TransferState,
+  action: string,
+): { state: In<"en_route">; alert: PreArrivalAlertState } | Rejection => {
+  if (!inStatus(state, ["en_route"])) return wrongStatus(transferId, state, action);
+  if (!state.preArrival)
+    return reject(
+      "no_pre_arrival_alert",
+      `transfer ${transferId} departed before pre-arrival alerts were recorded; ${action} is not possible`,
+      "R-TRF-7",
+    );
+  return { state, alert: state.preArrival };
+};
+
+// R-TRF-7, 000 §十二(八): the crew or the dispatcher keeps the receiving institution's ETA current.
+export const updateArrivalEta = (
+  command: Cmd<"UpdateArrivalEta">,
+  state: TransferState,
+  context: DecisionContext,
+): Decision<TransferEvent> => {
+  const { data, transferId } = command;
+  const open = openAlert(transferId, state, "updating the expected arrival");
+  if (isRejection(open)) return open;
+  const time = checkOccurredAt(data.occurredAt, open.state.departedAt, context.now);
+  if (time) return time;
+  const eta = checkEta(data.expectedArrivalAt, data.occurredAt);
+  if (eta) return eta;
+  return [
+    {
+      type: "PreArrivalEtaUpdated",
+      data: {
+        transferId,
+        caseId: open.state.caseId,
+        destinationInstitutionId: open.alert.destinationInstitutionId,
+        expectedArrivalAt: data.expectedArrivalAt,
+        updatedBy: data.updatedBy,
+        occurredAt: data.occurredAt,
+      },
+    },
+  ];
+};
+
+// R-TRF-7, 000 §十二(八): the receiving institution confirms it has the alert, by name and time; once per
+// destination (a diversion raises a new alert that the new destination acknowledges).
+export const acknowledgePreArrivalAlert = (
+  command: Cmd<"AcknowledgePreArrivalAlert">,
+  state: TransferState,
+  context: DecisionContext,
+): Decision<TransferEvent> => {
+  const { data, transferId } = command;
+  const open = openAlert(transferId, state, "acknowledging the pre-arrival alert");
+  if (isRejection(open)) return open;
+  if (open.alert.acknowledged)
+    return reject(
+      "alert_already_acknowledged",
+      `the pre-arrival alert of transfer ${transferId} is already acknowledged by ${open.alert.destinationInstitutionId}`,
+      "R-TRF-7",
+    );
+  const time = checkOccurredAt(data.occurredAt, open.state.departedAt, context.now);
+  if (time) return time;
+  return [
+    {
+      type: "PreArrivalAlertAcknowledged",
+      data: {
+        transferId,
+        caseId: open.state.caseId,
+        institutionId: open.alert.destinationInstitutionId,
+        acknowledgedBy: data.acknowledgedBy,
         occurredAt: data.occurredAt,
       },
     },
@@ -332,6 +457,10 @@ export const decide = (
       return divertTransfer(command, state, context);
     case "CancelTransfer":
       return cancelTransfer(command, state, context);
+    case "UpdateArrivalEta":
+      return updateArrivalEta(command, state, context);
+    case "AcknowledgePreArrivalAlert":
+      return acknowledgePreArrivalAlert(command, state, context);
     default: {
       const unexpected: never = command;
       throw new Error(`unknown transfer command ${(unexpected as { type: string }).type}`);

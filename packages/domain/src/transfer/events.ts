@@ -3,6 +3,7 @@ import { AmbulanceType } from "../reference/reference.js";
 import { Instant, RecordedCondition, RecordedId, RecordedText, VitalSigns } from "../shared/clinical.js";
 import { RecordedPatientIdentity } from "../shared/identity.js";
 import { PatientKind, RiskGrade } from "../shared/risk.js";
+import { PreArrivalAlertAcknowledged, PreArrivalAlertRaised, PreArrivalEtaUpdated } from "./preArrival.js";
 
 /** Emergency transfer (转运, 000 §十二) events, stream `transfer-<transferId>`. */
 
@@ -107,6 +108,9 @@ export const transferEventSchemas = {
   HandoverCompleted,
   TransferDiverted,
   TransferCancelled,
+  PreArrivalAlertRaised,
+  PreArrivalEtaUpdated,
+  PreArrivalAlertAcknowledged,
 } as const;
 
 type Schemas = typeof transferEventSchemas;

@@ -2,6 +2,7 @@ import type { ReferenceLookup } from "../reference/lookup.js";
 import type { AmbulanceType } from "../reference/reference.js";
 import type { PatientKind, RiskGrade } from "../shared/risk.js";
 import type { TransferEvent } from "./events.js";
+import type { PreArrivalAlertState } from "./preArrival.js";
 
 /**
  * The ambulance types that may carry her (000 §十二(三)(四)(六)):
@@ -37,6 +38,8 @@ export interface TransferFacts {
   ambulanceId: string | undefined;
   /** occurredAt of the latest step: the next one may not be earlier. */
   lastOccurredAt: string;
+  /** The pre-arrival alert for the current destination, once she has departed (issue 9 §1). */
+  preArrival?: PreArrivalAlertState | undefined;
 }
 
 /** requested → dispatched → at_origin → en_route → arrived → handed_over; cancelled before departure. */
@@ -106,6 +109,24 @@ export const evolve = (state: TransferState, event: TransferEvent): TransferStat
       return { ...state, destinationInstitutionId: data.toInstitutionId, lastOccurredAt: at };
     case "TransferCancelled":
       return { ...state, status: "cancelled", lastOccurredAt: at };
+    case "PreArrivalAlertRaised":
+      return {
+        ...state,
+        preArrival: {
+          destinationInstitutionId: data.destinationInstitutionId,
+          readiness: data.readiness,
+          expectedArrivalAt: data.expectedArrivalAt,
+          acknowledged: false,
+        },
+        lastOccurredAt: at,
+      };
+    // The receiving side's entries do not order the crew's: a late en-route entry stays possible after them.
+    case "PreArrivalEtaUpdated":
+      return state.preArrival
+        ? { ...state, preArrival: { ...state.preArrival, expectedArrivalAt: data.expectedArrivalAt } }
+        : state;
+    case "PreArrivalAlertAcknowledged":
+      return state.preArrival ? { ...state, preArrival: { ...state.preArrival, acknowledged: true } } : state;
     default: {
       const unexpected: never = type;
       return unexpected;

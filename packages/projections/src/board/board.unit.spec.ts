@@ -9,6 +9,7 @@ const thresholds: BoardThresholds = {
   noUnitDispatchedMinutes: 10,
   departureOverdueMinutes: 30,
   handoverMissingAfterArrivalMinutes: 15,
+  preArrivalUnacknowledgedMinutes: 5,
 };
 const atMinute = (m: number) => new Date(T0 + m * 60_000);
 /** Folds the events one item at a time, as the runner does, and keeps what the board shows. */

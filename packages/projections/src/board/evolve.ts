@@ -89,6 +89,34 @@ const transferChange = (item: BoardItem, event: TransferEvent, recorded: Recorde
       return null;
     case "TransferRequested":
       return item;
+    case "PreArrivalAlertRaised":
+      return {
+        ...item,
+        preArrival: {
+          alertedAt: at,
+          expectedArrivalAt: event.data.expectedArrivalAt ?? null,
+          asks: event.data.readiness.asks,
+          acknowledgedAt: null,
+          acknowledgedBy: null,
+        },
+        lastPosition: recorded.position,
+      };
+    case "PreArrivalEtaUpdated":
+      return item.preArrival
+        ? {
+            ...item,
+            preArrival: { ...item.preArrival, expectedArrivalAt: event.data.expectedArrivalAt },
+            lastPosition: recorded.position,
+          }
+        : item;
+    case "PreArrivalAlertAcknowledged":
+      return item.preArrival
+        ? {
+            ...item,
+            preArrival: { ...item.preArrival, acknowledgedAt: at, acknowledgedBy: event.data.acknowledgedBy },
+            lastPosition: recorded.position,
+          }
+        : item;
   }
 };
 

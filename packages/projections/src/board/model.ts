@@ -48,7 +48,7 @@ export const boardModel = (
   kind: "document",
   name: "board",
   categories: DOMAIN_CATEGORIES,
-  // 4: checkpoints along the log, not at batch ends.
+  // 4: checkpoints along the log, not at batch ends; pre-arrival alerts on transfer items.
   version: 4,
   handles: [...Object.keys(referralEventSchemas), ...Object.keys(transferEventSchemas)],
   tables: ["board_items", "board_checkpoints"],

@@ -1,4 +1,11 @@
-import type { AmbulanceType, PatientIdentity, PatientKind, RiskGrade, Urgency } from "@mtc/domain";
+import type {
+  AmbulanceType,
+  PatientIdentity,
+  PatientKind,
+  ReadinessAsk,
+  RiskGrade,
+  Urgency,
+} from "@mtc/domain";
 
 export type ReferralStep =
   | "requested"
@@ -49,6 +56,18 @@ export interface BoardItem {
   enRouteCareCount: number;
   /** Global log position of the last event applied to the item (for change feeds and read-your-writes). */
   lastPosition: number;
+  /** Transfers en route: the pre-arrival alert to the current destination (issue 9 §1); absent before departure. */
+  preArrival?: BoardPreArrival | undefined;
   /** A green/yellow referral just declined by this command: hidden, kept for one event (see `evolveBoardItem`). */
   parkedBy?: string;
+}
+
+/** The pre-arrival alert as the board shows it (issue 9 §1, R-TRF-7). */
+export interface BoardPreArrival {
+  /** occurredAt of the alert (departure, or the diversion that re-targeted it): the ack alarm counts from here. */
+  alertedAt: string;
+  expectedArrivalAt: string | null;
+  asks: ReadinessAsk[];
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
 }

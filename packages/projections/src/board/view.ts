@@ -9,6 +9,8 @@ export interface BoardThresholds {
   noUnitDispatchedMinutes: number;
   departureOverdueMinutes: number;
   handoverMissingAfterArrivalMinutes: number;
+  /** Issue 9 §1: an orange-or-above woman's pre-arrival alert not acknowledged by the destination. */
+  preArrivalUnacknowledgedMinutes: number;
 }
 
 export const defaultBoardThresholds: BoardThresholds = {
@@ -16,13 +18,15 @@ export const defaultBoardThresholds: BoardThresholds = {
   noUnitDispatchedMinutes: 10,
   departureOverdueMinutes: 30,
   handoverMissingAfterArrivalMinutes: 15,
+  preArrivalUnacknowledgedMinutes: 5,
 };
 
 export type BoardAlarmKind =
   | "emergency_referral_unanswered"
   | "no_unit_dispatched"
   | "departure_overdue"
-  | "handover_missing";
+  | "handover_missing"
+  | "pre_arrival_unacknowledged";
 
 export interface BoardAlarm {
   kind: BoardAlarmKind;
@@ -44,6 +48,14 @@ const alarm = (kind: BoardAlarmKind, since: string | undefined, limit: number, n
   return elapsed >= limit ? [{ kind, since, overdueByMinutes: elapsed - limit }] : [];
 };
 
+/** Issue 9 §1, R-TRF-7: the receiving institution has not acknowledged an orange-or-above woman's alert. */
+const preArrivalAlarm = (item: BoardItem, now: Date, t: BoardThresholds): BoardAlarm[] => {
+  const alert = item.preArrival;
+  if (!alert || alert.acknowledgedAt !== null || riskSeverity[item.riskGrade] < riskSeverity.orange)
+    return [];
+  return alarm("pre_arrival_unacknowledged", alert.alertedAt, t.preArrivalUnacknowledgedMinutes, now);
+};
+
 /** Alarms for one item at `now`; every clock runs on occurredAt, the time things happened in the world. */
 export const boardAlarms = (item: BoardItem, now: Date, t: BoardThresholds): BoardAlarm[] => {
   if (item.kind === "referral") {
@@ -61,6 +73,8 @@ export const boardAlarms = (item: BoardItem, now: Date, t: BoardThresholds): Boa
       return alarm("departure_overdue", item.stepsAt.dispatched, t.departureOverdueMinutes, now);
     case "arrived":
       return alarm("handover_missing", item.stepsAt.arrived, t.handoverMissingAfterArrivalMinutes, now);
+    case "departed":
+      return preArrivalAlarm(item, now, t);
     default:
       return [];
   }

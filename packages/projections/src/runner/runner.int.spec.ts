@@ -98,7 +98,11 @@ describe("read-model runner on SQLite files", () => {
       ["transfer-t2", "requested", "centre_1"],
     ]);
     expect(r.status().map((s) => [s.name, s.state, s.checkpoint])).toEqual(
-      ["board", "timeline", "completeness", "cases", "access", "fleet"].map((n) => [n, "ready", last]),
+      ["board", "timeline", "completeness", "cases", "access", "fleet", "arrivals"].map((n) => [
+        n,
+        "ready",
+        last,
+      ]),
     );
     await r.close();
     expect(dumpReadModels(file, allModels())).toEqual(await freshRebuild());
@@ -245,6 +249,7 @@ describe("read-model runner on SQLite files", () => {
       cases: 1,
       access: 0,
       fleet: 0,
+      arrivals: 1,
     });
     const board = boardQueries(r.reader()).items();
     expect(board.map((i) => [i.id, i.step])).toEqual([
@@ -253,7 +258,7 @@ describe("read-model runner on SQLite files", () => {
     ]);
     expect(logged.some((e) => e.msg.startsWith("document failed"))).toBe(true);
     await r.close();
-    expect(readModelStatus(file).models.map((m) => m.failedDocuments)).toEqual([1, 1, 1, 1, 0, 0]);
+    expect(readModelStatus(file).models.map((m) => m.failedDocuments)).toEqual([1, 1, 1, 1, 0, 0, 1]);
   });
 
   it("a version bump rebuilds that model only, in the background, and a held rebuild does not delay the live board", async () => {

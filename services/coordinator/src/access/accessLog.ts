@@ -22,6 +22,8 @@ export type ReadKind =
   | "case_search"
   | "board"
   | "board_feed"
+  | "arrivals"
+  | "arrivals_feed"
   | "access_log";
 
 /** What a read showed. Never the patient's identity, never a searched name in clear. */
@@ -51,7 +53,7 @@ export interface RecordedRead extends PatientDataRead {
  * its feed) are recorded again only when the cases they show change or the interval has passed. Every read a
  * person asks for (a case, a record, a search, a download) is recorded each time.
  */
-const REFRESHED_VIEWS: ReadonlySet<ReadKind> = new Set(["board", "board_feed"]);
+const REFRESHED_VIEWS: ReadonlySet<ReadKind> = new Set(["board", "board_feed", "arrivals", "arrivals_feed"]);
 
 export interface AccessLogOptions {
   store: EventStore;

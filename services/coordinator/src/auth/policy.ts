@@ -108,6 +108,10 @@ const transferPermissions: Record<Exclude<TransferCommand["type"], "RequestTrans
   CompleteHandover: { roles: staff, sides: ["receiver"] },
   DivertTransfer: { roles: ["dispatcher", "health_admin"], sides: [] },
   CancelTransfer: { roles: ["dispatcher", ...staff], sides: ["sender"] },
+  // Issue 9 §1, R-TRF-7: the crew (escort of the sender) or the dispatcher gives the ETA; the receiving
+  // institution (its staff or medical affairs) acknowledges the pre-arrival alert.
+  UpdateArrivalEta: { roles: ["dispatcher", ...staff], sides: ["sender"] },
+  AcknowledgePreArrivalAlert: { roles: staff, sides: ["receiver"] },
 };
 
 const refuseReaders = (principal: Principal) => {

@@ -46,7 +46,7 @@ const Answer = z.object({
   events: z.array(z.string()),
 });
 
-interface Route<Name extends string> {
+export interface Route<Name extends string> {
   command: Name;
   /** Path below the collection; empty for the creation route. */
   path: string;
@@ -159,7 +159,7 @@ export interface CommandRouteOptions {
   ) => Promise<CommandAnswer>;
 }
 
-interface AggregateRoutes<C extends { type: string }> {
+export interface AggregateRoutes<C extends { type: string }> {
   collection: string;
   tag: string;
   idPrefix: string;
@@ -175,7 +175,7 @@ interface AggregateRoutes<C extends { type: string }> {
   ) => Promise<CommandAnswer>;
 }
 
-const registerAggregate = <C extends { type: string; data: { occurredAt: string } }>(
+export const registerAggregate = <C extends { type: string; data: { occurredAt: string } }>(
   app: Parameters<FastifyPluginAsyncZod>[0],
   { bus, reference, caseInstitutions }: CommandRouteOptions,
   spec: AggregateRoutes<C>,

@@ -169,7 +169,11 @@ export const runAuthorizationMatrix = async (fixture: AttackFixture): Promise<Ma
     INSTITUTION_ROLES.has(user.role) ? fixture.cases.find((c) => !isParty(user, c)) : undefined;
 
   const idOf = (c: FixtureCase, collection: string | undefined): string =>
-    collection === "referrals" ? c.referralId : collection === "transfers" ? c.transferId : c.caseId;
+    collection === "referrals"
+      ? c.referralId
+      : collection === "transfers" || collection === "arrivals"
+        ? c.transferId
+        : c.caseId;
 
   const probesFor = (operation: Operation, user: DemoUser): Probe[] => {
     const route = `${operation.method} ${operation.template}`;

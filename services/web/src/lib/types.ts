@@ -20,7 +20,8 @@ export type AlarmKind =
   | "emergency_referral_unanswered"
   | "no_unit_dispatched"
   | "departure_overdue"
-  | "handover_missing";
+  | "handover_missing"
+  | "pre_arrival_unacknowledged";
 
 export interface BoardAlarm {
   kind: AlarmKind;
@@ -52,6 +53,14 @@ export interface BoardItem {
   expectedArrivalAt: string | null;
   escortRequired: boolean;
   enRouteCareCount: number;
+  /** Transfers en route: the pre-arrival alert to the destination (issue 9 §1). */
+  preArrival?: {
+    alertedAt: string;
+    expectedArrivalAt: string | null;
+    asks: string[];
+    acknowledgedAt: string | null;
+    acknowledgedBy: string | null;
+  };
   lastPosition: number;
   minutesSinceOpened: number;
   minutesInStep: number;

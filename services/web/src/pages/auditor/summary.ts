@@ -71,6 +71,8 @@ const PERSON_FIELDS = new Set([
   "divertedBy",
   "expert",
   "escorts",
+  "updatedBy",
+  "acknowledgedBy",
 ]);
 
 /** Shown elsewhere in the row (the time columns, the case header). */
@@ -157,6 +159,13 @@ const valueText = (ctx: SummaryContext, key: string, value: unknown): string => 
       : String(value.summary ?? "");
   }
   if (key === "vitalSigns") return vitalSignsText(ctx, value);
+  // Issue 9 §1: what the crew asked the destination to have ready, and why the alert was raised.
+  if (key === "readiness" && isRecord(value)) {
+    const asks = Array.isArray(value.asks) ? value.asks.map((a) => enumWord(ctx, "arrivals.ask", a)) : [];
+    const words = asks.length > 0 ? asks.join(ctx.t("auditor.listSep")) : ctx.t("auditor.none");
+    return value.note ? `${words}${ctx.t("auditor.sep")}${String(value.note)}` : words;
+  }
+  if (key === "cause") return enumWord(ctx, "arrivals.cause", value);
   if (typeof value === "boolean") return ctx.t(value ? "auditor.yes" : "auditor.no");
   if (Array.isArray(value))
     return value.length === 0

@@ -61,12 +61,19 @@ export const insertSorted = (sorted: BoardItem[], item: BoardItem): void => {
 };
 
 /** Which actions each transfer step allows on the board. */
-export type BoardAction = "dispatch" | "unit-arrived" | "departure" | "en-route" | "guidance" | "arrival";
+export type BoardAction =
+  | "dispatch"
+  | "unit-arrived"
+  | "departure"
+  | "en-route"
+  | "guidance"
+  | "arrival"
+  | "eta";
 export const actionsForStep: Record<string, BoardAction[]> = {
   requested: ["dispatch"],
   dispatched: ["unit-arrived", "departure"],
   unit_at_origin: ["departure"],
-  departed: ["en-route", "guidance", "arrival"],
+  departed: ["en-route", "guidance", "eta", "arrival"],
 };
 
 /** Message key of each action (catalogue keys are camelCase). */
@@ -77,6 +84,7 @@ export const actionKey: Record<BoardAction, string> = {
   "en-route": "enRoute",
   guidance: "guidance",
   arrival: "arrival",
+  eta: "eta",
 };
 
 export const transferIdOf = (item: BoardItem): string => item.id.replace(/^transfer-/, "");
