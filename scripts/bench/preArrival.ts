@@ -69,7 +69,13 @@ export const runPreArrival = async (): Promise<Result[]> => {
         await post(
           dispatcher.token,
           `/api/transfers/${id}/dispatch`,
-          { ambulanceId: "amb_m01", dispatchedBy: "调度员赵", occurredAt: now() },
+          // One unit for every timed departure: the fleet rule is overridden with a reason (R-TRF-9).
+          {
+            ambulanceId: "amb_m01",
+            overrideReason: "压测：同一车辆连续派出",
+            dispatchedBy: "调度员赵",
+            occurredAt: now(),
+          },
           200,
         );
         const sentAt = epochNow();

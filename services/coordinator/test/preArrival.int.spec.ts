@@ -72,7 +72,9 @@ describe("pre-arrival alert", () => {
     const id = created.body.id as string;
     clock.advance(1);
     const sent = await dispatcher.command(`/api/transfers/${id}/dispatch`, {
+      // One unit carries every transfer of this file: the fleet rule (R-TRF-9) is overridden with a reason.
       ambulanceId: "amb_m01",
+      overrideReason: "测试：同一车辆连续派出",
       dispatchedBy: "调度员赵",
       occurredAt: clock.iso(),
     });
