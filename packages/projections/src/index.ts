@@ -1,5 +1,6 @@
 import type { EventStore } from "@mtc/eventstore";
 import { accessModel } from "./access/index.js";
+import { bloodModel } from "./blood/index.js";
 import { type BoardCheckpointOptions, boardModel } from "./board/model.js";
 import { casesModel } from "./cases/index.js";
 import { completenessModel } from "./completeness/index.js";
@@ -8,6 +9,7 @@ import { categoriesOf, type ReadModel } from "./shared/readModel.js";
 import { timelineModel } from "./timeline/index.js";
 
 export * from "./access/index.js";
+export * from "./blood/index.js";
 export * from "./board/index.js";
 export * from "./cases/index.js";
 export * from "./completeness/index.js";
@@ -23,6 +25,7 @@ export const allModels = (checkpoints?: BoardCheckpointOptions): readonly ReadMo
   completenessModel as unknown as ReadModel,
   casesModel as unknown as ReadModel,
   accessModel,
+  bloodModel as unknown as ReadModel,
 ];
 
 /** For the operator CLI: what a read-model file holds against the code's model versions. */

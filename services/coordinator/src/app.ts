@@ -19,6 +19,7 @@ import type { IntegrityMonitor } from "./integrity/integrityMonitor.js";
 import type { ReadModels } from "./readModels.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
+import { bloodRoutes } from "./routes/blood.js";
 import { commandRoutes } from "./routes/commandRoutes.js";
 import { integrityRoutes } from "./routes/integrity.js";
 import { queryRoutes } from "./routes/queries.js";
@@ -91,6 +92,12 @@ export const buildApp = async (deps: AppDeps) => {
     bus,
     reference: deps.reference,
     caseInstitutions: deps.readModels.caseInstitutions,
+  });
+  await app.register(bloodRoutes, {
+    bus,
+    reference: deps.reference,
+    readModels: deps.readModels,
+    clock: deps.clock,
   });
   await app.register(queryRoutes, { readModels: deps.readModels, accessLog: deps.accessLog });
   await app.register(auditRoutes, { accessLog: deps.accessLog });

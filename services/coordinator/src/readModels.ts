@@ -3,9 +3,11 @@ import { parseDomainEvent } from "@mtc/domain";
 import type { EventStore } from "@mtc/eventstore";
 import {
   accessQueries,
+  type BloodTargets,
   type BoardItem,
   type BoardThresholds,
   type BoardViewItem,
+  bloodQueries,
   boardAsOf,
   boardQueries,
   boardView,
@@ -36,6 +38,8 @@ export interface ReadModelOptions {
   clock: Clock;
   thresholds: BoardThresholds;
   lateEntryMinutes: number;
+  /** Blood request targets per urgency: the board's per-case blood alarms are computed from them. */
+  bloodTargets: BloodTargets;
 }
 
 export interface BoardAnswer {
@@ -45,7 +49,14 @@ export interface BoardAnswer {
 }
 
 /** Queries over the read-model database, plus the live board source for the WebSocket feed. */
-export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes }: ReadModelOptions) => {
+export const readModels = ({
+  store,
+  runner,
+  clock,
+  thresholds,
+  lateEntryMinutes,
+  bloodTargets,
+}: ReadModelOptions) => {
   // Prepared once on the read-only connection, which sees only committed batches.
   let prepared:
     | {
@@ -54,6 +65,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
         cases: ReturnType<typeof casesQueries>;
         completeness: ReturnType<typeof completenessQueries>;
         access: ReturnType<typeof accessQueries>;
+        blood: ReturnType<typeof bloodQueries>;
         boardCheckpoint: () => number;
       }
     | undefined;
@@ -67,6 +79,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
         cases: casesQueries(db),
         completeness: completenessQueries(db),
         access: accessQueries(db),
+        blood: bloodQueries(db),
         boardCheckpoint: () => checkpoint.get() ?? -1,
       };
     }
@@ -273,6 +286,29 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
           .reverse()
           .map(({ recordedAt, ...read }) => ({ ...read, at: recordedAt, caseIds: [caseId] })),
       };
+    },
+
+    /** Emergency blood requests (000 §二十二): the station's queue, one request, a case's requests. */
+    blood: {
+      targets: bloodTargets,
+      queue: (...args: Parameters<ReturnType<typeof bloodQueries>["queue"]>) => {
+        available("blood");
+        return q().blood.queue(...args);
+      },
+      request: (bloodRequestId: string) => {
+        available("blood");
+        return q().blood.request(bloodRequestId);
+      },
+      ofCase: (caseId: string) => {
+        available("blood");
+        return q().blood.ofCase(caseId);
+      },
+      caseStatus: (caseId: string, targets: BloodTargets, now: Date) => {
+        available("blood");
+        return q().blood.caseStatus(caseId, targets, now);
+      },
+      withAlarms: (...args: Parameters<ReturnType<typeof bloodQueries>["withAlarms"]>) =>
+        q().blood.withAlarms(...args),
     },
 
     status: (head: number): (ModelStatus & { lag: number })[] =>

@@ -94,6 +94,7 @@ export const startService = async (
     clock,
     thresholds: config.alarms,
     lateEntryMinutes: config.lateEntryMinutes,
+    bloodTargets: config.bloodTargets,
   });
   const accessLog = createAccessLog({ store, clock, repeatMinutes: config.accessRecordRepeatMinutes });
   const integrity = await startIntegrity(config, store, clock, logger.child({ component: "integrity" }));

@@ -1,4 +1,5 @@
 import {
+  bloodEventSchemas,
   CURRENT_SCHEMA_VERSION,
   type DomainEvent,
   parseDomainEvent,
@@ -19,7 +20,9 @@ export interface ProjectedEvent {
 export type ProjectResult = { ok: true; projected: ProjectedEvent } | { ok: false; reason: string };
 
 const isDomainType = (type: string): boolean =>
-  Object.hasOwn(referralEventSchemas, type) || Object.hasOwn(transferEventSchemas, type);
+  Object.hasOwn(referralEventSchemas, type) ||
+  Object.hasOwn(transferEventSchemas, type) ||
+  Object.hasOwn(bloodEventSchemas, type);
 
 /**
  * Reads a stored event into a `ProjectedEvent`. Events of the current schema version were written by the

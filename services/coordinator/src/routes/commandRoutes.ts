@@ -46,14 +46,14 @@ const Answer = z.object({
   events: z.array(z.string()),
 });
 
-interface Route<Name extends string> {
+export interface Route<Name extends string> {
   command: Name;
   /** Path below the collection; empty for the creation route. */
   path: string;
   summary: string;
 }
 
-type Bus = ReturnType<typeof commandBus>;
+export type Bus = ReturnType<typeof commandBus>;
 
 const referralRoutes: Route<ReferralCommand["type"]>[] = [
   {
@@ -154,7 +154,7 @@ export interface CommandRouteOptions {
   caseInstitutions: CaseInstitutions;
 }
 
-interface AggregateRoutes<C extends { type: string }> {
+export interface AggregateRoutes<C extends { type: string }> {
   collection: string;
   tag: string;
   idPrefix: string;
@@ -166,7 +166,7 @@ interface AggregateRoutes<C extends { type: string }> {
   authorise(history: readonly DomainEvent[], principal: Principal, command: C): void;
 }
 
-const registerAggregate = <C extends { type: string; data: { occurredAt: string } }>(
+export const registerAggregate = <C extends { type: string; data: { occurredAt: string } }>(
   app: Parameters<FastifyPluginAsyncZod>[0],
   { bus, reference, caseInstitutions }: CommandRouteOptions,
   spec: AggregateRoutes<C>,
