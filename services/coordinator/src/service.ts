@@ -84,6 +84,8 @@ export const startService = async (
     // A model rebuilt in the background shares the event loop with requests: one page is one synchronous
     // transaction, so pages stay small enough (≈ 40 ms) that a request never waits long behind one.
     pageSize: SERVING_PAGE_SIZE,
+    // The board feed also shows each case's blood status (issue 9 §3): blood changes are emitted too.
+    emitting: ["board", "blood"],
     ...(options.readModelPace ? { pace: options.readModelPace } : {}),
   });
   await runner.start();

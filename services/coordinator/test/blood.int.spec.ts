@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiClient, apiClient, type Harness, startHarness, testClock } from "./harness.js";
+import { type ApiClient, apiClient, boardClient, type Harness, startHarness, testClock } from "./harness.js";
 
 /** Emergency blood request over real HTTP and SQLite (issue 9 §3, 000 §二十二, R-BLD-1…3). */
 describe("emergency blood request", () => {
@@ -34,9 +34,11 @@ describe("emergency blood request", () => {
   beforeAll(async () => {
     harness = await startHarness(clock);
     const url = harness.service.url;
-    [county, centre, clinic, station, auditor] = await Promise.all(
-      ["county", "centre", "clinic", "bloodstation", "auditor"].map((u) => apiClient(url, u)),
-    );
+    county = await apiClient(url, "county");
+    centre = await apiClient(url, "centre");
+    clinic = await apiClient(url, "clinic");
+    station = await apiClient(url, "bloodstation");
+    auditor = await apiClient(url, "auditor");
     const transfer = await county.command("/api/transfers", {
       patientKind: "maternal",
       patient: { name: "王秀兰" },
@@ -225,9 +227,25 @@ describe("emergency blood request", () => {
     expect((await county.get(`/api/cases/${caseId}/blood-requests`)).status).toBe(200);
   });
 
+  it("R-BLD-2 the board shows the case's blood status beside its transfer", async () => {
+    const dispatcher = await apiClient(harness.service.url, "dispatcher");
+    const board = await dispatcher.get("/api/board");
+    const item = board.body.items.find((i: { id: string }) => i.id === `transfer-${transferId}`);
+    expect(item.blood).toEqual({ status: "delivered", alarms: [] });
+  });
+
   it("R-BLD-2 an unacknowledged emergency request raises an alarm on the station's queue once past its target", async () => {
+    const dispatcher = await apiClient(harness.service.url, "dispatcher");
+    const feed = await boardClient(harness.service.url, dispatcher.token);
+    await feed.next((m) => m.type === "snapshot");
     const late = await centre.command("/api/blood-requests", bloodRequest({ occurredAt: clock.iso() }));
     expect(late.status).toBe(201);
+    const pushed = await feed.next(
+      (m) =>
+        m.type === "change" && (m.item?.blood as { status?: string } | undefined)?.status === "requested",
+    );
+    expect(pushed.itemId).toBe(`transfer-${transferId}`);
+    feed.close();
     clock.advance(6);
     const queue = await station.get("/api/blood-requests/queue");
     const item = queue.body.items.find((i: { bloodRequestId: string }) => i.bloodRequestId === late.body.id);
