@@ -22,11 +22,15 @@ export const bloodPartiesOf = (history: readonly DomainEvent[]): BloodParties | 
 
 const staff: readonly Role[] = ["hospital_staff", "medical_affairs"];
 
-/** Who does each step: the requesting hospital asks, receives and cancels; the station does the rest. */
-const STEP_ROLES: Record<Exclude<BloodCommand["type"], "RequestBlood">, "hospital" | "station"> = {
+/**
+ * Who does each step: the requesting hospital asks and cancels; the station acknowledges, issues, packs and hands
+ * over; the delivery to the scene is recorded by the hospital that received it or by the station that brought it
+ * (000 §二十二(七): 送达急救现场).
+ */
+const STEP_ROLES: Record<Exclude<BloodCommand["type"], "RequestBlood">, "hospital" | "station" | "either"> = {
   AddToBloodRequest: "hospital",
   CancelBloodRequest: "hospital",
-  RecordBloodDelivered: "hospital",
+  RecordBloodDelivered: "either",
   AcknowledgeBloodRequest: "station",
   StartBloodPreparation: "station",
   IssueBlood: "station",
@@ -58,11 +62,12 @@ export const authoriseBloodCommand = (
     return;
   }
   const side = STEP_ROLES[command.type];
-  const roles: readonly Role[] = side === "hospital" ? staff : ["blood_station"];
+  const roles: readonly Role[] =
+    side === "hospital" ? staff : side === "station" ? ["blood_station"] : [...staff, "blood_station"];
   if (!roles.includes(principal.role)) throw forbidden(`role ${principal.role} may not ${what}`);
   const parties = bloodPartiesOf(history);
   if (!parties) return;
   if (!concernsBlood(principal, parties)) throw notFound(`record ${bloodStreamId(command.bloodRequestId)}`);
-  const own = side === "hospital" ? parties.hospitalId : parties.stationId;
+  const own = principal.role === "blood_station" ? parties.stationId : parties.hospitalId;
   if (principal.institutionId !== own) throw forbidden(`only the ${side} of this request may ${what}`);
 };
