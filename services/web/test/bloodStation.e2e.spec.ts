@@ -1,0 +1,110 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiClient, apiClient, type Harness, startHarness } from "../../coordinator/test/harness.js";
+import { hasChromium, launchBrowser, openAs, screenshot } from "./browser.js";
+
+/** Issue 9 §5: the blood station's queue and its steps, in Chromium against the running service (000 §二十二). */
+describe.skipIf(!hasChromium)("blood-station page", () => {
+  let harness: Harness;
+  let browser: Browser;
+  let centre: ApiClient;
+  let bloodId = "";
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    browser = await launchBrowser();
+    const county = await apiClient(harness.service.url, "county");
+    centre = await apiClient(harness.service.url, "centre");
+    const transfer = await county.command("/api/transfers", {
+      patientKind: "maternal",
+      patient: { name: "王秀兰" },
+      riskGrade: "red",
+      originInstitutionId: "qc_mch",
+      destinationInstitutionId: "jc_mch_rescue_centre",
+      veryCritical: true,
+      clinicalSummary: "产后出血",
+      requestedBy: "李医生",
+      occurredAt: new Date().toISOString(),
+    });
+    expect(transfer.status).toBe(201);
+    const request = await centre.command("/api/blood-requests", {
+      caseId: transfer.body.caseId,
+      transferId: transfer.body.id,
+      requestingInstitutionId: "jc_mch_rescue_centre",
+      phase: "postpartum",
+      indication: "postpartum_haemorrhage",
+      bloodGroup: { abo: "O", rhD: "positive" },
+      products: [
+        { product: "red_cells", unit: "U", quantity: 4 },
+        { product: "plasma", unit: "mL", quantity: 400 },
+      ],
+      urgency: "emergency",
+      destination: { institutionId: "jc_mch_rescue_centre", place: "产房2号手术间" },
+      requestedBy: "张主任",
+      occurredAt: new Date().toISOString(),
+    });
+    expect(request.status).toBe(201);
+    bloodId = request.body.id;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await harness?.stop();
+  });
+
+  it("R-BLD-2 the station acknowledges, issues, packs, hands over and delivers 4 U red cells + 400 mL plasma, O RhD+", async () => {
+    const { page } = await openAs(browser, harness.service.url, "bloodstation");
+    const row = page.locator(`[data-testid="blood-row"][data-request="${bloodId}"]`);
+    await row.waitFor();
+    expect(await row.getByTestId("blood-products").textContent()).toContain("悬浮红细胞 4 U");
+    expect(await row.getByTestId("blood-products").textContent()).toContain("新鲜冰冻血浆 400 mL");
+    expect(await row.getByTestId("blood-progress").textContent()).toBe("待接收");
+
+    const step = async (action: string, fill: () => Promise<void>, progress: string) => {
+      await row.getByTestId(`blood-action-${action}`).click();
+      const dialog = page.getByTestId("blood-dialog");
+      await dialog.waitFor();
+      await fill();
+      await dialog.getByTestId("blood-submit").click();
+      await dialog.waitFor({ state: "detached" });
+      await expect.poll(() => row.getByTestId("blood-progress").textContent()).toBe(progress);
+    };
+    // Keyboard-friendly: the dialog opens with the focus in its first field, so the name is typed straight in.
+    await step(
+      "acknowledge",
+      async () => {
+        await page.keyboard.type("值班员王");
+      },
+      "已接收",
+    );
+    await step("issue", () => page.getByTestId("blood-person").fill("发血员刘"), "已出库");
+    await step("pack", () => page.getByTestId("blood-person").fill("发血员刘"), "已出库");
+    await step(
+      "hand-over",
+      async () => {
+        await page.getByTestId("handover-vehicle").fill("血站送血车 川A1234");
+        await page.getByTestId("handover-carrier").fill("司机陈");
+        await page.getByTestId("blood-person").fill("发血员刘");
+      },
+      "运送中",
+    );
+    await step(
+      "delivered",
+      async () => {
+        await page.getByTestId("delivered-temperature-red_cells").fill("4");
+        await page.getByTestId("delivered-temperature-plasma").fill("-25");
+        await page.getByTestId("blood-person").fill("护士长周");
+      },
+      "已送达",
+    );
+    await screenshot(page, "blood-station-delivered");
+
+    const record = await centre.get(`/api/blood-requests/${bloodId}`);
+    expect(record.body.progress).toBe("delivered");
+    expect(record.body.acknowledged.by).toBe("值班员王");
+    expect(record.body.consignments[0].delivered.by).toBe("护士长周");
+    expect(record.body.totals).toEqual({
+      red_cells: { unit: "U", requested: 4, issued: 4, delivered: 4 },
+      plasma: { unit: "mL", requested: 400, issued: 400, delivered: 400 },
+    });
+  }, 60_000);
+});
