@@ -9,6 +9,7 @@ describe.skipIf(!hasChromium)("blood-station page", () => {
   let browser: Browser;
   let centre: ApiClient;
   let bloodId = "";
+  let caseId = "";
 
   beforeAll(async () => {
     harness = await startHarness();
@@ -27,6 +28,7 @@ describe.skipIf(!hasChromium)("blood-station page", () => {
       occurredAt: new Date().toISOString(),
     });
     expect(transfer.status).toBe(201);
+    caseId = transfer.body.caseId;
     const request = await centre.command("/api/blood-requests", {
       caseId: transfer.body.caseId,
       transferId: transfer.body.id,
@@ -106,5 +108,18 @@ describe.skipIf(!hasChromium)("blood-station page", () => {
       red_cells: { unit: "U", requested: 4, issued: 4, delivered: 4 },
       plasma: { unit: "mL", requested: 400, issued: 400, delivered: 400 },
     });
+  }, 60_000);
+
+  it("R-BLD-2 the auditor's case view shows the blood section: each milestone against its target", async () => {
+    const { page } = await openAs(browser, harness.service.url, "auditor");
+    await page.getByTestId("field-caseId").fill(caseId);
+    await page.getByTestId("search-submit").click();
+    await page.locator(`[data-testid="case-result"][data-case-id="${caseId}"]`).click();
+    const section = page.getByTestId("blood-section");
+    await section.waitFor();
+    const delivered = section.locator(`[data-request="${bloodId}"] li[data-milestone="delivered"]`);
+    await expect.poll(() => delivered.textContent()).toContain("达标");
+    expect(await section.textContent()).toContain("悬浮红细胞 4 U");
+    await screenshot(page, "blood-auditor-section");
   }, 60_000);
 });
