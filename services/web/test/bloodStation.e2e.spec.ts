@@ -10,6 +10,7 @@ describe.skipIf(!hasChromium)("blood-station page", () => {
   let centre: ApiClient;
   let bloodId = "";
   let caseId = "";
+  let transferId = "";
 
   beforeAll(async () => {
     harness = await startHarness();
@@ -29,6 +30,7 @@ describe.skipIf(!hasChromium)("blood-station page", () => {
     });
     expect(transfer.status).toBe(201);
     caseId = transfer.body.caseId;
+    transferId = transfer.body.id;
     const request = await centre.command("/api/blood-requests", {
       caseId: transfer.body.caseId,
       transferId: transfer.body.id,
@@ -121,5 +123,15 @@ describe.skipIf(!hasChromium)("blood-station page", () => {
     await expect.poll(() => delivered.textContent()).toContain("达标");
     expect(await section.textContent()).toContain("悬浮红细胞 4 U");
     await screenshot(page, "blood-auditor-section");
+  }, 60_000);
+
+  it("R-BLD-2 the dispatcher's board shows the case's blood status beside its transfer", async () => {
+    const { page } = await openAs(browser, harness.service.url, "dispatcher");
+    const blood = page.locator(
+      `[data-testid="board-row"][data-item-id="transfer-${transferId}"] [data-testid="board-blood"]`,
+    );
+    await blood.waitFor();
+    expect(await blood.getAttribute("data-blood")).toBe("delivered");
+    expect(await blood.textContent()).toContain("用血：已送达");
   }, 60_000);
 });
