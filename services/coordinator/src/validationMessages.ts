@@ -144,6 +144,11 @@ const customWords = (
       return { code, zh: "不是有效的居民身份证号码（GB 11643：省级代码、出生日期、校验码）", en: english };
     case "invalid_instant":
       return instantWords;
+    // 000 §二十二(五): blood products in the units blood services issue them in.
+    case "plasma_50_ml_steps":
+      return { code, zh: "血浆按 50 mL 的整数倍申请和发放", en: english };
+    case "duplicate_product":
+      return { code, zh: "每种血液制剂只填一次", en: english };
     default:
       return { code: "invalid", zh: "格式不正确", en: english };
   }

@@ -88,6 +88,16 @@ describe("emergency blood request", () => {
       bloodRequest({ products: [{ product: "plasma", unit: "mL", quantity: 410 }] }),
     );
     expect(oddPlasma.status).toBe(400);
+    expect(oddPlasma.body.errors).toContainEqual(
+      expect.objectContaining({
+        path: "body.products.0.quantity",
+        code: "plasma_50_ml_steps",
+        message: "血浆按 50 mL 的整数倍申请和发放",
+      }),
+    );
+    expect(wrongUnit.body.errors).toContainEqual(
+      expect.objectContaining({ path: "body.products.0.unit", message: "只能是以下之一：U" }),
+    );
     const queue = await station.get("/api/blood-requests/queue");
     expect(queue.body.items.filter((i: { caseId: string }) => i.caseId === caseId)).toHaveLength(1);
   });

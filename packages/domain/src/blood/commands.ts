@@ -44,7 +44,10 @@ export const ProductQuantity = z.discriminatedUnion("product", [
       .int()
       .min(50)
       .max(5000)
-      .refine((mL) => mL % 50 === 0, { message: "plasma is issued in bags of 50 mL steps" }),
+      .refine((mL) => mL % 50 === 0, {
+        message: "plasma is issued in steps of 50 mL",
+        params: { code: "plasma_50_ml_steps" },
+      }),
   }),
   z.strictObject({
     product: z.literal("platelets"),
@@ -65,6 +68,7 @@ const Products = z
   .max(4)
   .refine((items) => new Set(items.map((i) => i.product)).size === items.length, {
     message: "name each product once",
+    params: { code: "duplicate_product" },
   });
 
 /** When the need was assessed (000 §二十二(五): 分娩前、分娩中和分娩后). */
