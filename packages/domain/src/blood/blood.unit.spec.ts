@@ -295,6 +295,9 @@ describe("blood request decider (000 §二十二)", () => {
         },
       ]);
     expect(progressOf(fold(bloodDecider, [...history, ...delivered]))).toBe("delivered");
+    given([...history, ...delivered])
+      .when(cmd("CancelBloodRequest", { reason: "误报", cancelledBy: "张医生", occurredAt: minutesAgo(20) }))
+      .thenRejects("blood_request_delivered");
     expect(progressOf(fold(bloodDecider, history))).toBe("in_transit");
   });
 

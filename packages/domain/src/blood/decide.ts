@@ -1,7 +1,7 @@
 import type { DecisionContext } from "../shared/context.js";
 import { type Decider, type Decision, type Rejection, reject } from "../shared/decider.js";
 import { checkOccurredAt } from "../shared/steps.js";
-import { type BloodFacts, type BloodState, evolve, initialState, outstanding } from "./blood.js";
+import { type BloodFacts, type BloodState, evolve, initialState, outstanding, progressOf } from "./blood.js";
 import type { BloodCommand, BloodGroup, BloodProduct, IssuedGroup } from "./commands.js";
 import type { BloodEvent, BloodIssuedItem } from "./events.js";
 
@@ -320,6 +320,12 @@ export const cancelBloodRequest = (
 ): Decision<BloodEvent> => {
   const open = openRequest(command.bloodRequestId, state, "cancelling it");
   if (!isOpen(open)) return open;
+  if (progressOf(open) === "delivered")
+    return reject(
+      "blood_request_delivered",
+      `all blood of request ${open.bloodRequestId} has been delivered to the scene; a delivered request is not cancelled`,
+      "R-BLD-2",
+    );
   const time = checkOccurredAt(command.data.occurredAt, open.lastOccurredAt, context.now);
   if (time) return time;
   return [{ type: "BloodRequestCancelled", data: { ...ids(open), ...command.data } }];
