@@ -167,6 +167,14 @@ describe("emergency blood request", () => {
     expect(foreignCancel.status).toBe(404);
     expect(unknownCancel.status).toBe(404);
     expect((await county.get(`/api/blood-requests/${bloodId}`)).status).toBe(404);
+    const noStation = await auditor.get("/api/blood-requests/queue");
+    expect(noStation.status).toBe(400);
+    expect(noStation.body.errors[0].path).toBe("querystring.stationId");
+    const stationQueue = await auditor.get("/api/blood-requests/queue?stationId=jc_blood_station");
+    expect(stationQueue.body.items.map((i: { bloodRequestId: string }) => i.bloodRequestId)).toContain(
+      bloodId,
+    );
+    expect((await centre.get("/api/blood-requests/queue")).status).toBe(403);
     expect(
       (
         await auditor.command(`/api/blood-requests/${bloodId}/cancel`, {

@@ -13,8 +13,9 @@ import {
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { authoriseBloodCommand, concernsBlood } from "../auth/bloodPolicy.js";
-import { forbidden, notFound } from "../errors.js";
+import { badRequest, forbidden, notFound } from "../errors.js";
 import type { ReadModels } from "../readModels.js";
+import { languageOf } from "../validationMessages.js";
 import { type CommandRouteOptions, type Route, registerAggregate } from "./commandRoutes.js";
 import { authoriseCase } from "./queries.js";
 
@@ -117,8 +118,18 @@ export const bloodRoutes: FastifyPluginAsyncZod<BloodRouteOptions> = async (app,
       let stationId: string;
       if (principal.role === "blood_station") stationId = principal.institutionId ?? "";
       else if (REGION_READERS.has(principal.role)) {
-        if (request.query.stationId === undefined)
-          throw forbidden("name the blood station (stationId) whose queue you read");
+        if (request.query.stationId === undefined) {
+          const zh = languageOf(request.headers["accept-language"]) === "zh";
+          throw badRequest("querystring.stationId: name the blood station whose queue you read", {
+            errors: [
+              {
+                path: "querystring.stationId",
+                code: "required",
+                message: zh ? "必填：要查看的血站" : "is required: the blood station whose queue you read",
+              },
+            ],
+          });
+        }
         stationId = request.query.stationId;
       } else throw forbidden(`role ${principal.role} does not keep a blood-station queue`);
       const now = clock();
