@@ -26,7 +26,7 @@ describe("demo region (services/coordinator/demo/region.json)", () => {
     expect(deliver.length).toBeGreaterThan(0);
     for (const institution of deliver)
       expect(lookup.bloodStationOf(institution.id)?.kind, institution.id).toBe("blood_station");
-    // Township clinics do not transfuse: they refer (000 §二十二(三)); no plan, so no blood request from them.
+    // 000 §二十二(三) asks a blood bank of level-2 institutions and above; the demo gives township clinics no plan.
     expect(lookup.bloodStationOf("qc_shiqiao_thc")).toBeUndefined();
   });
 
