@@ -76,7 +76,8 @@ export const DeliveryPhase = z.enum(["antepartum", "intrapartum", "postpartum"])
 /** Why blood may be needed urgently (000 §二十二(五)). */
 export const BloodIndication = z.enum([
   "placenta_praevia", // 前置胎盘
-  "pernicious_placenta_praevia", // 凶险性前置胎盘 (placenta accreta spectrum)
+  "pernicious_placenta_praevia", // 凶险性前置胎盘: praevia over a caesarean scar
+  "placenta_accreta", // 胎盘植入
   "postpartum_haemorrhage", // 产后出血
   "rare_blood_group", // 特殊血型
   "other",
