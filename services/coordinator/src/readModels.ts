@@ -327,6 +327,10 @@ export const readModels = ({
         available("blood");
         return q().blood.queue(...args);
       },
+      ofHospital: (...args: Parameters<ReturnType<typeof bloodQueries>["ofHospital"]>) => {
+        available("blood");
+        return q().blood.ofHospital(...args);
+      },
       request: (bloodRequestId: string) => {
         available("blood");
         return q().blood.request(bloodRequestId);

@@ -175,6 +175,10 @@ describe("emergency blood request", () => {
       bloodId,
     );
     expect((await centre.get("/api/blood-requests/queue")).status).toBe(403);
+    const own = await centre.get("/api/blood-requests");
+    expect(own.body.items.map((i: { bloodRequestId: string }) => i.bloodRequestId)).toEqual([bloodId]);
+    expect((await county.get("/api/blood-requests")).body.items).toEqual([]);
+    expect((await auditor.get("/api/blood-requests")).status).toBe(400);
     expect(
       (
         await auditor.command(`/api/blood-requests/${bloodId}/cancel`, {

@@ -100,6 +100,11 @@ export const bloodQueries = (db: Database.Database) => {
       "SELECT doc FROM blood_requests WHERE blood_station_id = ? AND open = 0 ORDER BY requested_at DESC LIMIT ?",
     )
     .pluck();
+  const ofHospital = db
+    .prepare<[string, number], string>(
+      "SELECT doc FROM blood_requests WHERE requesting_institution_id = ? ORDER BY requested_at DESC LIMIT ?",
+    )
+    .pluck();
   const parse = (doc: string) => JSON.parse(doc) as BloodRequestRecord;
   const withAlarms = (r: BloodRequestRecord, targets: BloodTargets, now: Date): BloodQueueItem => ({
     ...r,
@@ -117,6 +122,9 @@ export const bloodQueries = (db: Database.Database) => {
       ...orderBloodQueue(queue.all(stationId).map((doc) => withAlarms(parse(doc), targets, now))),
       ...recentlyClosed.all(stationId, closed).map((doc) => withAlarms(parse(doc), targets, now)),
     ],
+    /** A hospital's own requests, newest first. */
+    ofHospital: (institutionId: string, targets: BloodTargets, now: Date, limit = 50): BloodQueueItem[] =>
+      ofHospital.all(institutionId, limit).map((doc) => withAlarms(parse(doc), targets, now)),
     caseStatus: (caseId: string, targets: BloodTargets, now: Date): CaseBloodStatus | null =>
       caseBloodStatus(byCase.all(caseId).map(parse), targets, now),
     withAlarms,

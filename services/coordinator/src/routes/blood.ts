@@ -10,6 +10,7 @@ import {
   Id,
   transferStreamId,
 } from "@mtc/domain";
+import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { authoriseBloodCommand, concernsBlood } from "../auth/bloodPolicy.js";
@@ -63,6 +64,22 @@ export interface BloodRouteOptions extends Omit<CommandRouteOptions, "caseInstit
 
 const Params = z.object({ id: Id });
 const QueueQuery = z.object({ stationId: Id.optional() });
+const HospitalQuery = z.object({ institutionId: Id.optional() });
+
+/** A 400 naming the query parameter a region-wide reader must give. */
+const required = (request: FastifyRequest, field: string, what: string) => {
+  const zh = languageOf(request.headers["accept-language"]) === "zh";
+  return badRequest(`querystring.${field}: name ${what} whose blood requests you read`, {
+    errors: [
+      {
+        path: `querystring.${field}`,
+        code: "required",
+        message: zh ? "必填：要查看的机构" : `is required: ${what} whose blood requests you read`,
+      },
+    ],
+  });
+};
+
 /** Roles that read every blood request of the region. */
 const REGION_READERS = new Set(["auditor", "health_admin", "admin", "dispatcher"]);
 
@@ -118,22 +135,40 @@ export const bloodRoutes: FastifyPluginAsyncZod<BloodRouteOptions> = async (app,
       let stationId: string;
       if (principal.role === "blood_station") stationId = principal.institutionId ?? "";
       else if (REGION_READERS.has(principal.role)) {
-        if (request.query.stationId === undefined) {
-          const zh = languageOf(request.headers["accept-language"]) === "zh";
-          throw badRequest("querystring.stationId: name the blood station whose queue you read", {
-            errors: [
-              {
-                path: "querystring.stationId",
-                code: "required",
-                message: zh ? "必填：要查看的血站" : "is required: the blood station whose queue you read",
-              },
-            ],
-          });
-        }
+        if (request.query.stationId === undefined) throw required(request, "stationId", "the blood station");
         stationId = request.query.stationId;
       } else throw forbidden(`role ${principal.role} does not keep a blood-station queue`);
       const now = clock();
       return { asOf: now.toISOString(), targets, items: readModels.blood.queue(stationId, targets, now) };
+    },
+  );
+
+  app.get(
+    "/api/blood-requests",
+    {
+      schema: {
+        tags: ["blood"],
+        summary:
+          "The blood requests a hospital made, newest first, with their alarms (hospital staff: their own)",
+        querystring: HospitalQuery,
+      },
+    },
+    async (request) => {
+      const { principal } = request;
+      let institutionId: string;
+      if (principal.role === "hospital_staff" || principal.role === "medical_affairs")
+        institutionId = principal.institutionId ?? "";
+      else if (REGION_READERS.has(principal.role)) {
+        if (request.query.institutionId === undefined)
+          throw required(request, "institutionId", "the hospital");
+        institutionId = request.query.institutionId;
+      } else throw forbidden(`role ${principal.role} does not request blood`);
+      const now = clock();
+      return {
+        asOf: now.toISOString(),
+        targets,
+        items: readModels.blood.ofHospital(institutionId, targets, now),
+      };
     },
   );
 
