@@ -134,4 +134,60 @@ describe.skipIf(!hasChromium)("blood-station page", () => {
     expect(await blood.getAttribute("data-blood")).toBe("delivered");
     expect(await blood.textContent()).toContain("用血：已送达");
   }, 60_000);
+
+  it("R-BLD-1 the hospital reports its blood need from its page and confirms the delivery with the cold chain", async () => {
+    const { page } = await openAs(browser, harness.service.url, "centre");
+    await page.getByTestId("tab-hospitalBlood").click();
+    const form = page.getByTestId("blood-request-form");
+    await form.waitFor();
+    await page.getByTestId("blood-case").fill(caseId);
+    await page.getByTestId("blood-abo").selectOption("O");
+    await page.getByTestId("blood-rhd").selectOption("positive");
+    await page.getByTestId("blood-qty-red_cells").fill("2");
+    await page.getByTestId("blood-qty-plasma").fill("200");
+    await page.getByTestId("blood-place").fill("产房2号手术间");
+    await page.getByTestId("blood-request-submit").click();
+    const sent = await page.getByTestId("blood-request-sent").textContent();
+    const id = /B[A-Za-z0-9]{14}/.exec(sent ?? "")?.[0] ?? "";
+    expect(id).not.toBe("");
+    const row = page.locator(`[data-testid="hospital-blood-row"][data-request="${id}"]`);
+    await expect.poll(() => row.getByTestId("blood-progress").textContent()).toBe("待接收");
+
+    const station = await apiClient(harness.service.url, "bloodstation");
+    const now = () => new Date().toISOString();
+    for (const [path, body] of [
+      ["acknowledge", { acknowledgedBy: "值班员王" }],
+      [
+        "issue",
+        {
+          items: [
+            { product: "red_cells", unit: "U", quantity: 2, group: { abo: "O", rhD: "positive" } },
+            { product: "plasma", unit: "mL", quantity: 200, group: { abo: "O", rhD: "positive" } },
+          ],
+          issuedBy: "发血员刘",
+        },
+      ],
+      ["pack", { packedBy: "发血员刘" }],
+      [
+        "hand-over",
+        { transport: "hospital_fetch", vehicle: "医院取血车", carriedBy: "护工孙", handedOverBy: "发血员刘" },
+      ],
+    ] as const) {
+      const answer = await station.command(`/api/blood-requests/${id}/${path}`, {
+        ...body,
+        occurredAt: now(),
+      });
+      expect(answer.status).toBe(200);
+    }
+    await expect
+      .poll(() => row.getByTestId("blood-progress").textContent(), { timeout: 10_000 })
+      .toBe("运送中");
+    await row.getByTestId("hospital-blood-delivered").click();
+    const dialog = page.getByTestId("hospital-blood-dialog");
+    await dialog.locator('input[type="number"]').nth(0).fill("5");
+    await dialog.locator('input[type="number"]').nth(1).fill("-20");
+    await page.getByTestId("hospital-blood-submit").click();
+    await expect.poll(() => row.getByTestId("blood-progress").textContent()).toBe("已送达");
+    await screenshot(page, "blood-hospital-delivered");
+  }, 60_000);
 });
