@@ -205,7 +205,7 @@ export const evolveBoardItem = (current: BoardItem | null, projected: ProjectedE
   const fresh = opened(projected);
   if (fresh) return fresh;
   if (!current) return null;
-  // Events of other aggregates (blood requests) are not board items; the model does not take them (`handles`).
+  // Other aggregates' events (units, issue 9 §4) never reach the board: its model does not handle them.
   if (!isReferralEvent(event) && !isTransferEvent(event)) return current;
   let item = current;
   if (current.parkedBy !== undefined) {
@@ -213,7 +213,7 @@ export const evolveBoardItem = (current: BoardItem | null, projected: ProjectedE
     const { parkedBy: _parked, ...revived } = current;
     item = revived;
   }
-  const change = isReferralEvent(event)
+  const change: Change = isReferralEvent(event)
     ? referralChange(item, event, recorded)
     : transferChange(item, event, recorded);
   if (change === "park")
