@@ -122,6 +122,10 @@ describe.skipIf(!hasChromium)("blood-station page", () => {
     const delivered = section.locator(`[data-request="${bloodId}"] li[data-milestone="delivered"]`);
     await expect.poll(() => delivered.textContent()).toContain("达标");
     expect(await section.textContent()).toContain("悬浮红细胞 4 U");
+    // The timeline names the blood events' fields in words: products with their group, the cold chain.
+    const timeline = await page.getByTestId("case-view").textContent();
+    expect(timeline).toContain("悬浮红细胞 4 U O型 RhD阳性");
+    expect(timeline).toContain("新鲜冰冻血浆 -25 °C");
     await screenshot(page, "blood-auditor-section");
   }, 60_000);
 
