@@ -1,16 +1,18 @@
 import type { z } from "zod";
+import { type BloodEvent, bloodEventSchemas } from "./blood/events.js";
 import { type ReferralEvent, referralEventSchemas } from "./referral/events.js";
 import { type TransferEvent, transferEventSchemas } from "./transfer/events.js";
 import { type UnitEvent, unitEventSchemas } from "./unit/events.js";
 
 /** Every domain event, as `{ type, data }`. */
-export type DomainEvent = ReferralEvent | TransferEvent | UnitEvent;
+export type DomainEvent = ReferralEvent | TransferEvent | UnitEvent | BloodEvent;
 export type DomainEventType = DomainEvent["type"];
 
 const schemas: Record<DomainEventType, z.ZodType> = {
   ...referralEventSchemas,
   ...transferEventSchemas,
   ...unitEventSchemas,
+  ...bloodEventSchemas,
 };
 
 /** Current schema version of each event's data; bump it and add an upcaster when a shape changes. */
@@ -50,3 +52,4 @@ export const referralStreamId = (referralId: string): string => `referral-${refe
 export const transferStreamId = (transferId: string): string => `transfer-${transferId}`;
 /** An ambulance's status stream (R-TRF-5, issue 9 §4); ambulance ids come from the reference data. */
 export const unitStreamId = (ambulanceId: string): string => `unit-${ambulanceId}`;
+export const bloodStreamId = (bloodRequestId: string): string => `blood-${bloodRequestId}`;

@@ -1,3 +1,21 @@
+export {
+  type BloodFacts,
+  type BloodProgress,
+  type BloodState,
+  type Consignment,
+  evolve as evolveBlood,
+  initialState as initialBloodState,
+  outstanding as bloodOutstanding,
+  progressOf as bloodProgressOf,
+} from "./blood/blood.js";
+export * from "./blood/commands.js";
+export {
+  bloodDecider,
+  compatible as bloodCompatible,
+  decide as decideBlood,
+  TRANSPORT_TEMPERATURE,
+} from "./blood/decide.js";
+export * from "./blood/events.js";
 export * from "./events.js";
 export * from "./reference/capability.js";
 export * from "./reference/distance.js";

@@ -1,6 +1,7 @@
 import type { EventStore } from "@mtc/eventstore";
 import { accessModel } from "./access/index.js";
 import { arrivalsModel } from "./arrivals/index.js";
+import { bloodModel } from "./blood/index.js";
 import { type BoardCheckpointOptions, boardModel } from "./board/model.js";
 import { casesModel } from "./cases/index.js";
 import { completenessModel } from "./completeness/index.js";
@@ -11,6 +12,7 @@ import { timelineModel } from "./timeline/index.js";
 
 export * from "./access/index.js";
 export * from "./arrivals/index.js";
+export * from "./blood/index.js";
 export * from "./board/index.js";
 export * from "./cases/index.js";
 export * from "./completeness/index.js";
@@ -29,6 +31,7 @@ export const allModels = (checkpoints?: BoardCheckpointOptions): readonly ReadMo
   accessModel,
   fleetModel as unknown as ReadModel,
   arrivalsModel as unknown as ReadModel,
+  bloodModel as unknown as ReadModel,
 ];
 
 /** For the operator CLI: what a read-model file holds against the code's model versions. */

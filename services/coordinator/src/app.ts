@@ -22,6 +22,7 @@ import type { ReadModels } from "./readModels.js";
 import { arrivalRoutes } from "./routes/arrivals.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
+import { bloodRoutes } from "./routes/blood.js";
 import { commandRoutes } from "./routes/commandRoutes.js";
 import { fleetRoutes } from "./routes/fleet.js";
 import { integrityRoutes } from "./routes/integrity.js";
@@ -98,6 +99,12 @@ export const buildApp = async (deps: AppDeps) => {
     reference: deps.reference,
     caseInstitutions: deps.readModels.caseInstitutions,
     executeTransfer: transferWithUnits(bus, { reference: deps.reference, clock: deps.clock }),
+  });
+  await app.register(bloodRoutes, {
+    bus,
+    reference: deps.reference,
+    readModels: deps.readModels,
+    clock: deps.clock,
   });
   await app.register(queryRoutes, { readModels: deps.readModels, accessLog: deps.accessLog });
   await app.register(arrivalRoutes, {

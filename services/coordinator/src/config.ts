@@ -31,6 +31,16 @@ const Env = z
     ALARM_HANDOVER_MISSING_MIN: minutes(15),
     ALARM_PRE_ARRIVAL_UNACKNOWLEDGED_MIN: minutes(5),
     LATE_ENTRY_MIN: minutes(30),
+    // Blood (000 §二十二(七): 第一时间出库装箱, 送达急救现场): minutes from the request, per urgency.
+    BLOOD_ACKNOWLEDGED_MIN_EMERGENCY: minutes(5),
+    BLOOD_ISSUED_MIN_EMERGENCY: minutes(30),
+    BLOOD_DELIVERED_MIN_EMERGENCY: minutes(60),
+    BLOOD_ACKNOWLEDGED_MIN_URGENT: minutes(10),
+    BLOOD_ISSUED_MIN_URGENT: minutes(60),
+    BLOOD_DELIVERED_MIN_URGENT: minutes(120),
+    BLOOD_ACKNOWLEDGED_MIN_ROUTINE: minutes(30),
+    BLOOD_ISSUED_MIN_ROUTINE: minutes(240),
+    BLOOD_DELIVERED_MIN_ROUTINE: minutes(480),
     ACCESS_RECORD_REPEAT_MINUTES: minutes(15),
     WS_MAX_BUFFERED_BYTES: z.coerce
       .number()
@@ -109,6 +119,11 @@ export interface Config {
     preArrivalUnacknowledgedMinutes: number;
   };
   lateEntryMinutes: number;
+  /** Blood request targets per urgency: minutes from the request to acknowledged, fully issued, delivered. */
+  bloodTargets: Record<
+    "emergency" | "urgent" | "routine",
+    { acknowledgedMinutes: number; issuedMinutes: number; deliveredMinutes: number }
+  >;
   /** A view re-read with the same cases is recorded in the access log again only after this long. */
   accessRecordRepeatMinutes: number;
   /** The board feed's limits: unsent bytes per client, connections per user and in total, stall before close. */
@@ -178,6 +193,23 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       preArrivalUnacknowledgedMinutes: e.ALARM_PRE_ARRIVAL_UNACKNOWLEDGED_MIN,
     },
     lateEntryMinutes: e.LATE_ENTRY_MIN,
+    bloodTargets: {
+      emergency: {
+        acknowledgedMinutes: e.BLOOD_ACKNOWLEDGED_MIN_EMERGENCY,
+        issuedMinutes: e.BLOOD_ISSUED_MIN_EMERGENCY,
+        deliveredMinutes: e.BLOOD_DELIVERED_MIN_EMERGENCY,
+      },
+      urgent: {
+        acknowledgedMinutes: e.BLOOD_ACKNOWLEDGED_MIN_URGENT,
+        issuedMinutes: e.BLOOD_ISSUED_MIN_URGENT,
+        deliveredMinutes: e.BLOOD_DELIVERED_MIN_URGENT,
+      },
+      routine: {
+        acknowledgedMinutes: e.BLOOD_ACKNOWLEDGED_MIN_ROUTINE,
+        issuedMinutes: e.BLOOD_ISSUED_MIN_ROUTINE,
+        deliveredMinutes: e.BLOOD_DELIVERED_MIN_ROUTINE,
+      },
+    },
     accessRecordRepeatMinutes: e.ACCESS_RECORD_REPEAT_MINUTES,
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     wsMaxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,

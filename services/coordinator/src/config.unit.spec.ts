@@ -20,6 +20,19 @@ describe("configuration", () => {
     expect(config.alarmTickSeconds).toBe(15);
   });
 
+  it("R-BLD-2 blood targets per urgency come from configuration, with defaults, and refuse nonsense", () => {
+    const config = loadConfig({ MTC_MODE: "demo", BLOOD_ACKNOWLEDGED_MIN_EMERGENCY: "3" });
+    expect(config.bloodTargets.emergency).toEqual({
+      acknowledgedMinutes: 3,
+      issuedMinutes: 30,
+      deliveredMinutes: 60,
+    });
+    expect(config.bloodTargets.routine.deliveredMinutes).toBe(480);
+    expect(() => loadConfig({ MTC_MODE: "demo", BLOOD_DELIVERED_MIN_URGENT: "0" })).toThrow(
+      /BLOOD_DELIVERED_MIN_URGENT/,
+    );
+  });
+
   it("a relative DATA_DIR resolves against the directory the user started from (INIT_CWD), not the package's", () => {
     const config = loadConfig({ MTC_MODE: "demo", DATA_DIR: "region-a", INIT_CWD: "/home/operator/mtc" });
     expect(config.dataDir).toBe("/home/operator/mtc/region-a");

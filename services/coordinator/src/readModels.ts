@@ -3,9 +3,11 @@ import { parseDomainEvent } from "@mtc/domain";
 import type { EventStore } from "@mtc/eventstore";
 import {
   accessQueries,
+  type BloodTargets,
   type BoardItem,
   type BoardThresholds,
   type BoardViewItem,
+  bloodQueries,
   boardAsOf,
   boardQueries,
   boardView,
@@ -38,6 +40,8 @@ export interface ReadModelOptions {
   clock: Clock;
   thresholds: BoardThresholds;
   lateEntryMinutes: number;
+  /** Blood request targets per urgency: the board's per-case blood alarms are computed from them. */
+  bloodTargets: BloodTargets;
 }
 
 export interface BoardAnswer {
@@ -47,7 +51,14 @@ export interface BoardAnswer {
 }
 
 /** Queries over the read-model database, plus the live board source for the WebSocket feed. */
-export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes }: ReadModelOptions) => {
+export const readModels = ({
+  store,
+  runner,
+  clock,
+  thresholds,
+  lateEntryMinutes,
+  bloodTargets,
+}: ReadModelOptions) => {
   // Prepared once on the read-only connection, which sees only committed batches.
   let prepared:
     | {
@@ -57,6 +68,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
         completeness: ReturnType<typeof completenessQueries>;
         access: ReturnType<typeof accessQueries>;
         fleet: ReturnType<typeof fleetQueries>;
+        blood: ReturnType<typeof bloodQueries>;
         boardCheckpoint: () => number;
       }
     | undefined;
@@ -71,6 +83,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
         completeness: completenessQueries(db),
         access: accessQueries(db),
         fleet: fleetQueries(db),
+        blood: bloodQueries(db),
         boardCheckpoint: () => checkpoint.get() ?? -1,
       };
     }
@@ -93,14 +106,26 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
   const emit = (change: BoardChange<BoardViewItem>) => {
     for (const listener of listeners) listener(change);
   };
+  /**
+   * Issue 9 §3: the case's blood status beside each board item, read from the blood model at `now` (its alarms
+   * are computed from the clock). Left out while the blood model is not ready rather than refusing the board.
+   */
+  const withBlood = (item: BoardViewItem, now: Date): BoardViewItem => {
+    const state = runner.stateOf("blood");
+    if (state === "rebuilding" || state === "failed") return item;
+    return { ...item, blood: q().blood.caseStatus(item.caseId, bloodTargets, now) };
+  };
   /** The item as the board shows it; a parked decline is not shown. */
   const shown = (doc: unknown, now: Date): BoardViewItem | null => {
     const item = doc as BoardItem | null;
-    return item && item.parkedBy === undefined ? viewItem(item, now, thresholds) : null;
+    return item && item.parkedBy === undefined ? withBlood(viewItem(item, now, thresholds), now) : null;
   };
   // Alarms change with time, not only with events: the last alarm set sent for each open item.
   const sentAlarms = new Map<string, string>();
-  const alarmKey = (item: BoardViewItem | null) => item?.alarms.map((a) => a.kind).join(",") ?? "";
+  const alarmKey = (item: BoardViewItem | null) =>
+    item
+      ? [...item.alarms.map((a) => a.kind), ...(item.blood?.alarms ?? []).map((m) => `blood_${m}`)].join(",")
+      : "";
 
   runner.onChanges((model, changes) => {
     if (model !== "board") return;
@@ -112,6 +137,24 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       if (after) sentAlarms.set(change.key, alarmKey(after));
       else sentAlarms.delete(change.key);
       emit({ position: change.position, itemId: change.key, item: after, before });
+    }
+  });
+  // A blood event changes no board row, but the board items of its case show the new blood status.
+  runner.onChanges((model, changes) => {
+    if (model !== "blood" || unavailable()) return;
+    const now = clock();
+    const cases = new Map<string, number>();
+    for (const change of changes) {
+      const doc = (change.after ?? change.before) as { caseId?: string } | null;
+      if (doc?.caseId !== undefined) cases.set(doc.caseId, change.position);
+    }
+    for (const item of q().board.items()) {
+      const position = cases.get(item.caseId);
+      if (position === undefined) continue;
+      const after = shown(item, now);
+      if (!after) continue;
+      sentAlarms.set(item.id, alarmKey(after));
+      emit({ position, itemId: item.id, item: after, before: after });
     }
   });
   const unavailable = () => {
@@ -126,7 +169,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     const position = q().boardCheckpoint();
     const now = clock();
     for (const item of q().board.items()) {
-      const after = viewItem(item, now, thresholds);
+      const after = withBlood(viewItem(item, now, thresholds), now);
       sentAlarms.set(item.id, alarmKey(after));
       emit({ position, itemId: item.id, item: after, before: null });
     }
@@ -137,7 +180,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     // One read transaction: the items and the position they reflect belong together.
     return db.transaction(() => ({
       position: q().boardCheckpoint(),
-      items: boardView(q().board.items(), clock(), thresholds),
+      items: boardView(q().board.items(), clock(), thresholds).map((item) => withBlood(item, clock())),
     }))();
   };
 
@@ -146,7 +189,9 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     if (unavailable()) return;
     // Changes are emitted right after their commit, so the committed checkpoint is the latest position sent.
     const position = q().boardCheckpoint();
-    for (const item of boardView(q().board.items(), clock(), thresholds)) {
+    const now = clock();
+    for (const view of boardView(q().board.items(), now, thresholds)) {
+      const item = withBlood(view, now);
       const key = alarmKey(item);
       if ((sentAlarms.get(item.id) ?? "") === key) continue;
       sentAlarms.set(item.id, key);
@@ -283,6 +328,33 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     fleet: (): Map<string, FleetUnit> => {
       available("fleet");
       return q().fleet.units();
+    },
+
+    /** Emergency blood requests (000 §二十二): the station's queue, one request, a case's requests. */
+    blood: {
+      targets: bloodTargets,
+      queue: (...args: Parameters<ReturnType<typeof bloodQueries>["queue"]>) => {
+        available("blood");
+        return q().blood.queue(...args);
+      },
+      ofHospital: (...args: Parameters<ReturnType<typeof bloodQueries>["ofHospital"]>) => {
+        available("blood");
+        return q().blood.ofHospital(...args);
+      },
+      request: (bloodRequestId: string) => {
+        available("blood");
+        return q().blood.request(bloodRequestId);
+      },
+      ofCase: (caseId: string) => {
+        available("blood");
+        return q().blood.ofCase(caseId);
+      },
+      caseStatus: (caseId: string, targets: BloodTargets, now: Date) => {
+        available("blood");
+        return q().blood.caseStatus(caseId, targets, now);
+      },
+      withAlarms: (...args: Parameters<ReturnType<typeof bloodQueries>["withAlarms"]>) =>
+        q().blood.withAlarms(...args),
     },
 
     status: (head: number): (ModelStatus & { lag: number })[] =>

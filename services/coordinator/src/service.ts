@@ -85,7 +85,8 @@ export const startService = async (
     // A model rebuilt in the background shares the event loop with requests: one page is one synchronous
     // transaction, so pages stay small enough (≈ 40 ms) that a request never waits long behind one.
     pageSize: SERVING_PAGE_SIZE,
-    emitting: ["board", "arrivals"],
+    // The board feed also shows each case's blood status (issue 9 §3): blood changes are emitted too.
+    emitting: ["board", "arrivals", "blood"],
     ...(options.readModelPace ? { pace: options.readModelPace } : {}),
   });
   await runner.start();
@@ -96,6 +97,7 @@ export const startService = async (
     clock,
     thresholds: config.alarms,
     lateEntryMinutes: config.lateEntryMinutes,
+    bloodTargets: config.bloodTargets,
   });
   const arrivals = createArrivals({
     runner,

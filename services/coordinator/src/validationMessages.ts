@@ -146,6 +146,11 @@ const customWords = (
       return instantWords;
     case "duplicate_items":
       return { code, zh: "同一项不能重复", en: english };
+    // 000 §二十二(五): blood products in the units blood services issue them in.
+    case "plasma_50_ml_steps":
+      return { code, zh: "血浆按 50 mL 的整数倍申请和发放", en: english };
+    case "duplicate_product":
+      return { code, zh: "每种血液制剂只填一次", en: english };
     default:
       return { code: "invalid", zh: "格式不正确", en: english };
   }

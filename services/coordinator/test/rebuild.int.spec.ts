@@ -70,7 +70,7 @@ describe("read models rebuilt at start", () => {
     };
     expect(health.status).toBe("degraded");
     expect(health.projections.map((p) => [p.name, p.state, p.progress])).toEqual(
-      ["board", "timeline", "completeness", "cases", "access", "fleet", "arrivals"].map((n) => [
+      ["board", "timeline", "completeness", "cases", "access", "fleet", "arrivals", "blood"].map((n) => [
         n,
         "rebuilding",
         0,

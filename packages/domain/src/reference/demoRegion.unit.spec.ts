@@ -19,6 +19,17 @@ describe("demo region (services/coordinator/demo/region.json)", () => {
     }
   });
 
+  it("R-BLD-3 000 §二十二(二): every rescue centre and midwifery hospital has an emergency blood plan with a station", () => {
+    const deliver = data.institutions.filter((i) =>
+      ["maternal_rescue_centre", "mch_hospital", "general_hospital", "midwifery_hospital"].includes(i.kind),
+    );
+    expect(deliver.length).toBeGreaterThan(0);
+    for (const institution of deliver)
+      expect(lookup.bloodStationOf(institution.id)?.kind, institution.id).toBe("blood_station");
+    // 000 §二十二(三) asks a blood bank of level-2 institutions and above; the demo gives township clinics no plan.
+    expect(lookup.bloodStationOf("qc_shiqiao_thc")).toBeUndefined();
+  });
+
   it("000 §十一(二): the zones cover every institution that can refer (the network reaches all midwifery units)", () => {
     const referring = data.institutions.filter(
       (i) => i.kind !== "dispatch_centre" && i.kind !== "blood_station",

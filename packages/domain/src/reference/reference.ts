@@ -63,6 +63,16 @@ export const ResponsibilityZone = z.strictObject({
 });
 export type ResponsibilityZone = z.infer<typeof ResponsibilityZone>;
 
+/**
+ * An institution's emergency blood plan with a blood station (应急用血预案, 000 §二十二(二), R-BLD-3): the station
+ * its emergency blood requests go to.
+ */
+export const BloodSupplyPlan = z.strictObject({
+  institutionId: Id,
+  bloodStationId: Id,
+});
+export type BloodSupplyPlan = z.infer<typeof BloodSupplyPlan>;
+
 export const ReferenceData = z.strictObject({
   region: z.strictObject({
     id: Id,
@@ -74,5 +84,6 @@ export const ReferenceData = z.strictObject({
   institutions: z.array(Institution),
   ambulances: z.array(Ambulance),
   zones: z.array(ResponsibilityZone),
+  bloodSupplyPlans: z.array(BloodSupplyPlan).default([]),
 });
 export type ReferenceData = z.infer<typeof ReferenceData>;

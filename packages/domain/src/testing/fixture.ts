@@ -104,6 +104,11 @@ export const fixtureReference = ReferenceData.parse({
       institutionIds: [],
     },
   ],
+  // 000 §二十二(二): the county MCH hospital and the rescue centre have an emergency blood plan; the clinic none.
+  bloodSupplyPlans: [
+    { institutionId: "mch1", bloodStationId: "blood" },
+    { institutionId: "centre", bloodStationId: "blood" },
+  ],
 });
 
 /** The fixed clock of every specification. */

@@ -1,4 +1,5 @@
 import { riskSeverity } from "@mtc/domain";
+import type { CaseBloodStatus } from "../blood/query.js";
 import { minutesBetween } from "../shared/projectedEvent.js";
 import { shownItems } from "./evolve.js";
 import type { BoardItem } from "./state.js";
@@ -39,6 +40,8 @@ export interface BoardViewItem extends BoardItem {
   minutesSinceOpened: number;
   minutesInStep: number;
   alarms: BoardAlarm[];
+  /** Issue 9 §3: the case's emergency blood status and its overdue milestones, joined in by the service. */
+  blood?: CaseBloodStatus | null;
 }
 
 const alarm = (kind: BoardAlarmKind, since: string | undefined, limit: number, now: Date): BoardAlarm[] => {

@@ -98,7 +98,7 @@ describe("read-model runner on SQLite files", () => {
       ["transfer-t2", "requested", "centre_1"],
     ]);
     expect(r.status().map((s) => [s.name, s.state, s.checkpoint])).toEqual(
-      ["board", "timeline", "completeness", "cases", "access", "fleet", "arrivals"].map((n) => [
+      ["board", "timeline", "completeness", "cases", "access", "fleet", "arrivals", "blood"].map((n) => [
         n,
         "ready",
         last,
@@ -250,6 +250,7 @@ describe("read-model runner on SQLite files", () => {
       access: 0,
       fleet: 0,
       arrivals: 1,
+      blood: 0,
     });
     const board = boardQueries(r.reader()).items();
     expect(board.map((i) => [i.id, i.step])).toEqual([
@@ -258,7 +259,7 @@ describe("read-model runner on SQLite files", () => {
     ]);
     expect(logged.some((e) => e.msg.startsWith("document failed"))).toBe(true);
     await r.close();
-    expect(readModelStatus(file).models.map((m) => m.failedDocuments)).toEqual([1, 1, 1, 1, 0, 0, 1]);
+    expect(readModelStatus(file).models.map((m) => m.failedDocuments)).toEqual([1, 1, 1, 1, 0, 0, 1, 0]);
   });
 
   it("a version bump rebuilds that model only, in the background, and a held rebuild does not delay the live board", async () => {

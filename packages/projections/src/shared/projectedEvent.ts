@@ -1,4 +1,5 @@
 import {
+  bloodEventSchemas,
   CURRENT_SCHEMA_VERSION,
   type DomainEvent,
   parseDomainEvent,
@@ -22,7 +23,8 @@ export type ProjectResult = { ok: true; projected: ProjectedEvent } | { ok: fals
 const isDomainType = (type: string): boolean =>
   Object.hasOwn(referralEventSchemas, type) ||
   Object.hasOwn(transferEventSchemas, type) ||
-  Object.hasOwn(unitEventSchemas, type);
+  Object.hasOwn(unitEventSchemas, type) ||
+  Object.hasOwn(bloodEventSchemas, type);
 
 /**
  * Reads a stored event into a `ProjectedEvent`. Events of the current schema version were written by the

@@ -53,7 +53,7 @@ export interface Route<Name extends string> {
   summary: string;
 }
 
-type Bus = ReturnType<typeof commandBus>;
+export type Bus = ReturnType<typeof commandBus>;
 
 const referralRoutes: Route<ReferralCommand["type"]>[] = [
   {

@@ -65,6 +65,11 @@ export interface BoardItem {
   minutesSinceOpened: number;
   minutesInStep: number;
   alarms: BoardAlarm[];
+  /** Issue 9 §3: the case's emergency blood status and its overdue milestones (000 §二十二). */
+  blood?: {
+    status: "requested" | "acknowledged" | "issued" | "in_transit" | "delivered" | "cancelled";
+    alarms: ("acknowledged" | "issued" | "delivered")[];
+  } | null;
 }
 
 export interface Board {

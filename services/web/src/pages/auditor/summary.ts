@@ -1,3 +1,4 @@
+import { bloodValueText } from "../bloodstation/bloodSummary.js";
 import type { TimelineEntry } from "./auditTypes.js";
 import { shanghaiTime } from "./format.js";
 
@@ -132,6 +133,8 @@ const patientText = (ctx: SummaryContext, patient: unknown): string => {
 const valueText = (ctx: SummaryContext, key: string, value: unknown): string => {
   if (value === null || value === undefined) return "";
   if (key === "patient") return patientText(ctx, value);
+  const blood = bloodValueText(ctx, key, value);
+  if (blood !== undefined) return blood;
   if (key === "patientKind") return enumWord(ctx, "common.patientKinds", value);
   if (key === "riskGrade") return enumWord(ctx, "common.grades", value);
   if (key === "urgency") return enumWord(ctx, "common.urgency", value);
