@@ -1,12 +1,17 @@
 import type { z } from "zod";
+import { type MdtEvent, mdtEventSchemas } from "./mdt/events.js";
 import { type ReferralEvent, referralEventSchemas } from "./referral/events.js";
 import { type TransferEvent, transferEventSchemas } from "./transfer/events.js";
 
 /** Every domain event, as `{ type, data }`. */
-export type DomainEvent = ReferralEvent | TransferEvent;
+export type DomainEvent = ReferralEvent | TransferEvent | MdtEvent;
 export type DomainEventType = DomainEvent["type"];
 
-const schemas: Record<DomainEventType, z.ZodType> = { ...referralEventSchemas, ...transferEventSchemas };
+const schemas: Record<DomainEventType, z.ZodType> = {
+  ...referralEventSchemas,
+  ...transferEventSchemas,
+  ...mdtEventSchemas,
+};
 
 /** Current schema version of each event's data; bump it and add an upcaster when a shape changes. */
 export const CURRENT_SCHEMA_VERSION = 1;
@@ -43,3 +48,4 @@ export const parseDomainEvent = (
 
 export const referralStreamId = (referralId: string): string => `referral-${referralId}`;
 export const transferStreamId = (transferId: string): string => `transfer-${transferId}`;
+export const mdtStreamId = (mdtId: string): string => `mdt-${mdtId}`;

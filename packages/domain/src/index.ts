@@ -1,4 +1,22 @@
 export * from "./events.js";
+export * from "./mdt/commands.js";
+export {
+  decide as decideMdt,
+  mdtDecider,
+} from "./mdt/decide.js";
+export { type MdtEvent, mdtEventSchemas, RecordedJudgement } from "./mdt/events.js";
+export {
+  evolve as evolveMdt,
+  initialState as initialMdtState,
+  isAssociateChiefOrAbove,
+  type MdtCall,
+  type MdtConsult,
+  type MdtFacts,
+  type MdtState,
+  type MdtStatus,
+  qualifiesForFullActivation,
+  requiresHospitalHead,
+} from "./mdt/mdt.js";
 export * from "./reference/capability.js";
 export * from "./reference/lookup.js";
 export * from "./reference/reference.js";

@@ -1,4 +1,10 @@
-import { type ReferralEvent, referralEventSchemas, type TransferEvent } from "@mtc/domain";
+import {
+  type DomainEvent,
+  type ReferralEvent,
+  referralEventSchemas,
+  type TransferEvent,
+  transferEventSchemas,
+} from "@mtc/domain";
 import type { ProjectedEvent, RecordedHeader } from "../shared/projectedEvent.js";
 import type { BoardItem, ReferralStep, SideStep, TransferStep } from "./state.js";
 
@@ -179,8 +185,10 @@ const opened = ({ event, recorded }: ProjectedEvent): BoardItem | undefined => {
   }
 };
 
-const isReferralEvent = (event: ReferralEvent | TransferEvent): event is ReferralEvent =>
+const isReferralEvent = (event: DomainEvent): event is ReferralEvent =>
   Object.hasOwn(referralEventSchemas, event.type);
+const isTransferEvent = (event: DomainEvent): event is TransferEvent =>
+  Object.hasOwn(transferEventSchemas, event.type);
 
 /**
  * Board reducer over one item (keyed by stream id): the item after the event, or null when it is not (or no
@@ -203,6 +211,8 @@ export const evolveBoardItem = (current: BoardItem | null, projected: ProjectedE
     const { parkedBy: _parked, ...revived } = current;
     item = revived;
   }
+  // Board items are referrals and transfers; events of other records (MDT, …) never change them.
+  if (!isReferralEvent(event) && !isTransferEvent(event)) return item;
   const change = isReferralEvent(event)
     ? referralChange(item, event, recorded)
     : transferChange(item, event, recorded);
