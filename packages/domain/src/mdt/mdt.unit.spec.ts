@@ -1,20 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { minutesAgo } from "../testing/fixture.js";
 import { specification } from "../testing/specification.js";
-import type { MdtCommand } from "./commands.js";
+import type { Judgement, MdtCommand } from "./commands.js";
 import { mdtDecider } from "./decide.js";
 import type { MdtEvent } from "./events.js";
 
 const given = specification(mdtDecider);
 const mdtId = "m1";
 const link = { mdtId, caseId: "case1", transferId: "t1" };
-const pph = {
-  riskGrade: "red" as const,
+const pph: Judgement = {
+  riskGrade: "red",
   lifeThreatening: true,
-  condition: "postpartum_haemorrhage" as const,
+  condition: "postpartum_haemorrhage",
   severeEmergency: false,
 };
-const afe = { ...pph, condition: "amniotic_fluid_embolism" as const };
+const afe: Judgement = { ...pph, condition: "amniotic_fluid_embolism" };
 
 const greenChannel: MdtEvent = {
   type: "GreenChannelOpened",
@@ -27,7 +27,7 @@ const greenChannel: MdtEvent = {
     occurredAt: minutesAgo(60),
   },
 };
-const requested = (judgement = pph): MdtEvent => ({
+const requested = (judgement: Judgement = pph): MdtEvent => ({
   type: "ActivationRequested",
   data: { ...link, judgement, reason: "产后出血 2000 mL", requestedBy: "王主任", occurredAt: minutesAgo(58) },
 });
