@@ -3,6 +3,7 @@ import { accessModel } from "./access/index.js";
 import { type BoardCheckpointOptions, boardModel } from "./board/model.js";
 import { casesModel } from "./cases/index.js";
 import { completenessModel } from "./completeness/index.js";
+import { mdtModel } from "./mdt/index.js";
 import { type ReadModelFileStatus, rebuildInto, statusOf } from "./runner/rebuild.js";
 import { categoriesOf, type ReadModel } from "./shared/readModel.js";
 import { timelineModel } from "./timeline/index.js";
@@ -11,6 +12,7 @@ export * from "./access/index.js";
 export * from "./board/index.js";
 export * from "./cases/index.js";
 export * from "./completeness/index.js";
+export * from "./mdt/index.js";
 export * from "./runner/index.js";
 export * from "./shared/projectedEvent.js";
 export * from "./shared/readModel.js";
@@ -23,6 +25,7 @@ export const allModels = (checkpoints?: BoardCheckpointOptions): readonly ReadMo
   completenessModel as unknown as ReadModel,
   casesModel as unknown as ReadModel,
   accessModel,
+  mdtModel as unknown as ReadModel,
 ];
 
 /** For the operator CLI: what a read-model file holds against the code's model versions. */

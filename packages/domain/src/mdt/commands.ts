@@ -69,7 +69,8 @@ export const OpenGreenChannel = z.strictObject({
   caseId: Id,
   /** The transfer that brought her, when there is one: its destination must be this hospital. */
   transferId: Id.optional(),
-  hospitalId: Id,
+  /** The hospital that receives her and runs the MDT (救治机构). */
+  institutionId: Id,
   department: Text("line", 100), // 接诊科室
   openedBy: PersonName,
   reportedTo: PersonName, // 科室负责人或在场上一级医师
@@ -79,7 +80,8 @@ export const OpenGreenChannel = z.strictObject({
 export const PreActivateMdt = z.strictObject({
   caseId: Id,
   transferId: Id,
-  hospitalId: Id,
+  /** The hospital that receives her and runs the MDT (救治机构): the transfer's destination. */
+  institutionId: Id,
   judgement: Judgement,
   reason: Text("long", 2000),
   activatedBy: PersonName,

@@ -84,9 +84,10 @@ export const openGreenChannel = (
   const { data, mdtId } = command;
   if (state.status !== "none") return reject("mdt_exists", `MDT ${mdtId} already exists`);
   const problem =
-    checkOccurredAt(data.occurredAt, undefined, context.now) ?? checkHospital(context, data.hospitalId);
+    checkOccurredAt(data.occurredAt, undefined, context.now) ?? checkHospital(context, data.institutionId);
   if (problem) return problem;
-  return [{ type: "GreenChannelOpened", data: { mdtId, ...data } }];
+  const { institutionId, ...rest } = data;
+  return [{ type: "GreenChannelOpened", data: { mdtId, ...rest, hospitalId: institutionId } }];
 };
 
 // R-MDT-2, 000 §十六(三): medical affairs activates from the pre-arrival alert, before she is at the door;
@@ -99,10 +100,11 @@ export const preActivateMdt = (
   const { data, mdtId } = command;
   if (state.status !== "none") return reject("mdt_exists", `MDT ${mdtId} already exists`);
   const problem =
-    checkOccurredAt(data.occurredAt, undefined, context.now) ?? checkHospital(context, data.hospitalId);
+    checkOccurredAt(data.occurredAt, undefined, context.now) ?? checkHospital(context, data.institutionId);
   if (problem) return problem;
   if (!qualifiesForFullActivation(data.judgement)) return notIndicated();
-  return [{ type: "MdtPreActivated", data: { mdtId, ...data } }];
+  const { institutionId, ...rest } = data;
+  return [{ type: "MdtPreActivated", data: { mdtId, ...rest, hospitalId: institutionId } }];
 };
 
 // R-MDT-2, 000 §十六(二): 科室负责人或上一级医师 … 向医务部门负责人报告, 提出启动多学科联合救治要求.

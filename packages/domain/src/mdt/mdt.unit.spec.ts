@@ -79,7 +79,7 @@ describe("MDT activation, 000 §十六", () => {
         cmd("OpenGreenChannel", {
           caseId: "case1",
           transferId: "t1",
-          hospitalId: "centre",
+          institutionId: "centre",
           department: "产科",
           openedBy: "张医生",
           reportedTo: "王主任",
@@ -94,7 +94,7 @@ describe("MDT activation, 000 §十六", () => {
       .when(
         cmd("OpenGreenChannel", {
           caseId: "case1",
-          hospitalId: "nowhere",
+          institutionId: "nowhere",
           department: "产科",
           openedBy: "张医生",
           reportedTo: "王主任",
@@ -132,7 +132,7 @@ describe("MDT activation, 000 §十六", () => {
         cmd("PreActivateMdt", {
           caseId: "case1",
           transferId: "t1",
-          hospitalId: "centre",
+          institutionId: "centre",
           judgement: pph,
           reason: "转运途中 产后出血",
           activatedBy: "医务科 李科长",
@@ -424,7 +424,7 @@ describe("MDT activation, 000 §十六", () => {
         cmd("PreActivateMdt", {
           caseId: "case1",
           transferId: "t1",
-          hospitalId: "centre",
+          institutionId: "centre",
           judgement: { ...pph, lifeThreatening: false },
           reason: "预警",
           activatedBy: "医务科 李科长",

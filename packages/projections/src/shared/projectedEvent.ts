@@ -1,6 +1,7 @@
 import {
   CURRENT_SCHEMA_VERSION,
   type DomainEvent,
+  mdtEventSchemas,
   parseDomainEvent,
   referralEventSchemas,
   transferEventSchemas,
@@ -19,7 +20,9 @@ export interface ProjectedEvent {
 export type ProjectResult = { ok: true; projected: ProjectedEvent } | { ok: false; reason: string };
 
 const isDomainType = (type: string): boolean =>
-  Object.hasOwn(referralEventSchemas, type) || Object.hasOwn(transferEventSchemas, type);
+  Object.hasOwn(referralEventSchemas, type) ||
+  Object.hasOwn(transferEventSchemas, type) ||
+  Object.hasOwn(mdtEventSchemas, type);
 
 /**
  * Reads a stored event into a `ProjectedEvent`. Events of the current schema version were written by the
