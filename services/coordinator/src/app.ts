@@ -3,6 +3,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { Clock, ReferenceLookup } from "@mtc/domain";
 import type { EventStore } from "@mtc/eventstore";
+import { defaultMdtTargets, type MdtTargets } from "@mtc/projections";
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import {
   jsonSchemaTransform,
@@ -21,6 +22,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
 import { commandRoutes } from "./routes/commandRoutes.js";
 import { integrityRoutes } from "./routes/integrity.js";
+import { mdtRoutesPlugin } from "./routes/mdt.js";
 import { queryRoutes } from "./routes/queries.js";
 import { systemRoutes } from "./routes/system.js";
 import { registerWebPages } from "./routes/webPages.js";
@@ -39,6 +41,8 @@ export interface AppDeps {
   storeHealth: StoreHealth;
   /** The hash-chain monitor (ADR 0006); absent, /health says nothing about the chain and there is no export. */
   integrity?: IntegrityMonitor | undefined;
+  /** MDT time targets of a hospital (config `MDT_TARGET_*`); the defaults when absent. */
+  mdtTargets?: ((institutionId: string) => MdtTargets) | undefined;
 }
 
 /** Largest command body accepted; a clinical summary fits many times over. */
@@ -93,6 +97,15 @@ export const buildApp = async (deps: AppDeps) => {
     caseInstitutions: deps.readModels.caseInstitutions,
   });
   await app.register(queryRoutes, { readModels: deps.readModels, accessLog: deps.accessLog });
+  await app.register(mdtRoutesPlugin, {
+    bus,
+    reference: deps.reference,
+    caseInstitutions: deps.readModels.caseInstitutions,
+    readModels: deps.readModels,
+    accessLog: deps.accessLog,
+    clock: deps.clock,
+    targetsFor: deps.mdtTargets ?? (() => defaultMdtTargets),
+  });
   await app.register(auditRoutes, { accessLog: deps.accessLog });
   await app.register(systemRoutes, {
     reference: deps.reference,

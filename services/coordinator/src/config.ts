@@ -182,7 +182,8 @@ export const mdtTargetsFor = (config: Pick<Config, "mdtTargets">, institutionId:
   return {
     requestToActivationMinutes: own?.requestToActivationMinutes ?? defaults.requestToActivationMinutes,
     activationToArrivalMinutes: own?.activationToArrivalMinutes ?? defaults.activationToArrivalMinutes,
-    activationToStandbyAckMinutes: own?.activationToStandbyAckMinutes ?? defaults.activationToStandbyAckMinutes,
+    activationToStandbyAckMinutes:
+      own?.activationToStandbyAckMinutes ?? defaults.activationToStandbyAckMinutes,
   };
 };
 

@@ -15,7 +15,11 @@ import {
   completenessOf,
   completenessQueries,
   DOMAIN_CATEGORIES,
+  type DocumentChange,
+  type MdtFilter,
+  type MdtRecord,
   type ModelStatus,
+  mdtQueries,
   type ReadModelRunner,
   timelineQueries,
   viewItem,
@@ -54,6 +58,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
         cases: ReturnType<typeof casesQueries>;
         completeness: ReturnType<typeof completenessQueries>;
         access: ReturnType<typeof accessQueries>;
+        mdt: ReturnType<typeof mdtQueries>;
         boardCheckpoint: () => number;
       }
     | undefined;
@@ -67,6 +72,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
         cases: casesQueries(db),
         completeness: completenessQueries(db),
         access: accessQueries(db),
+        mdt: mdtQueries(db),
         boardCheckpoint: () => checkpoint.get() ?? -1,
       };
     }
@@ -85,6 +91,19 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       );
   };
 
+  const unavailable = () => {
+    const state = runner.stateOf("board");
+    return state === "rebuilding" || state === "failed";
+  };
+
+  /** The board item with its case's MDT status (issue 9 §5), read from the MDT model at the time of the view. */
+  const withMdt = (item: BoardViewItem): BoardViewItem => {
+    if (runner.stateOf("mdt") !== "ready") return item;
+    const mdt = q().mdt.statusOfCase(item.caseId);
+    return mdt === null ? item : { ...item, mdt };
+  };
+  const viewed = (item: BoardItem, now: Date): BoardViewItem => withMdt(viewItem(item, now, thresholds));
+
   const listeners = new Set<(change: BoardChange<BoardViewItem>) => void>();
   const emit = (change: BoardChange<BoardViewItem>) => {
     for (const listener of listeners) listener(change);
@@ -92,13 +111,34 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
   /** The item as the board shows it; a parked decline is not shown. */
   const shown = (doc: unknown, now: Date): BoardViewItem | null => {
     const item = doc as BoardItem | null;
-    return item && item.parkedBy === undefined ? viewItem(item, now, thresholds) : null;
+    return item && item.parkedBy === undefined ? viewed(item, now) : null;
   };
   // Alarms change with time, not only with events: the last alarm set sent for each open item.
   const sentAlarms = new Map<string, string>();
   const alarmKey = (item: BoardViewItem | null) => item?.alarms.map((a) => a.kind).join(",") ?? "";
 
+  /** An MDT changed: the board items of its case are sent again with the new MDT status. */
+  const mdtChanged = (changes: readonly DocumentChange[]): void => {
+    if (unavailable()) return;
+    const cases = new Map<string, number>();
+    for (const change of changes) {
+      const record = (change.after ?? change.before) as MdtRecord | null;
+      if (record) cases.set(record.caseId, change.position);
+    }
+    const now = clock();
+    for (const item of q().board.items()) {
+      const position = cases.get(item.caseId);
+      if (position === undefined || item.parkedBy !== undefined) continue;
+      const after = viewed(item, now);
+      emit({ position, itemId: item.id, item: after, before: after });
+    }
+  };
+
   runner.onChanges((model, changes) => {
+    if (model === "mdt") {
+      mdtChanged(changes);
+      return;
+    }
     if (model !== "board") return;
     const now = clock();
     for (const change of changes) {
@@ -110,10 +150,6 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       emit({ position: change.position, itemId: change.key, item: after, before });
     }
   });
-  const unavailable = () => {
-    const state = runner.stateOf("board");
-    return state === "rebuilding" || state === "failed";
-  };
   let rebuilt = unavailable();
   runner.onStateChange((model, state) => {
     // The board feed heard nothing while the board was rebuilt: its items arrive now, as changes.
@@ -122,7 +158,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     const position = q().boardCheckpoint();
     const now = clock();
     for (const item of q().board.items()) {
-      const after = viewItem(item, now, thresholds);
+      const after = viewed(item, now);
       sentAlarms.set(item.id, alarmKey(after));
       emit({ position, itemId: item.id, item: after, before: null });
     }
@@ -133,7 +169,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     // One read transaction: the items and the position they reflect belong together.
     return db.transaction(() => ({
       position: q().boardCheckpoint(),
-      items: boardView(q().board.items(), clock(), thresholds),
+      items: boardView(q().board.items(), clock(), thresholds).map(withMdt),
     }))();
   };
 
@@ -243,6 +279,18 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
         },
         view: { ...result, entries },
       };
+    },
+
+    /** One MDT activation (000 §十六) by its id. */
+    mdtRecord: (mdtId: string): MdtRecord | undefined => {
+      available("mdt");
+      return q().mdt.record(mdtId);
+    },
+
+    /** MDT activations: a hospital's queue (openOnly), a case's, or the region's. */
+    mdtRecords: (filter: MdtFilter): MdtRecord[] => {
+      available("mdt");
+      return q().mdt.list(filter);
     },
 
     findCases: (query: CaseQuery) => {

@@ -10,7 +10,7 @@ import { maskIdentities } from "./auth/masking.js";
 import { concerns } from "./auth/policy.js";
 import type { User } from "./auth/roles.js";
 import { demoUsers, loadUsersFile, userDirectory } from "./auth/users.js";
-import type { Config } from "./config.js";
+import { type Config, mdtTargetsFor } from "./config.js";
 import { attachBoardFeed } from "./feed/boardFeed.js";
 import { startIntegrity } from "./integrity/integrityMonitor.js";
 import { readModels as createReadModels, type ReadModels } from "./readModels.js";
@@ -81,6 +81,8 @@ export const startService = async (
     categories: categoriesOf(allModels()),
     log: ({ level, msg, ...rest }) => runnerLog[level](rest, msg),
     owner: true,
+    // The board feed also re-sends a case's items when its MDT changes (the board shows the MDT status).
+    emitting: ["board", "mdt"],
     // A model rebuilt in the background shares the event loop with requests: one page is one synchronous
     // transaction, so pages stay small enough (≈ 40 ms) that a request never waits long behind one.
     pageSize: SERVING_PAGE_SIZE,
@@ -108,6 +110,7 @@ export const startService = async (
     accessLog,
     storeHealth,
     integrity,
+    mdtTargets: (institutionId) => mdtTargetsFor(config, institutionId),
   });
   await app.listen({ host: config.host, port: config.port });
   const feed = attachBoardFeed({

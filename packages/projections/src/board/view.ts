@@ -1,4 +1,4 @@
-import { riskSeverity } from "@mtc/domain";
+import { type MdtStatus, riskSeverity } from "@mtc/domain";
 import { minutesBetween } from "../shared/projectedEvent.js";
 import { shownItems } from "./evolve.js";
 import type { BoardItem } from "./state.js";
@@ -35,6 +35,8 @@ export interface BoardViewItem extends BoardItem {
   minutesSinceOpened: number;
   minutesInStep: number;
   alarms: BoardAlarm[];
+  /** Issue 9: the MDT status of the item's case (its latest activation), joined from the MDT model when shown. */
+  mdt?: Exclude<MdtStatus, "none">;
 }
 
 const alarm = (kind: BoardAlarmKind, since: string | undefined, limit: number, now: Date): BoardAlarm[] => {

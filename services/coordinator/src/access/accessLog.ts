@@ -22,7 +22,9 @@ export type ReadKind =
   | "case_search"
   | "board"
   | "board_feed"
-  | "access_log";
+  | "access_log"
+  | "mdt"
+  | "mdt_queue";
 
 /** What a read showed. Never the patient's identity, never a searched name in clear. */
 export interface PatientDataRead {
@@ -51,7 +53,8 @@ export interface RecordedRead extends PatientDataRead {
  * its feed) are recorded again only when the cases they show change or the interval has passed. Every read a
  * person asks for (a case, a record, a search, a download) is recorded each time.
  */
-const REFRESHED_VIEWS: ReadonlySet<ReadKind> = new Set(["board", "board_feed"]);
+// The medical-affairs MDT queue is polled like the board.
+const REFRESHED_VIEWS: ReadonlySet<ReadKind> = new Set(["board", "board_feed", "mdt_queue"]);
 
 export interface AccessLogOptions {
   store: EventStore;

@@ -46,7 +46,7 @@ const Answer = z.object({
   events: z.array(z.string()),
 });
 
-interface Route<Name extends string> {
+export interface Route<Name extends string> {
   command: Name;
   /** Path below the collection; empty for the creation route. */
   path: string;
@@ -154,7 +154,7 @@ export interface CommandRouteOptions {
   caseInstitutions: CaseInstitutions;
 }
 
-interface AggregateRoutes<C extends { type: string }> {
+export interface AggregateRoutes<C extends { type: string }> {
   collection: string;
   tag: string;
   idPrefix: string;
@@ -164,9 +164,11 @@ interface AggregateRoutes<C extends { type: string }> {
   streamId(id: string): string;
   command(type: C["type"], id: string, data: unknown): C;
   authorise(history: readonly DomainEvent[], principal: Principal, command: C): void;
+  /** Creations only: checks that need the log (a linked record of another aggregate), after the case is settled. */
+  checkLinks?(principal: Principal, command: C): Promise<void>;
 }
 
-const registerAggregate = <C extends { type: string; data: { occurredAt: string } }>(
+export const registerAggregate = <C extends { type: string; data: { occurredAt: string } }>(
   app: Parameters<FastifyPluginAsyncZod>[0],
   { bus, reference, caseInstitutions }: CommandRouteOptions,
   spec: AggregateRoutes<C>,
@@ -244,6 +246,7 @@ const registerAggregate = <C extends { type: string; data: { occurredAt: string 
           id,
           settledCaseId === undefined ? body : { ...body, caseId: settledCaseId },
         );
+        if (creates) await spec.checkLinks?.(principal, command);
         const aggregate: AggregateCommand<C, DomainEvent, unknown> = {
           streamId: spec.streamId(id),
           command,
