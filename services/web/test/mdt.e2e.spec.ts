@@ -1,0 +1,127 @@
+/// <reference lib="dom" />
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiClient, type Harness, startHarness } from "../../coordinator/test/harness.js";
+import { hasChromium, launchBrowser, openAs, screenshot } from "./browser.js";
+
+/**
+ * Medical affairs runs an MDT from its page (000 §十六): the centre's obstetrics department has opened the green
+ * channel and asked for activation over the API; medical affairs activates, calls the OB lead and two
+ * associate-chief specialists with one tap each, records their arrival, appoints the lead as leader and
+ * records five standby acknowledgements, all by keyboard and mouse in a real Chromium.
+ */
+describe.skipIf(!hasChromium)("medical-affairs page: MDT activation", () => {
+  let harness: Harness;
+  let browser: Browser;
+  let mdtId = "";
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    browser = await launchBrowser();
+    const url = harness.service.url;
+    const county = await apiClient(url, "county");
+    const centre = await apiClient(url, "centre");
+    const now = () => new Date().toISOString();
+    const transfer = await county.command("/api/transfers", {
+      patientKind: "maternal",
+      patient: { name: "王秀兰" },
+      riskGrade: "red",
+      originInstitutionId: county.institutionId,
+      destinationInstitutionId: centre.institutionId,
+      veryCritical: true,
+      clinicalSummary: "产后出血",
+      requestedBy: "李医生",
+      occurredAt: now(),
+    });
+    expect(transfer.status).toBe(201);
+    const opened = await centre.command("/api/mdt", {
+      caseId: transfer.body.caseId,
+      transferId: transfer.body.id,
+      institutionId: centre.institutionId,
+      department: "产科",
+      openedBy: "张医生",
+      reportedTo: "王主任",
+      occurredAt: now(),
+    });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    mdtId = opened.body.id;
+    const requested = await centre.command(`/api/mdt/${mdtId}/request`, {
+      judgement: { riskGrade: "red", lifeThreatening: true, condition: "postpartum_haemorrhage" },
+      reason: "产后出血 2000 mL，休克",
+      requestedBy: "王主任",
+      occurredAt: now(),
+    });
+    expect(requested.status).toBe(200);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await harness?.stop();
+  });
+
+  const call = async (page: Page, card: string, person: string, rank: string, department: string) => {
+    await page.locator(`${card} [data-testid="call-person"]`).fill(person);
+    await page.locator(`${card} [data-testid="call-rank"]`).selectOption(rank);
+    await page.locator(`${card} [data-testid="call-${department}"]`).click();
+    await page.locator(`${card} tr[data-person="${person}"]`).waitFor();
+  };
+
+  it("R-MDT-2 R-MDT-3 activate, call, arrive, appoint a leader and five standby acknowledgements", async () => {
+    const { page } = await openAs(browser, harness.service.url, "medaffairs");
+    const card = `[data-testid="mdt-${mdtId}"]`;
+    await page.locator(card).waitFor();
+    expect(await page.locator(`${card} [data-testid="mdt-status"]`).textContent()).toBe("待医务科启动");
+    // Keyboard: the activation button takes focus and Enter presses it.
+    await page.locator(`${card} [data-testid="mdt-activate"]`).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator(`${card} [data-testid="mdt-status"]`).textContent()).toBe("已启动");
+
+    await call(page, card, "赵主任", "chief", "obstetrics");
+    await call(page, card, "孙主任", "associate_chief", "icu");
+    await call(page, card, "周主任", "chief", "haematology");
+
+    // Below associate chief, without a reason: refused in words, nothing called.
+    await page.locator(`${card} [data-testid="call-person"]`).fill("钱医生");
+    await page.locator(`${card} [data-testid="call-rank"]`).selectOption("attending");
+    await page.locator(`${card} [data-testid="call-cardiology"]`).click();
+    await expect
+      .poll(() => page.locator(`${card} [data-testid="mdt-error"]`).textContent())
+      .toContain("副主任医师");
+    expect(await page.locator(`${card} tr[data-person="钱医生"]`).count()).toBe(0);
+
+    for (const person of ["赵主任", "孙主任", "周主任"]) {
+      await page.locator(`${card} tr[data-person="${person}"] [data-testid="arrived"]`).click();
+      await page
+        .locator(`${card} tr[data-person="${person}"] [data-testid="arrived"]`)
+        .waitFor({ state: "detached" });
+    }
+    await page.locator(`${card} tr[data-person="赵主任"] [data-testid="appoint-leader"]`).click();
+    await page.locator(`${card} tr[data-person="赵主任"] [data-testid="leader-mark"]`).waitFor();
+
+    await page.locator(`${card} [data-testid="standby-all"]`).click();
+    for (const service of ["lab", "imaging", "transfusion", "theatre", "anaesthesia"]) {
+      await page.locator(`${card} [data-testid="ack-${service}"]`).click();
+      await page.locator(`${card} li[data-service="${service}"] [data-testid="acknowledged"]`).waitFor();
+    }
+    expect(await page.locator(`${card} [data-testid="acknowledged"]`).count()).toBe(5);
+    await screenshot(page, "mdt-medaffairs");
+
+    // The page shows what the service holds.
+    const medaffairs = await apiClient(harness.service.url, "medaffairs");
+    const view = (await medaffairs.get(`/api/mdt/${mdtId}`)).body;
+    expect(view).toMatchObject({
+      status: "activated",
+      leader: { person: "赵主任" },
+      rule: {
+        leadOnScene: true,
+        countingSpecialistsOnScene: 2,
+        leaderAppointed: true,
+        standbyAcknowledged: 5,
+      },
+    });
+
+    await page.locator(`${card} [data-testid="fully-staffed"]`).click();
+    await expect
+      .poll(() => page.locator(`${card} [data-testid="mdt-status"]`).textContent())
+      .toBe("人员已到齐");
+  }, 90_000);
+});
