@@ -420,7 +420,7 @@ describe("pnpm mtc generate and status (child processes on real data directories
     const built = await mtc("rebuild", "--data-dir", copy);
     expect(built.code).toBe(0);
     expect(built.stdout).toMatch(
-      /^rebuilt board, timeline, completeness, cases, access from [\d,]+ events in [\d.]+ s, in place:/,
+      /^rebuilt board, timeline, completeness, cases, access, mdt from [\d,]+ events in [\d.]+ s, in place:/,
     );
     expect(built.stderr).toMatch(/events\/s/);
     const status = await mtc("status", "--data-dir", copy, "--json");
@@ -434,7 +434,7 @@ describe("pnpm mtc generate and status (child processes on real data directories
     expect(parsed.readModels.map((r) => r.instance)).toEqual(["main"]);
     const models = parsed.readModels[0]?.models ?? [];
     expect(models.map((m) => [m.name, m.state])).toEqual(
-      ["board", "timeline", "completeness", "cases", "access"].map((name) => [name, "ready"]),
+      ["board", "timeline", "completeness", "cases", "access", "mdt"].map((name) => [name, "ready"]),
     );
     for (const m of models) expect(m.lag).toBe(0);
     const human = await mtc("status", "--data-dir", copy);

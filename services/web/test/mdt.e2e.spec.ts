@@ -14,6 +14,7 @@ describe.skipIf(!hasChromium)("medical-affairs page: MDT activation", () => {
   let harness: Harness;
   let browser: Browser;
   let mdtId = "";
+  let caseId = "";
 
   beforeAll(async () => {
     harness = await startHarness();
@@ -34,6 +35,7 @@ describe.skipIf(!hasChromium)("medical-affairs page: MDT activation", () => {
       occurredAt: now(),
     });
     expect(transfer.status).toBe(201);
+    caseId = transfer.body.caseId;
     const opened = await centre.command("/api/mdt", {
       caseId: transfer.body.caseId,
       transferId: transfer.body.id,
@@ -123,5 +125,22 @@ describe.skipIf(!hasChromium)("medical-affairs page: MDT activation", () => {
     await expect
       .poll(() => page.locator(`${card} [data-testid="mdt-status"]`).textContent())
       .toBe("人员已到齐");
+
+    // R-MDT-7: the auditor finds the MDT in the case's timeline and its completeness section, with times.
+    const auditor = (await openAs(browser, harness.service.url, "auditor")).page;
+    await auditor.getByTestId("field-caseId").fill(caseId);
+    await auditor.getByTestId("search-submit").click();
+    await auditor.locator(`[data-testid="case-result"][data-case-id="${caseId}"]`).click();
+    await auditor.getByTestId("case-view").waitFor();
+    const types = await auditor
+      .getByTestId("timeline-entry")
+      .evaluateAll((els) => els.map((e) => e.getAttribute("data-type")));
+    expect(types.filter((type) => type === "StandbyAcknowledged")).toHaveLength(5);
+    expect(types).toContain("MdtFullyStaffed");
+    const section = auditor.locator(`[data-testid="mdt-section-item"][data-mdt-id="${mdtId}"]`);
+    await section.waitFor();
+    expect(await section.locator('[data-testid="mdt-section-call"]').count()).toBe(3);
+    expect(await section.getByTestId("mdt-rule").textContent()).toContain("副主任及以上专家到场 2 人");
+    await screenshot(auditor, "mdt-auditor-section");
   }, 90_000);
 });
