@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiClient, apiClient, type Harness, startHarness, testClock } from "./harness.js";
+import { type ApiClient, apiClient, boardClient, type Harness, startHarness, testClock } from "./harness.js";
 
 /** MDT activation (000 §十六) through the running service: real HTTP on 127.0.0.1, a real SQLite file. */
 describe("MDT activation over HTTP, 000 §十六", () => {
@@ -43,6 +43,8 @@ describe("MDT activation over HTTP, 000 §十六", () => {
 
   it("R-MDT-2 medical affairs pre-activates from the pre-arrival alert; the id is the service's", async () => {
     clock.advance(5);
+    const feed = await boardClient(harness.service.url, centre.token);
+    await feed.next((m) => m.type === "snapshot");
     const answer = await medaffairs.command("/api/mdt/pre-activations", {
       caseId,
       transferId,
@@ -56,6 +58,12 @@ describe("MDT activation over HTTP, 000 §十六", () => {
     expect(answer.body).toMatchObject({ caseId, events: ["MdtPreActivated"] });
     expect(answer.body.id).toMatch(/^M[A-Za-z0-9]{14}$/);
     mdtId = answer.body.id;
+    // The board feed re-sends the case's transfer with its MDT status (a real WebSocket client).
+    const change = await feed.next(
+      (m) => m.type === "change" && m.itemId === `transfer-${transferId}` && m.item?.mdt === "activated",
+    );
+    expect(change.item).toMatchObject({ caseId, mdt: "activated" });
+    feed.close();
   });
 
   it("R-MDT-3 lead and two associate-chief specialists called and on scene, leader, five standby acks", async () => {
