@@ -70,7 +70,7 @@ describe("read models rebuilt at start", () => {
     };
     expect(health.status).toBe("degraded");
     expect(health.projections.map((p) => [p.name, p.state, p.progress])).toEqual(
-      ["board", "timeline", "completeness", "cases", "access"].map((n) => [n, "rebuilding", 0]),
+      ["board", "timeline", "completeness", "cases", "access", "mdt"].map((n) => [n, "rebuilding", 0]),
     );
 
     const second = await clinic.command("/api/referrals", referral(clinic.institutionId));
