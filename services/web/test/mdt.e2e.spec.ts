@@ -143,4 +143,40 @@ describe.skipIf(!hasChromium)("medical-affairs page: MDT activation", () => {
     expect(await section.getByTestId("mdt-rule").textContent()).toContain("副主任及以上专家到场 2 人");
     await screenshot(auditor, "mdt-auditor-section");
   }, 90_000);
+
+  it("R-MDT-4 pre-activation from an incoming transfer: the AFE banner runs until the hospital's head is on scene", async () => {
+    const url = harness.service.url;
+    const county = await apiClient(url, "county");
+    const transfer = await county.command("/api/transfers", {
+      patientKind: "maternal",
+      patient: { name: "李春梅" },
+      riskGrade: "red",
+      originInstitutionId: county.institutionId,
+      destinationInstitutionId: (await apiClient(url, "centre")).institutionId,
+      veryCritical: true,
+      clinicalSummary: "分娩后突发呼吸困难、低血压",
+      requestedBy: "李医生",
+      occurredAt: new Date().toISOString(),
+    });
+    expect(transfer.status).toBe(201);
+    const { page } = await openAs(browser, url, "medaffairs");
+    const row = page.locator(
+      `[data-testid="incoming-transfer"][data-item-id="transfer-${transfer.body.id}"]`,
+    );
+    await row.getByTestId("pre-activate-open").click();
+    await row.getByTestId("pre-activate-condition").selectOption("amniotic_fluid_embolism");
+    await row.getByTestId("pre-activate-reason").fill("疑似羊水栓塞");
+    await row.getByTestId("pre-activate-reason").press("Enter");
+    await row.waitFor({ state: "detached" });
+
+    const card = page.locator('[data-testid^="mdt-M"]').filter({ hasText: "羊水栓塞" });
+    const banner = card.getByTestId("afe-banner");
+    await expect.poll(() => banner.textContent()).toContain("必须到场");
+    expect(await banner.getAttribute("role")).toBe("alert");
+    await card.getByTestId("call-person").fill("吴副院长");
+    await card.getByTestId("call-head").click();
+    await card.locator('tr[data-person="吴副院长"] [data-testid="arrived"]').click();
+    await expect.poll(() => banner.textContent()).toContain("已到场");
+    await screenshot(page, "mdt-afe-banner");
+  }, 90_000);
 });

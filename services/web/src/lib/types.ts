@@ -56,6 +56,8 @@ export interface BoardItem {
   minutesSinceOpened: number;
   minutesInStep: number;
   alarms: BoardAlarm[];
+  /** Issue 9: the MDT status of the item's case, when it has one. */
+  mdt?: string;
 }
 
 export interface Board {

@@ -68,3 +68,13 @@ export const STANDBY_SERVICES = [
 ] as const;
 export const RANKS = ["chief", "associate_chief", "attending", "resident"] as const;
 export const OUTCOMES = ["ward", "icu", "theatre", "transferred_on", "died"] as const;
+export const CONDITIONS = [
+  "postpartum_haemorrhage",
+  "amniotic_fluid_embolism",
+  "placental_abruption",
+  "uterine_rupture",
+  "eclampsia",
+  "heart_failure",
+  "sepsis",
+  "other",
+] as const;
