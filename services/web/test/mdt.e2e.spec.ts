@@ -15,6 +15,7 @@ describe.skipIf(!hasChromium)("medical-affairs page: MDT activation", () => {
   let browser: Browser;
   let mdtId = "";
   let caseId = "";
+  let transferId = "";
 
   beforeAll(async () => {
     harness = await startHarness();
@@ -36,6 +37,7 @@ describe.skipIf(!hasChromium)("medical-affairs page: MDT activation", () => {
     });
     expect(transfer.status).toBe(201);
     caseId = transfer.body.caseId;
+    transferId = transfer.body.id;
     const opened = await centre.command("/api/mdt", {
       caseId: transfer.body.caseId,
       transferId: transfer.body.id,
@@ -125,6 +127,11 @@ describe.skipIf(!hasChromium)("medical-affairs page: MDT activation", () => {
     await expect
       .poll(() => page.locator(`${card} [data-testid="mdt-status"]`).textContent())
       .toBe("人员已到齐");
+
+    // The dispatch board shows the case's MDT status beside its transfer.
+    const dispatcher = (await openAs(browser, harness.service.url, "dispatcher")).page;
+    const row = dispatcher.locator(`[data-testid="board-row"][data-item-id="transfer-${transferId}"]`);
+    await expect.poll(() => row.getByTestId("mdt-status").textContent()).toBe("MDT：人员已到齐");
 
     // R-MDT-7: the auditor finds the MDT in the case's timeline and its completeness section, with times.
     const auditor = (await openAs(browser, harness.service.url, "auditor")).page;
