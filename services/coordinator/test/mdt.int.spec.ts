@@ -285,4 +285,61 @@ describe("MDT activation over HTTP, 000 §十六", () => {
     const after = (await medaffairs.get(`/api/mdt/${mdtId}`)).body;
     expect(after).toMatchObject({ status: "stood_down", outcome: "icu", alarms: [] });
   });
+
+  it("R-MDT-4 R-MDT-5 AFE: fully staffed only once the head is on scene; an upper-level consultation answered and arrived", async () => {
+    const at = () => clock.iso();
+    const created = await medaffairs.command("/api/mdt/pre-activations", {
+      caseId,
+      transferId,
+      institutionId: medaffairs.institutionId,
+      judgement: { ...pph, condition: "amniotic_fluid_embolism" },
+      reason: "疑似羊水栓塞",
+      activatedBy: "李科长",
+      occurredAt: at(),
+    });
+    expect(created.status).toBe(201);
+    const path = (step: string) => `/api/mdt/${created.body.id}/${step}`;
+    const ok = async (url: string, body: Record<string, unknown>, client = medaffairs) => {
+      const answer = await client.command(url, { ...body, occurredAt: at() });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return answer;
+    };
+    await ok(path("lead-calls"), {
+      department: "obstetrics",
+      person: "赵主任",
+      rank: "chief",
+      calledBy: "李科长",
+    });
+    await ok(path("arrivals"), { callId: "call1" }, centre);
+    await ok(path("leader"), { callId: "call1", appointedBy: "李科长" });
+    const early = await medaffairs.command(path("fully-staffed"), { declaredBy: "李科长", occurredAt: at() });
+    expect(early.status).toBe(409);
+    expect(early.body).toMatchObject({ code: "hospital_head_not_on_scene", rule: "R-MDT-4" });
+    expect((await medaffairs.get(`/api/mdt/${created.body.id}`)).body.afeBanner).toBe("head_awaited");
+    await ok(path("head-calls"), { position: "head", person: "院长", calledBy: "李科长" });
+    await ok(path("arrivals"), { callId: "call2" }, centre);
+    await ok(path("fully-staffed"), { declaredBy: "李科长" });
+
+    await ok(path("upper-consultations"), {
+      target: "health_administration",
+      reason: "需省级专家",
+      requestedBy: "李科长",
+    });
+    await ok(path("upper-consultation-answers"), {
+      consultId: "consult1",
+      answer: "省妇幼派专家",
+      experts: ["郑教授"],
+      answeredBy: "卫健委妇幼科",
+    });
+    await ok(path("upper-consultant-arrivals"), { consultId: "consult1", expert: "郑教授" }, centre);
+    const view = (await medaffairs.get(`/api/mdt/${created.body.id}`)).body;
+    expect(view).toMatchObject({ status: "fully_staffed", afeBanner: "head_on_scene" });
+    expect(view.consultations).toEqual([
+      expect.objectContaining({
+        target: "health_administration",
+        experts: ["郑教授"],
+        arrivals: [expect.objectContaining({ expert: "郑教授" })],
+      }),
+    ]);
+  });
 });
