@@ -178,7 +178,7 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
     if (unavailable()) return;
     // Changes are emitted right after their commit, so the committed checkpoint is the latest position sent.
     const position = q().boardCheckpoint();
-    for (const item of boardView(q().board.items(), clock(), thresholds)) {
+    for (const item of boardView(q().board.items(), clock(), thresholds).map(withMdt)) {
       const key = alarmKey(item);
       if ((sentAlarms.get(item.id) ?? "") === key) continue;
       sentAlarms.set(item.id, key);
@@ -224,7 +224,10 @@ export const readModels = ({ store, runner, clock, thresholds, lateEntryMinutes 
       return { asOf: clock().toISOString(), position: at, items };
     },
 
-    /** The board as it stood at `asOf`: the nearest board checkpoint before it plus the events since. */
+    /**
+     * The board as it stood at `asOf`: the nearest board checkpoint before it plus the events since. Items carry
+     * no MDT status here: the MDT model holds the present, and the case timeline shows the MDT as it went.
+     */
     boardAsOf: async (asOf: Date): Promise<BoardAnswer> => {
       available("board");
       const { position: at, items } = await boardAsOf(store, runner.reader(), asOf, DOMAIN_CATEGORIES);
