@@ -75,9 +75,11 @@ export interface MdtFilter {
 /** MDT queries over the read-only connection. */
 export const mdtQueries = (db: Database.Database) => {
   const byId = db.prepare<[string], string>("SELECT doc FROM mdt_activations WHERE mdt_id = ?").pluck();
-  const statusesOfCase = db.prepare<[string], { status: MdtStatus; opened_at: string }>(
-    "SELECT status, opened_at FROM mdt_activations WHERE case_id = ? ORDER BY opened_at",
-  );
+  const latestStatusOfCase = db
+    .prepare<[string], MdtStatus>(
+      "SELECT status FROM mdt_activations WHERE case_id = ? ORDER BY opened_at DESC, stream_id DESC LIMIT 1",
+    )
+    .pluck();
   return {
     record: (mdtId: string): MdtRecord | undefined => {
       const doc = byId.get(mdtId);
@@ -85,7 +87,7 @@ export const mdtQueries = (db: Database.Database) => {
     },
     /** The MDT status of a case for the board: its latest activation's. */
     statusOfCase: (caseId: string): Exclude<MdtStatus, "none"> | null =>
-      (statusesOfCase.all(caseId).at(-1)?.status as Exclude<MdtStatus, "none"> | undefined) ?? null,
+      (latestStatusOfCase.get(caseId) as Exclude<MdtStatus, "none"> | undefined) ?? null,
     /** Oldest first. */
     list: (filter: MdtFilter = {}): MdtRecord[] => {
       const where: string[] = [];
