@@ -165,7 +165,7 @@ export interface AggregateRoutes<C extends { type: string }> {
   command(type: C["type"], id: string, data: unknown): C;
   authorise(history: readonly DomainEvent[], principal: Principal, command: C): void;
   /** Creations only: checks that need the log (a linked record of another aggregate), after the case is settled. */
-  checkLinks?(principal: Principal, command: C): Promise<void>;
+  checkLinks?(command: C): Promise<void>;
 }
 
 export const registerAggregate = <C extends { type: string; data: { occurredAt: string } }>(
@@ -246,7 +246,7 @@ export const registerAggregate = <C extends { type: string; data: { occurredAt: 
           id,
           settledCaseId === undefined ? body : { ...body, caseId: settledCaseId },
         );
-        if (creates) await spec.checkLinks?.(principal, command);
+        if (creates) await spec.checkLinks?.(command);
         const aggregate: AggregateCommand<C, DomainEvent, unknown> = {
           streamId: spec.streamId(id),
           command,

@@ -1,5 +1,5 @@
-import type { Clock } from "@mtc/domain";
 import {
+  type Clock,
   type Decider,
   type DecisionContext,
   type DomainEvent,
@@ -138,7 +138,7 @@ export const mdtRoutesPlugin: FastifyPluginAsyncZod<MdtRouteOptions> = async (ap
     streamId: mdtStreamId,
     command: (type, mdtId, data) => ({ type, mdtId, data }) as MdtCommand,
     authorise: authoriseMdtCommand,
-    checkLinks: (_principal, command) => checkTransfer(command),
+    checkLinks: checkTransfer,
   });
 
   const view = (record: MdtRecord) => mdtView(record, clock(), targetsFor(record.hospitalId));
