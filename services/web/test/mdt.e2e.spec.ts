@@ -186,4 +186,35 @@ describe.skipIf(!hasChromium)("medical-affairs page: MDT activation", () => {
     await expect.poll(() => banner.textContent()).toContain("已到场");
     await screenshot(page, "mdt-afe-banner");
   }, 90_000);
+
+  it("R-MDT-6 orange without danger to life: the page shows the refusal and arranges a department consultation", async () => {
+    const centre = await apiClient(harness.service.url, "centre");
+    const opened = await centre.command("/api/mdt", {
+      caseId,
+      institutionId: centre.institutionId,
+      department: "产科",
+      openedBy: "张医生",
+      reportedTo: "王主任",
+      occurredAt: new Date().toISOString(),
+    });
+    expect(opened.status).toBe(201);
+    const requested = await centre.command(`/api/mdt/${opened.body.id}/request`, {
+      judgement: { riskGrade: "orange", lifeThreatening: false, condition: "heart_failure" },
+      reason: "妊娠合并心脏病，心功能 II 级",
+      requestedBy: "王主任",
+      occurredAt: new Date().toISOString(),
+    });
+    expect(requested.status).toBe(200);
+    const { page } = await openAs(browser, harness.service.url, "medaffairs");
+    const card = `[data-testid="mdt-${opened.body.id}"]`;
+    await page.locator(`${card} [data-testid="mdt-activate"]`).click();
+    await expect
+      .poll(() => page.locator(`${card} [data-testid="mdt-error"]`).textContent())
+      .toContain("会诊");
+    await page.locator(`${card} [data-testid="consult-cardiology"]`).check();
+    await page.locator(`${card} [data-testid="arrange-consultation"]`).click();
+    await expect
+      .poll(() => page.locator(`${card} [data-testid="mdt-status"]`).textContent())
+      .toBe("科室会诊");
+  }, 90_000);
 });
