@@ -185,6 +185,17 @@ describe.skipIf(!hasChromium)("medical-affairs page: MDT activation", () => {
     await card.locator('tr[data-person="吴副院长"] [data-testid="arrived"]').click();
     await expect.poll(() => banner.textContent()).toContain("已到场");
     await screenshot(page, "mdt-afe-banner");
+
+    // R-MDT-5: experts asked through the health administration, their answer and arrival.
+    await card.getByTestId("upper-target").selectOption("health_administration");
+    await card.getByTestId("upper-reason").fill("需省级产科及 ICU 专家");
+    await card.getByTestId("upper-request").click();
+    await card.getByTestId("upper-answer").fill("省妇幼派专家");
+    await card.getByTestId("upper-experts").fill("郑教授，冯教授");
+    await card.getByTestId("upper-answer-record").click();
+    await card.getByTestId("upper-arrived").first().click();
+    await expect.poll(() => card.getByTestId("mdt-upper").textContent()).toContain("郑教授");
+    await expect.poll(() => card.getByTestId("upper-arrived").count()).toBe(1);
   }, 90_000);
 
   it("R-MDT-6 orange without danger to life: the page shows the refusal and arranges a department consultation", async () => {

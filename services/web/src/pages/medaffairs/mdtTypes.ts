@@ -25,6 +25,15 @@ export interface MdtAlarm {
   since: string;
   overdueByMinutes: number;
 }
+export interface MdtConsult {
+  consultId: string;
+  target: "higher_rescue_centre" | "health_administration";
+  requestedAt: string;
+  answeredAt: string | null;
+  answer: string | null;
+  experts: string[];
+  arrivals: { expert: string; arrivedAt: string }[];
+}
 export interface MdtActivation {
   mdtId: string;
   caseId: string;
@@ -39,6 +48,7 @@ export interface MdtActivation {
   calls: MdtCall[];
   leader: { callId: string; person: string } | null;
   standby: MdtStandby[];
+  consultations: MdtConsult[];
   targets: {
     requestToActivationMinutes: number;
     activationToArrivalMinutes: number;
