@@ -422,7 +422,7 @@ describe("pnpm mtc generate and status (child processes on real data directories
     const built = await mtc("rebuild", "--data-dir", copy);
     expect(built.code).toBe(0);
     expect(built.stdout).toMatch(
-      /^rebuilt board, timeline, completeness, cases, access, fleet, arrivals, blood from [\d,]+ events in [\d.]+ s, in place:/,
+      /^rebuilt board, timeline, completeness, cases, access, fleet, arrivals, blood, mdt from [\d,]+ events in [\d.]+ s, in place:/,
     );
     expect(built.stderr).toMatch(/events\/s/);
     const status = await mtc("status", "--data-dir", copy, "--json");
@@ -436,10 +436,9 @@ describe("pnpm mtc generate and status (child processes on real data directories
     expect(parsed.readModels.map((r) => r.instance)).toEqual(["main"]);
     const models = parsed.readModels[0]?.models ?? [];
     expect(models.map((m) => [m.name, m.state])).toEqual(
-      ["board", "timeline", "completeness", "cases", "access", "fleet", "arrivals", "blood"].map((name) => [
-        name,
-        "ready",
-      ]),
+      ["board", "timeline", "completeness", "cases", "access", "fleet", "arrivals", "blood", "mdt"].map(
+        (name) => [name, "ready"],
+      ),
     );
     for (const m of models) expect(m.lag).toBe(0);
     const human = await mtc("status", "--data-dir", copy);

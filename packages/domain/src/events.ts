@@ -1,11 +1,12 @@
 import type { z } from "zod";
 import { type BloodEvent, bloodEventSchemas } from "./blood/events.js";
+import { type MdtEvent, mdtEventSchemas } from "./mdt/events.js";
 import { type ReferralEvent, referralEventSchemas } from "./referral/events.js";
 import { type TransferEvent, transferEventSchemas } from "./transfer/events.js";
 import { type UnitEvent, unitEventSchemas } from "./unit/events.js";
 
 /** Every domain event, as `{ type, data }`. */
-export type DomainEvent = ReferralEvent | TransferEvent | UnitEvent | BloodEvent;
+export type DomainEvent = ReferralEvent | TransferEvent | UnitEvent | BloodEvent | MdtEvent;
 export type DomainEventType = DomainEvent["type"];
 
 const schemas: Record<DomainEventType, z.ZodType> = {
@@ -13,6 +14,7 @@ const schemas: Record<DomainEventType, z.ZodType> = {
   ...transferEventSchemas,
   ...unitEventSchemas,
   ...bloodEventSchemas,
+  ...mdtEventSchemas,
 };
 
 /** Current schema version of each event's data; bump it and add an upcaster when a shape changes. */
@@ -53,3 +55,4 @@ export const transferStreamId = (transferId: string): string => `transfer-${tran
 /** An ambulance's status stream (R-TRF-5, issue 9 §4); ambulance ids come from the reference data. */
 export const unitStreamId = (ambulanceId: string): string => `unit-${ambulanceId}`;
 export const bloodStreamId = (bloodRequestId: string): string => `blood-${bloodRequestId}`;
+export const mdtStreamId = (mdtId: string): string => `mdt-${mdtId}`;

@@ -17,6 +17,24 @@ export {
 } from "./blood/decide.js";
 export * from "./blood/events.js";
 export * from "./events.js";
+export * from "./mdt/commands.js";
+export {
+  decide as decideMdt,
+  mdtDecider,
+} from "./mdt/decide.js";
+export { type MdtEvent, mdtEventSchemas, RecordedJudgement } from "./mdt/events.js";
+export {
+  evolve as evolveMdt,
+  initialState as initialMdtState,
+  isAssociateChiefOrAbove,
+  type MdtCall,
+  type MdtConsult,
+  type MdtFacts,
+  type MdtState,
+  type MdtStatus,
+  qualifiesForFullActivation,
+  requiresHospitalHead,
+} from "./mdt/mdt.js";
 export * from "./reference/capability.js";
 export * from "./reference/distance.js";
 export * from "./reference/lookup.js";

@@ -6,6 +6,7 @@ import { type BoardCheckpointOptions, boardModel } from "./board/model.js";
 import { casesModel } from "./cases/index.js";
 import { completenessModel } from "./completeness/index.js";
 import { fleetModel } from "./fleet/index.js";
+import { mdtModel } from "./mdt/index.js";
 import { type ReadModelFileStatus, rebuildInto, statusOf } from "./runner/rebuild.js";
 import { categoriesOf, type ReadModel } from "./shared/readModel.js";
 import { timelineModel } from "./timeline/index.js";
@@ -17,6 +18,7 @@ export * from "./board/index.js";
 export * from "./cases/index.js";
 export * from "./completeness/index.js";
 export * from "./fleet/index.js";
+export * from "./mdt/index.js";
 export * from "./runner/index.js";
 export * from "./shared/projectedEvent.js";
 export * from "./shared/readModel.js";
@@ -32,6 +34,7 @@ export const allModels = (checkpoints?: BoardCheckpointOptions): readonly ReadMo
   fleetModel as unknown as ReadModel,
   arrivalsModel as unknown as ReadModel,
   bloodModel as unknown as ReadModel,
+  mdtModel as unknown as ReadModel,
 ];
 
 /** For the operator CLI: what a read-model file holds against the code's model versions. */

@@ -3,6 +3,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { Clock, ReferenceLookup } from "@mtc/domain";
 import type { EventStore } from "@mtc/eventstore";
+import { defaultMdtTargets, type MdtTargets } from "@mtc/projections";
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import {
   jsonSchemaTransform,
@@ -26,6 +27,7 @@ import { bloodRoutes } from "./routes/blood.js";
 import { commandRoutes } from "./routes/commandRoutes.js";
 import { fleetRoutes } from "./routes/fleet.js";
 import { integrityRoutes } from "./routes/integrity.js";
+import { mdtRoutesPlugin } from "./routes/mdt.js";
 import { queryRoutes } from "./routes/queries.js";
 import { systemRoutes } from "./routes/system.js";
 import { registerWebPages } from "./routes/webPages.js";
@@ -46,6 +48,8 @@ export interface AppDeps {
   integrity?: IntegrityMonitor | undefined;
   /** Pre-arrival alerts (issue 9 §1). */
   arrivals: Arrivals;
+  /** MDT time targets of a hospital (config `MDT_TARGET_*`); the defaults when absent. */
+  mdtTargets?: ((institutionId: string) => MdtTargets) | undefined;
 }
 
 /** Largest command body accepted; a clinical summary fits many times over. */
@@ -113,6 +117,15 @@ export const buildApp = async (deps: AppDeps) => {
     caseInstitutions: deps.readModels.caseInstitutions,
     arrivals: deps.arrivals,
     accessLog: deps.accessLog,
+  });
+  await app.register(mdtRoutesPlugin, {
+    bus,
+    reference: deps.reference,
+    caseInstitutions: deps.readModels.caseInstitutions,
+    readModels: deps.readModels,
+    accessLog: deps.accessLog,
+    clock: deps.clock,
+    targetsFor: deps.mdtTargets ?? (() => defaultMdtTargets),
   });
   await app.register(auditRoutes, { accessLog: deps.accessLog });
   await app.register(fleetRoutes, {

@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { MdtTargets } from "@mtc/projections";
 import { z } from "zod";
 
 /**
@@ -12,6 +13,36 @@ const minutes = (fallback: number) =>
     .min(1)
     .max(24 * 60)
     .default(fallback);
+
+const targetMinutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(24 * 60);
+/** Per-institution MDT targets: `{"<institutionId>": {"activationToArrivalMinutes": 20}}`, keys as in MdtTargets. */
+const MdtOverrides = z.record(
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/),
+  z.strictObject({
+    requestToActivationMinutes: targetMinutes.optional(),
+    activationToArrivalMinutes: targetMinutes.optional(),
+    activationToStandbyAckMinutes: targetMinutes.optional(),
+  }),
+);
+type MdtOverrides = z.infer<typeof MdtOverrides>;
+
+/** The overrides, or what is wrong with them in words. */
+const parseMdtOverrides = (text: string): MdtOverrides | string => {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return "is not JSON: give an object of institution id → targets in minutes";
+  }
+  const parsed = MdtOverrides.safeParse(json);
+  return parsed.success
+    ? parsed.data
+    : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+};
 
 const Env = z
   .object({
@@ -72,6 +103,10 @@ const Env = z
     // An as-of read replays at most one interval; each checkpoint holds the whole open board. A busy region
     // (2 million events a year ≈ 5,500 a day) is bounded by the count, a quiet one by the day.
     BOARD_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().min(100).max(10_000_000).default(5_000),
+    MDT_TARGET_REQUEST_TO_ACTIVATION_MIN: minutes(10),
+    MDT_TARGET_ACTIVATION_TO_ARRIVAL_MIN: minutes(30),
+    MDT_TARGET_ACTIVATION_TO_STANDBY_ACK_MIN: minutes(10),
+    MDT_TARGETS_BY_INSTITUTION: z.string().default("{}"),
     BOARD_CHECKPOINT_EVERY_MINUTES: z.coerce
       .number()
       .int()
@@ -80,6 +115,9 @@ const Env = z
       .default(24 * 60),
   })
   .superRefine((env, ctx) => {
+    const overrides = parseMdtOverrides(env.MDT_TARGETS_BY_INSTITUTION);
+    if (typeof overrides === "string")
+      ctx.addIssue({ code: "custom", path: ["MDT_TARGETS_BY_INSTITUTION"], message: overrides });
     if (env.MTC_MODE !== "production") return;
     if (!env.MTC_TOKEN_SECRET)
       ctx.addIssue({
@@ -150,7 +188,21 @@ export interface Config {
   instanceId: string;
   /** Board checkpoints for as-of: after this many log positions or minutes of recordedAt. */
   boardCheckpoints: { everyEvents: number; everyMinutes: number };
+  /** MDT targets: the defaults, and per institution (a Map: ids are user-configured keys). */
+  mdtTargets: { defaults: MdtTargets; byInstitution: ReadonlyMap<string, MdtOverrides[string]> };
 }
+
+/** The MDT targets of one hospital: its overrides over the defaults. */
+export const mdtTargetsFor = (config: Pick<Config, "mdtTargets">, institutionId: string): MdtTargets => {
+  const { defaults, byInstitution } = config.mdtTargets;
+  const own = byInstitution.get(institutionId);
+  return {
+    requestToActivationMinutes: own?.requestToActivationMinutes ?? defaults.requestToActivationMinutes,
+    activationToArrivalMinutes: own?.activationToArrivalMinutes ?? defaults.activationToArrivalMinutes,
+    activationToStandbyAckMinutes:
+      own?.activationToStandbyAckMinutes ?? defaults.activationToStandbyAckMinutes,
+  };
+};
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -232,6 +284,15 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     boardCheckpoints: {
       everyEvents: e.BOARD_CHECKPOINT_EVERY_EVENTS,
       everyMinutes: e.BOARD_CHECKPOINT_EVERY_MINUTES,
+    },
+    mdtTargets: {
+      defaults: {
+        requestToActivationMinutes: e.MDT_TARGET_REQUEST_TO_ACTIVATION_MIN,
+        activationToArrivalMinutes: e.MDT_TARGET_ACTIVATION_TO_ARRIVAL_MIN,
+        activationToStandbyAckMinutes: e.MDT_TARGET_ACTIVATION_TO_STANDBY_ACK_MIN,
+      },
+      // Validated by the schema above, so a string here cannot happen.
+      byInstitution: new Map(Object.entries(parseMdtOverrides(e.MDT_TARGETS_BY_INSTITUTION) as MdtOverrides)),
     },
   };
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, loadConfig, mdtTargetsFor } from "./config.js";
 
 describe("configuration", () => {
   it("a production start without users and signing secret refuses, saying what to set", () => {
@@ -69,5 +69,25 @@ describe("configuration", () => {
     expect(() => loadConfig({ MTC_MODE: "demo", BOARD_CHECKPOINT_EVERY_EVENTS: "0" })).toThrow(
       /BOARD_CHECKPOINT_EVERY_EVENTS/,
     );
+  });
+
+  it("MDT targets: defaults, per-institution overrides, and a bad override named (000 §十六)", () => {
+    const config = loadConfig({
+      MTC_MODE: "demo",
+      MDT_TARGET_ACTIVATION_TO_ARRIVAL_MIN: "25",
+      MDT_TARGETS_BY_INSTITUTION: JSON.stringify({ centre: { requestToActivationMinutes: 5 } }),
+    });
+    expect(mdtTargetsFor(config, "centre")).toEqual({
+      requestToActivationMinutes: 5,
+      activationToArrivalMinutes: 25,
+      activationToStandbyAckMinutes: 10,
+    });
+    expect(mdtTargetsFor(config, "constructor").requestToActivationMinutes).toBe(10);
+    expect(() => loadConfig({ MTC_MODE: "demo", MDT_TARGETS_BY_INSTITUTION: "{" })).toThrow(
+      /MDT_TARGETS_BY_INSTITUTION/,
+    );
+    expect(() =>
+      loadConfig({ MTC_MODE: "demo", MDT_TARGETS_BY_INSTITUTION: '{"c":{"arrivalMinutes":5}}' }),
+    ).toThrow(/MDT_TARGETS_BY_INSTITUTION/);
   });
 });

@@ -17,9 +17,13 @@ import {
   completenessOf,
   completenessQueries,
   DOMAIN_CATEGORIES,
+  type DocumentChange,
   type FleetUnit,
   fleetQueries,
+  type MdtFilter,
+  type MdtRecord,
   type ModelStatus,
+  mdtQueries,
   type ReadModelRunner,
   timelineQueries,
   viewItem,
@@ -69,6 +73,7 @@ export const readModels = ({
         access: ReturnType<typeof accessQueries>;
         fleet: ReturnType<typeof fleetQueries>;
         blood: ReturnType<typeof bloodQueries>;
+        mdt: ReturnType<typeof mdtQueries>;
         boardCheckpoint: () => number;
       }
     | undefined;
@@ -84,6 +89,7 @@ export const readModels = ({
         access: accessQueries(db),
         fleet: fleetQueries(db),
         blood: bloodQueries(db),
+        mdt: mdtQueries(db),
         boardCheckpoint: () => checkpoint.get() ?? -1,
       };
     }
@@ -102,6 +108,22 @@ export const readModels = ({
       );
   };
 
+  const unavailable = () => {
+    const state = runner.stateOf("board");
+    return state === "rebuilding" || state === "failed";
+  };
+
+  /** The board item with its case's MDT status (issue 9 §5), read from the MDT model at the time of the view. */
+  const withMdt = (item: BoardViewItem): BoardViewItem => {
+    if (runner.stateOf("mdt") !== "ready") return item;
+    const mdt = q().mdt.statusOfCase(item.caseId);
+    return mdt === null ? item : { ...item, mdt };
+  };
+  /** The board item with everything joined from the other models: its case's MDT and blood status. */
+  const decorate = (item: BoardViewItem, now: Date): BoardViewItem => withBlood(withMdt(item), now);
+  const viewed = (item: BoardItem, now: Date): BoardViewItem =>
+    decorate(viewItem(item, now, thresholds), now);
+
   const listeners = new Set<(change: BoardChange<BoardViewItem>) => void>();
   const emit = (change: BoardChange<BoardViewItem>) => {
     for (const listener of listeners) listener(change);
@@ -118,7 +140,7 @@ export const readModels = ({
   /** The item as the board shows it; a parked decline is not shown. */
   const shown = (doc: unknown, now: Date): BoardViewItem | null => {
     const item = doc as BoardItem | null;
-    return item && item.parkedBy === undefined ? withBlood(viewItem(item, now, thresholds), now) : null;
+    return item && item.parkedBy === undefined ? viewed(item, now) : null;
   };
   // Alarms change with time, not only with events: the last alarm set sent for each open item.
   const sentAlarms = new Map<string, string>();
@@ -127,7 +149,28 @@ export const readModels = ({
       ? [...item.alarms.map((a) => a.kind), ...(item.blood?.alarms ?? []).map((m) => `blood_${m}`)].join(",")
       : "";
 
+  /** An MDT changed: the board items of its case are sent again with the new MDT status. */
+  const mdtChanged = (changes: readonly DocumentChange[]): void => {
+    if (unavailable()) return;
+    const cases = new Map<string, number>();
+    for (const change of changes) {
+      const record = (change.after ?? change.before) as MdtRecord | null;
+      if (record) cases.set(record.caseId, change.position);
+    }
+    const now = clock();
+    for (const item of q().board.items()) {
+      const position = cases.get(item.caseId);
+      if (position === undefined || item.parkedBy !== undefined) continue;
+      const after = viewed(item, now);
+      emit({ position, itemId: item.id, item: after, before: after });
+    }
+  };
+
   runner.onChanges((model, changes) => {
+    if (model === "mdt") {
+      mdtChanged(changes);
+      return;
+    }
     if (model !== "board") return;
     const now = clock();
     for (const change of changes) {
@@ -157,10 +200,6 @@ export const readModels = ({
       emit({ position, itemId: item.id, item: after, before: after });
     }
   });
-  const unavailable = () => {
-    const state = runner.stateOf("board");
-    return state === "rebuilding" || state === "failed";
-  };
   let rebuilt = unavailable();
   runner.onStateChange((model, state) => {
     // The board feed heard nothing while the board was rebuilt: its items arrive now, as changes.
@@ -169,7 +208,7 @@ export const readModels = ({
     const position = q().boardCheckpoint();
     const now = clock();
     for (const item of q().board.items()) {
-      const after = withBlood(viewItem(item, now, thresholds), now);
+      const after = viewed(item, now);
       sentAlarms.set(item.id, alarmKey(after));
       emit({ position, itemId: item.id, item: after, before: null });
     }
@@ -180,7 +219,7 @@ export const readModels = ({
     // One read transaction: the items and the position they reflect belong together.
     return db.transaction(() => ({
       position: q().boardCheckpoint(),
-      items: boardView(q().board.items(), clock(), thresholds).map((item) => withBlood(item, clock())),
+      items: boardView(q().board.items(), clock(), thresholds).map((item) => decorate(item, clock())),
     }))();
   };
 
@@ -191,7 +230,7 @@ export const readModels = ({
     const position = q().boardCheckpoint();
     const now = clock();
     for (const view of boardView(q().board.items(), now, thresholds)) {
-      const item = withBlood(view, now);
+      const item = decorate(view, now);
       const key = alarmKey(item);
       if ((sentAlarms.get(item.id) ?? "") === key) continue;
       sentAlarms.set(item.id, key);
@@ -237,7 +276,10 @@ export const readModels = ({
       return { asOf: clock().toISOString(), position: at, items };
     },
 
-    /** The board as it stood at `asOf`: the nearest board checkpoint before it plus the events since. */
+    /**
+     * The board as it stood at `asOf`: the nearest board checkpoint before it plus the events since. Items carry
+     * no MDT status here: the MDT model holds the present, and the case timeline shows the MDT as it went.
+     */
     boardAsOf: async (asOf: Date): Promise<BoardAnswer> => {
       available("board");
       const { position: at, items } = await boardAsOf(store, runner.reader(), asOf, DOMAIN_CATEGORIES);
@@ -292,6 +334,18 @@ export const readModels = ({
         },
         view: { ...result, entries },
       };
+    },
+
+    /** One MDT activation (000 §十六) by its id. */
+    mdtRecord: (mdtId: string): MdtRecord | undefined => {
+      available("mdt");
+      return q().mdt.record(mdtId);
+    },
+
+    /** MDT activations: a hospital's queue (openOnly), a case's, or the region's. */
+    mdtRecords: (filter: MdtFilter): MdtRecord[] => {
+      available("mdt");
+      return q().mdt.list(filter);
     },
 
     findCases: (query: CaseQuery) => {

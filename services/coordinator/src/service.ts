@@ -11,7 +11,7 @@ import { maskIdentities } from "./auth/masking.js";
 import { concerns } from "./auth/policy.js";
 import type { User } from "./auth/roles.js";
 import { demoUsers, loadUsersFile, userDirectory } from "./auth/users.js";
-import type { Config } from "./config.js";
+import { type Config, mdtTargetsFor } from "./config.js";
 import { attachBoardFeed } from "./feed/boardFeed.js";
 import { startIntegrity } from "./integrity/integrityMonitor.js";
 import { readModels as createReadModels, type ReadModels } from "./readModels.js";
@@ -85,8 +85,9 @@ export const startService = async (
     // A model rebuilt in the background shares the event loop with requests: one page is one synchronous
     // transaction, so pages stay small enough (≈ 40 ms) that a request never waits long behind one.
     pageSize: SERVING_PAGE_SIZE,
-    // The board feed also shows each case's blood status (issue 9 §3): blood changes are emitted too.
-    emitting: ["board", "arrivals", "blood"],
+    // The feeds: the board, the pre-arrival alerts, and the models whose status the board shows beside each
+    // item (a case's blood and MDT status, issue 9): their changes re-send the case's items.
+    emitting: ["board", "arrivals", "blood", "mdt"],
     ...(options.readModelPace ? { pace: options.readModelPace } : {}),
   });
   await runner.start();
@@ -118,6 +119,7 @@ export const startService = async (
     storeHealth,
     integrity,
     arrivals,
+    mdtTargets: (institutionId) => mdtTargetsFor(config, institutionId),
   });
   await app.listen({ host: config.host, port: config.port });
   const feed = attachBoardFeed({

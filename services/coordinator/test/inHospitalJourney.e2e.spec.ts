@@ -22,11 +22,12 @@ describe("in-hospital response: pre-arrival alert → MDT → emergency blood �
   beforeAll(async () => {
     harness = await startHarness(clock);
     const url = harness.service.url;
-    [county, centre, dispatcher, medaffairs, station, auditor] = await Promise.all(
-      ["county", "centre", "dispatcher", "medaffairs", "bloodstation", "auditor"].map((name) =>
-        apiClient(url, name),
-      ),
-    );
+    county = await apiClient(url, "county");
+    centre = await apiClient(url, "centre");
+    dispatcher = await apiClient(url, "dispatcher");
+    medaffairs = await apiClient(url, "medaffairs");
+    station = await apiClient(url, "bloodstation");
+    auditor = await apiClient(url, "auditor");
   });
   afterAll(async () => harness?.stop());
 
@@ -64,7 +65,9 @@ describe("in-hospital response: pre-arrival alert → MDT → emergency blood �
     const [unit] = options.units as { ambulanceId: string; fits: boolean; status: string }[];
     expect(unit).toMatchObject({ fits: true, status: "available" });
     const ambulanceId = unit?.ambulanceId as string;
-    await ok(dispatcher.command(transfer("dispatch"), { ambulanceId, dispatchedBy: "调度员赵", occurredAt: at() }));
+    await ok(
+      dispatcher.command(transfer("dispatch"), { ambulanceId, dispatchedBy: "调度员赵", occurredAt: at() }),
+    );
     await ok(dispatcher.command(transfer("unit-arrived"), { occurredAt: at() }));
 
     // The centre's staff watch their hospital's feed; the departure raises the alert there, live.
@@ -87,24 +90,24 @@ describe("in-hospital response: pre-arrival alert → MDT → emergency blood �
     const alert = await arrivals.next((m) => m.type === "change" && m.itemId === `transfer-${transferId}`);
     expect(JSON.stringify(alert.item)).toContain("theatre");
     await ok(
-      centre.command(transfer("pre-arrival-acknowledgement"), { acknowledgedBy: "产科 张主任", occurredAt: at() }),
+      centre.command(transfer("pre-arrival-acknowledgement"), {
+        acknowledgedBy: "产科 张主任",
+        occurredAt: at(),
+      }),
     );
     arrivals.close();
 
     // Medical affairs pre-activates the MDT from the alert, before she arrives (R-MDT-2).
     const activation = await ok(
-      medaffairs.command(
-        "/api/mdt/pre-activations",
-        {
-          caseId,
-          transferId,
-          institutionId: medaffairs.institutionId,
-          judgement: { riskGrade: "red", lifeThreatening: true, condition: "postpartum_haemorrhage" },
-          reason: "转运途中持续出血",
-          activatedBy: "医务科 李科长",
-          occurredAt: at(),
-        },
-      ),
+      medaffairs.command("/api/mdt/pre-activations", {
+        caseId,
+        transferId,
+        institutionId: medaffairs.institutionId,
+        judgement: { riskGrade: "red", lifeThreatening: true, condition: "postpartum_haemorrhage" },
+        reason: "转运途中持续出血",
+        activatedBy: "医务科 李科长",
+        occurredAt: at(),
+      }),
       201,
     );
     const mdtId = activation.id as string;
@@ -186,8 +189,9 @@ describe("in-hospital response: pre-arrival alert → MDT → emergency blood �
       }),
     );
     const fleet = await ok(dispatcher.get("/api/fleet"));
-    expect((fleet.units as { ambulanceId: string; status: string }[]).find((u) => u.ambulanceId === ambulanceId))
-      .toMatchObject({ status: "back_in_service" });
+    expect(
+      (fleet.units as { ambulanceId: string; status: string }[]).find((u) => u.ambulanceId === ambulanceId),
+    ).toMatchObject({ status: "back_in_service" });
 
     // The auditor: the case timeline holds every step, and each section stands against its rule and targets.
     const timeline = await ok(auditor.get(`/api/cases/${caseId}/timeline`));

@@ -70,11 +70,9 @@ describe("read models rebuilt at start", () => {
     };
     expect(health.status).toBe("degraded");
     expect(health.projections.map((p) => [p.name, p.state, p.progress])).toEqual(
-      ["board", "timeline", "completeness", "cases", "access", "fleet", "arrivals", "blood"].map((n) => [
-        n,
-        "rebuilding",
-        0,
-      ]),
+      ["board", "timeline", "completeness", "cases", "access", "fleet", "arrivals", "blood", "mdt"].map(
+        (n) => [n, "rebuilding", 0],
+      ),
     );
 
     const second = await clinic.command("/api/referrals", referral(clinic.institutionId));

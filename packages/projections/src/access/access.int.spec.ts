@@ -149,7 +149,7 @@ describe("access index (issue 8 finding 6: who read case X)", () => {
   });
 
   it("the read categories are the union of the models' own; a model of every category reads the whole log", () => {
-    expect(categoriesOf(allModels())).toEqual(["access", "blood", "referral", "transfer", "unit"]);
+    expect(categoriesOf(allModels())).toEqual(["access", "blood", "mdt", "referral", "transfer", "unit"]);
     const { categories: _domain, ...everyCategory } = timelineModel;
     expect(categoriesOf([...allModels(), everyCategory])).toBeUndefined();
   });

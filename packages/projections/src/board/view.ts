@@ -1,4 +1,4 @@
-import { riskSeverity } from "@mtc/domain";
+import { type MdtStatus, riskSeverity } from "@mtc/domain";
 import type { CaseBloodStatus } from "../blood/query.js";
 import { minutesBetween } from "../shared/projectedEvent.js";
 import { shownItems } from "./evolve.js";
@@ -42,6 +42,8 @@ export interface BoardViewItem extends BoardItem {
   alarms: BoardAlarm[];
   /** Issue 9 §3: the case's emergency blood status and its overdue milestones, joined in by the service. */
   blood?: CaseBloodStatus | null;
+  /** Issue 9: the MDT status of the item's case (its latest activation), joined from the MDT model when shown. */
+  mdt?: Exclude<MdtStatus, "none">;
 }
 
 const alarm = (kind: BoardAlarmKind, since: string | undefined, limit: number, now: Date): BoardAlarm[] => {

@@ -2,6 +2,7 @@ import {
   bloodEventSchemas,
   CURRENT_SCHEMA_VERSION,
   type DomainEvent,
+  mdtEventSchemas,
   parseDomainEvent,
   referralEventSchemas,
   transferEventSchemas,
@@ -24,7 +25,8 @@ const isDomainType = (type: string): boolean =>
   Object.hasOwn(referralEventSchemas, type) ||
   Object.hasOwn(transferEventSchemas, type) ||
   Object.hasOwn(unitEventSchemas, type) ||
-  Object.hasOwn(bloodEventSchemas, type);
+  Object.hasOwn(bloodEventSchemas, type) ||
+  Object.hasOwn(mdtEventSchemas, type);
 
 /**
  * Reads a stored event into a `ProjectedEvent`. Events of the current schema version were written by the

@@ -3,7 +3,7 @@ import type Database from "better-sqlite3";
 import type { ProjectedEvent, RecordedHeader } from "./projectedEvent.js";
 
 /** The categories of the domain's streams: the domain models read only these, never the access log. */
-export const DOMAIN_CATEGORIES = ["referral", "transfer", "blood"] as const;
+export const DOMAIN_CATEGORIES = ["referral", "transfer", "blood", "mdt"] as const;
 
 /** Reads and writes the rows of one document model inside the runner's transaction (writer connection). */
 export interface DocumentRows<D> {

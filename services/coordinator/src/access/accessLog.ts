@@ -24,7 +24,9 @@ export type ReadKind =
   | "board_feed"
   | "arrivals"
   | "arrivals_feed"
-  | "access_log";
+  | "access_log"
+  | "mdt"
+  | "mdt_queue";
 
 /** What a read showed. Never the patient's identity, never a searched name in clear. */
 export interface PatientDataRead {
@@ -53,7 +55,14 @@ export interface RecordedRead extends PatientDataRead {
  * its feed) are recorded again only when the cases they show change or the interval has passed. Every read a
  * person asks for (a case, a record, a search, a download) is recorded each time.
  */
-const REFRESHED_VIEWS: ReadonlySet<ReadKind> = new Set(["board", "board_feed", "arrivals", "arrivals_feed"]);
+// The medical-affairs MDT queue is polled like the board.
+const REFRESHED_VIEWS: ReadonlySet<ReadKind> = new Set([
+  "board",
+  "board_feed",
+  "arrivals",
+  "arrivals_feed",
+  "mdt_queue",
+]);
 
 export interface AccessLogOptions {
   store: EventStore;

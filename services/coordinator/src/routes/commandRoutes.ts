@@ -173,6 +173,8 @@ export interface AggregateRoutes<C extends { type: string }> {
     aggregate: AggregateCommand<C, DomainEvent, unknown>,
     ctx: CommandContext,
   ) => Promise<CommandAnswer>;
+  /** Creations only: checks that need the log (a linked record of another aggregate), after the case is settled. */
+  checkLinks?(command: C): Promise<void>;
 }
 
 export const registerAggregate = <C extends { type: string; data: { occurredAt: string } }>(
@@ -253,6 +255,7 @@ export const registerAggregate = <C extends { type: string; data: { occurredAt: 
           id,
           settledCaseId === undefined ? body : { ...body, caseId: settledCaseId },
         );
+        if (creates) await spec.checkLinks?.(command);
         const aggregate: AggregateCommand<C, DomainEvent, unknown> = {
           streamId: spec.streamId(id),
           command,

@@ -206,9 +206,9 @@ export const eventsAfter = async (harness: Harness, after: number): Promise<Reco
 
 export const headPosition = (harness: Harness): Promise<number> => harness.service.store.headPosition();
 
-/** The category of the streams that commands write (referral-…, transfer-…); all others are read or audit records. */
+/** The category of the streams that commands write (referral-…, transfer-…, mdt-…); all others are read or audit records. */
 export const isCommandStream = (streamId: string): boolean =>
-  ["referral", "transfer"].includes(categoryOf(streamId));
+  ["referral", "transfer", "mdt"].includes(categoryOf(streamId));
 
 const callerOf =
   (client: RawClient) =>

@@ -70,6 +70,8 @@ export interface BoardItem {
     status: "requested" | "acknowledged" | "issued" | "in_transit" | "delivered" | "cancelled";
     alarms: ("acknowledged" | "issued" | "delivered")[];
   } | null;
+  /** Issue 9: the MDT status of the item's case, when it has one. */
+  mdt?: string;
 }
 
 export interface Board {

@@ -77,7 +77,7 @@ const PERSON_FIELDS = new Set([
 ]);
 
 /** Shown elsewhere in the row (the time columns, the case header). */
-const HIDDEN = new Set(["occurredAt", "caseId", "transferId"]);
+const HIDDEN = new Set(["occurredAt", "caseId", "transferId", "mdtId"]);
 
 const VITALS = [
   "systolicBp",
@@ -130,6 +130,32 @@ const patientText = (ctx: SummaryContext, patient: unknown): string => {
   return parts.join(ctx.t("auditor.sep"));
 };
 
+/** MDT events (000 §十六): departments, ranks, standby services and the judgement in words. */
+const MDT_ENUMS: Readonly<Record<string, string>> = {
+  department: "medaffairs.departments",
+  rank: "medaffairs.ranks",
+  role: "medaffairs.roles",
+  service: "medaffairs.services",
+};
+const mdtValueText = (ctx: SummaryContext, key: string, value: unknown): string | undefined => {
+  if (key === "hospitalId") return ctx.institutionName(String(value));
+  const group = Object.hasOwn(MDT_ENUMS, key) ? MDT_ENUMS[key] : undefined;
+  if (group) return enumWord(ctx, group, value);
+  if ((key === "services" || key === "departments") && Array.isArray(value))
+    return value
+      .map((v) => enumWord(ctx, key === "services" ? "medaffairs.services" : "medaffairs.departments", v))
+      .join(ctx.t("auditor.listSep"));
+  if (key === "judgement" && isRecord(value))
+    return [
+      enumWord(ctx, "common.grades", value.riskGrade),
+      enumWord(ctx, "medaffairs.conditions", value.condition),
+      value.lifeThreatening ? ctx.t("medaffairs.lifeThreatening") : "",
+    ]
+      .filter((part) => part !== "")
+      .join(ctx.t("auditor.sep"));
+  return undefined;
+};
+
 const valueText = (ctx: SummaryContext, key: string, value: unknown): string => {
   if (value === null || value === undefined) return "";
   if (key === "patient") return patientText(ctx, value);
@@ -152,6 +178,8 @@ const valueText = (ctx: SummaryContext, key: string, value: unknown): string => 
       : String(value);
   }
   if (key.endsWith("InstitutionId") || key === "institutionId") return ctx.institutionName(String(value));
+  const mdt = mdtValueText(ctx, key, value);
+  if (mdt !== undefined) return mdt;
   if (key.endsWith("At") && typeof value === "string") return shanghaiTime(value);
   if (key === "kind" || key === "channel" || key === "outcome")
     return enumWord(ctx, `auditor.${key}s`, value);
