@@ -203,6 +203,12 @@ describe("in-hospital response: pre-arrival alert → MDT → emergency blood �
       "PreArrivalAlertRaised",
       "PreArrivalAlertAcknowledged",
       "MdtPreActivated",
+      "MemberCalled",
+      "MemberArrived",
+      "LeaderAppointed",
+      "ServicesPutOnStandby",
+      "StandbyAcknowledged",
+      "MdtFullyStaffed",
       "BloodRequested",
       "BloodRequestAcknowledged",
       "BloodIssued",
@@ -213,7 +219,9 @@ describe("in-hospital response: pre-arrival alert → MDT → emergency blood �
       "HandoverCompleted",
     ])
       expect(types, type).toContain(type);
-    expect(types.filter((t) => t.startsWith("Mdt")).length).toBeGreaterThanOrEqual(14);
+    // Three calls and three arrivals, five standby acknowledgements: each its own event (R-MDT-7).
+    expect(types.filter((t) => t === "MemberCalled" || t === "MemberArrived")).toHaveLength(6);
+    expect(types.filter((t) => t === "StandbyAcknowledged")).toHaveLength(5);
 
     const record = await ok(auditor.get(`/api/transfers/${transferId}/record`));
     expect(JSON.stringify(record)).toContain("PreArrivalAlertAcknowledged");
@@ -227,8 +235,9 @@ describe("in-hospital response: pre-arrival alert → MDT → emergency blood �
       leaderAppointed: true,
       standbyAcknowledged: 5,
     });
-    for (const call of audited?.calls as { withinTarget: boolean; minutes: number }[])
-      expect(call).toMatchObject({ withinTarget: true });
+    const auditedCalls = (audited?.calls ?? []) as { withinTarget: boolean; minutes: number }[];
+    expect(auditedCalls).toHaveLength(3);
+    for (const call of auditedCalls) expect(call).toMatchObject({ withinTarget: true });
 
     const bloodSection = await ok(auditor.get(`/api/cases/${caseId}/blood-requests`));
     expect(bloodSection.status).toEqual({ status: "delivered", alarms: [] });
