@@ -17,9 +17,14 @@ const RETRY_AFTER_SECONDS = 5;
 /**
  * Who sees a pre-arrival alert (issue 9 §1). The destination's staff see every alert addressed to them; its
  * medical affairs those where the MDT may be needed (orange or above, 000 §十六(四), or anything asked to be
- * ready); a blood station only those that ask for blood (000 §二十二(五)); region-wide roles all of them.
+ * ready); a blood station only those that ask for blood of the hospitals whose emergency blood plan names it
+ * (000 §二十二(二)(五), R-BLD-3); region-wide roles all of them.
  */
-export const seesArrival = (principal: Principal, arrival: Arrival): boolean => {
+export const seesArrival = (
+  principal: Principal,
+  arrival: Arrival,
+  bloodStationOf: BloodStationOf,
+): boolean => {
   const own = arrival.destinationInstitutionId === principal.institutionId;
   switch (principal.role) {
     case "hospital_staff":
@@ -30,7 +35,11 @@ export const seesArrival = (principal: Principal, arrival: Arrival): boolean => 
         (riskSeverity[arrival.riskGrade] >= riskSeverity.orange || (arrival.alert?.asks.length ?? 0) > 0)
       );
     case "blood_station":
-      return arrival.alert?.asks.includes("blood") ?? false;
+      return (
+        (arrival.alert?.asks.includes("blood") ?? false) &&
+        principal.institutionId !== undefined &&
+        bloodStationOf(arrival.destinationInstitutionId) === principal.institutionId
+      );
     default:
       return true;
   }
@@ -41,9 +50,16 @@ export const showsIdentity = (principal: Principal, arrival: Arrival): boolean =
   (principal.role === "hospital_staff" || principal.role === "medical_affairs") &&
   arrival.destinationInstitutionId === principal.institutionId;
 
+/** The blood station of a hospital's emergency blood plan (reference data), if it has one. */
+export type BloodStationOf = (institutionId: string) => string | undefined;
+
 /** The alert as this principal may see it, or null. */
-export const arrivalFor = <A extends Arrival>(principal: Principal, arrival: A): A | null => {
-  if (!seesArrival(principal, arrival)) return null;
+export const arrivalFor = <A extends Arrival>(
+  principal: Principal,
+  arrival: A,
+  bloodStationOf: BloodStationOf,
+): A | null => {
+  if (!seesArrival(principal, arrival, bloodStationOf)) return null;
   return showsIdentity(principal, arrival)
     ? arrival
     : { ...arrival, patient: maskPatientIdentity(arrival.patient) };
@@ -54,10 +70,11 @@ export interface ArrivalsOptions {
   clock: Clock;
   /** ALARM_PRE_ARRIVAL_UNACKNOWLEDGED_MIN */
   unacknowledgedMinutes: number;
+  bloodStationOf: BloodStationOf;
 }
 
 /** The incoming list (queries) and its live source for the hospital feed `/ws/arrivals`. */
-export const arrivals = ({ runner, clock, unacknowledgedMinutes }: ArrivalsOptions) => {
+export const arrivals = ({ runner, clock, unacknowledgedMinutes, bloodStationOf }: ArrivalsOptions) => {
   let prepared: { queries: ReturnType<typeof arrivalsQueries>; checkpoint: () => number } | undefined;
   const q = () => {
     if (!prepared) {
@@ -131,6 +148,9 @@ export const arrivals = ({ runner, clock, unacknowledgedMinutes }: ArrivalsOptio
 
   return {
     source,
+    /** The alert as this principal may see it on the feed, or null. */
+    visibleTo: <A extends Arrival>(principal: Principal, arrival: A): A | null =>
+      arrivalFor(principal, arrival, bloodStationOf),
     /** The alerts this principal sees now, alarmed and unacknowledged first, then by ETA. */
     list: (principal: Principal): { asOf: string; position: number; items: ArrivalView[] } => {
       available();
@@ -147,7 +167,7 @@ export const arrivals = ({ runner, clock, unacknowledgedMinutes }: ArrivalsOptio
         return { position: q().checkpoint(), docs };
       })();
       const items = docs
-        .flatMap((a) => arrivalFor(principal, a) ?? [])
+        .flatMap((a) => arrivalFor(principal, a, bloodStationOf) ?? [])
         .map((a) => view(a, now))
         .sort(compareArrivals);
       return { asOf: now.toISOString(), position, items };
@@ -156,7 +176,7 @@ export const arrivals = ({ runner, clock, unacknowledgedMinutes }: ArrivalsOptio
     one: (principal: Principal, transferId: string): ArrivalView | undefined => {
       available();
       const arrival = q().queries.byId(`transfer-${transferId}`);
-      const visible = arrival && arrivalFor(principal, arrival);
+      const visible = arrival && arrivalFor(principal, arrival, bloodStationOf);
       return visible ? view(visible, clock()) : undefined;
     },
     /** Pushes the alerts whose alarm has started since they were last sent (the ack time has run out). */

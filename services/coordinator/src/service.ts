@@ -6,7 +6,7 @@ import { allModels, categoriesOf, createReadModelRunner, readModelFile } from "@
 import { type DestinationStream, type Logger, pino } from "pino";
 import { accessLog as createAccessLog, seesIdentities } from "./access/accessLog.js";
 import { type App, buildApp } from "./app.js";
-import { arrivalFor, arrivals as createArrivals, showsIdentity } from "./arrivals.js";
+import { arrivals as createArrivals, showsIdentity } from "./arrivals.js";
 import { maskIdentities } from "./auth/masking.js";
 import { concerns } from "./auth/policy.js";
 import type { User } from "./auth/roles.js";
@@ -104,6 +104,7 @@ export const startService = async (
     runner,
     clock,
     unacknowledgedMinutes: config.alarms.preArrivalUnacknowledgedMinutes,
+    bloodStationOf: (institutionId) => reference.bloodStationOf(institutionId)?.id,
   });
   const accessLog = createAccessLog({ store, clock, repeatMinutes: config.accessRecordRepeatMinutes });
   const integrity = await startIntegrity(config, store, clock, logger.child({ component: "integrity" }));
@@ -162,7 +163,7 @@ export const startService = async (
     server: app.server,
     path: "/ws/arrivals",
     source: arrivals.source,
-    visibleTo: arrivalFor,
+    visibleTo: arrivals.visibleTo,
     viewKey: (principal) => `${principal.role}:${principal.institutionId ?? ""}`,
     authenticate: (token) => {
       const principal = app.tokens.verify(token);
@@ -172,7 +173,9 @@ export const startService = async (
     beforeOpen: async (principal, request) => {
       const caseIds = arrivals.source
         .snapshot()
-        .items.filter((item) => arrivalFor(principal, item) !== null && showsIdentity(principal, item))
+        .items.filter(
+          (item) => arrivals.visibleTo(principal, item) !== null && showsIdentity(principal, item),
+        )
         .map((item) => item.caseId);
       if (caseIds.length === 0) return;
       await accessLog.recordRead(principal, {

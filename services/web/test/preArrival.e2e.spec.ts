@@ -27,6 +27,8 @@ describe.skipIf(!hasChromium)("pages: pre-arrival alert", () => {
     const centre = (await openAs(browser, base, "centre")).page;
     const clinic = (await openAs(browser, base, "clinic")).page;
     const blood = (await openAs(browser, base, "bloodstation")).page;
+    // The station's home is its request queue; the alerts asking for blood are its second tab.
+    await blood.getByTestId("tab-arrivals").click();
     for (const page of [centre, clinic, blood])
       await expect.poll(() => page.getByTestId("pre-arrival-connection").textContent()).toBe("实时");
     await expect.poll(() => centre.getByTestId("pre-arrival-empty").isVisible()).toBe(true);
@@ -51,6 +53,7 @@ describe.skipIf(!hasChromium)("pages: pre-arrival alert", () => {
       (
         await dispatcher.command(`/api/transfers/${id}/dispatch`, {
           ambulanceId: "amb_m01",
+          overrideReason: "测试：同一车辆连续派出",
           dispatchedBy: "调度员赵",
           occurredAt: now(),
         })
