@@ -27,6 +27,8 @@ describe.skipIf(!hasChromium)("pages: pre-arrival alert", () => {
     const centre = (await openAs(browser, base, "centre")).page;
     const clinic = (await openAs(browser, base, "clinic")).page;
     const blood = (await openAs(browser, base, "bloodstation")).page;
+    // The blood station's home is its request queue; its pre-arrival alerts are on the second tab.
+    await blood.getByTestId("tab-arrivals").click();
     for (const page of [centre, clinic, blood])
       await expect.poll(() => page.getByTestId("pre-arrival-connection").textContent()).toBe("实时");
     await expect.poll(() => centre.getByTestId("pre-arrival-empty").isVisible()).toBe(true);
