@@ -113,7 +113,9 @@ export const casesModel: DocumentModel<CaseSummary> = {
   ddl: DDL,
   keyOf: (recorded) => recorded.metadata.caseId,
   evolve: evolveCase,
-  rows: (db) => {
+  rows: (db, options) => {
+    // A load writes the cases only; `finishLoad` derives their institutions and search entries from them.
+    const loading = options?.loading === true;
     const select = db.prepare<[string], string>("SELECT doc FROM cases WHERE case_id = ?").pluck();
     const upsert = db.prepare(
       // Updated in place: only the indexes whose columns changed are touched (REPLACE rewrites all).
@@ -156,6 +158,7 @@ export const casesModel: DocumentModel<CaseSummary> = {
             c.lastEventAt,
             JSON.stringify(c),
           );
+        if (loading) return;
         if (previous === null) searchable.run(key);
         else if (previous.lastEventAt !== c.lastEventAt) partiesTouched.run(c.lastEventAt, key);
         // Institutions are only ever added: write the ones the row did not have.
@@ -164,10 +167,19 @@ export const casesModel: DocumentModel<CaseSummary> = {
       },
       delete: (key) => {
         remove.run(key);
+        if (loading) return;
         removeParties.run(key);
         unsearchable.run(key);
       },
     };
+  },
+  // The rows `put` writes case by case, derived at once from the loaded cases (REPLACE and NOT IN: a load
+  // resumed after a crash may find some written before it).
+  finishLoad: (db) => {
+    db.exec(`INSERT OR REPLACE INTO case_institutions (case_id, institution_id, last_event_at)
+               SELECT c.case_id, i.value, c.last_event_at FROM cases c, json_each(c.doc, '$.institutionIds') i;
+             INSERT INTO case_id_search (case_id)
+               SELECT case_id FROM cases WHERE case_id NOT IN (SELECT case_id FROM case_id_search);`);
   },
 };
 

@@ -276,7 +276,7 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
     for (const slot of loop.slots) {
       if (slot.state === "failed") continue;
       const was = slot.state;
-      applier.setState(slot, "ready");
+      applier.ready(slot);
       log({
         level: "info",
         msg: was === "rebuilding" ? "rebuilt" : "caught up",
@@ -312,7 +312,7 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
           msg: `read-model file was corrupt; moved aside as ${opened.movedAside}, rebuilding`,
         });
       const head = await store.headPosition();
-      slots = loadSlots(db, options.models, head);
+      slots = loadSlots(db, options.models, head, undefined, { load: true });
       applier = createApplier(db, {
         cacheSize: options.cacheSize ?? 20_000,
         emitting: new Set(options.emitting ?? ["board"]),
