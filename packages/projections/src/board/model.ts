@@ -2,7 +2,7 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { referralEventSchemas, transferEventSchemas } from "@mtc/domain";
 import type { EventStore } from "@mtc/eventstore";
 import type Database from "better-sqlite3";
-import { toProjectedEvent } from "../shared/projectedEvent.js";
+import { type RecordedHeader, toProjectedEvent } from "../shared/projectedEvent.js";
 import { DOMAIN_CATEGORIES, type DocumentModel } from "../shared/readModel.js";
 import { applyToBoard, evolveBoardItem, shownItems } from "./evolve.js";
 import type { BoardItem } from "./state.js";
@@ -112,16 +112,7 @@ export const boardModel = (
     db.prepare("DELETE FROM board_items WHERE parked_by IS NOT NULL AND last_position < ?").run(
       last.position,
     );
-    const previous = db
-      .prepare<[], { position: number; recorded_at: string }>(
-        "SELECT position, recorded_at FROM board_checkpoints ORDER BY position DESC LIMIT 1",
-      )
-      .get();
-    const due =
-      last.position - (previous?.position ?? -1) >= checkpoints.everyEvents ||
-      (previous !== undefined &&
-        Date.parse(last.recordedAt) - Date.parse(previous.recorded_at) >= checkpoints.everyMinutes * 60_000);
-    if (!due) return;
+    if (!checkpointDue(checkpoints, lastCheckpoint(db))(last)) return;
     // Parked rows are kept too: a redirect right after the checkpoint must find its declined item.
     const docs = db
       .prepare<[], { doc: string }>("SELECT doc FROM board_items")
@@ -132,7 +123,36 @@ export const boardModel = (
       "INSERT OR REPLACE INTO board_checkpoints (position, recorded_at, items) VALUES (?, ?, ?)",
     ).run(last.position, last.recordedAt, items);
   },
+  boundaryDue: (db) => checkpointDue(checkpoints, lastCheckpoint(db)),
 });
+
+const lastCheckpoint = (db: Database.Database): { position: number; recorded_at: string } | undefined =>
+  db
+    .prepare<[], { position: number; recorded_at: string }>(
+      "SELECT position, recorded_at FROM board_checkpoints ORDER BY position DESC LIMIT 1",
+    )
+    .get();
+
+/** Whether a board checkpoint is due after an event, given the last one. */
+const checkpointDue = (
+  { everyEvents, everyMinutes }: BoardCheckpointOptions,
+  previous: { position: number; recorded_at: string } | undefined,
+): ((recorded: RecordedHeader) => boolean) => {
+  const position = previous?.position ?? -1;
+  const until = previous === undefined ? undefined : Date.parse(previous.recorded_at) + everyMinutes * 60_000;
+  // The events of one commit share their recordedAt: each instant is parsed once, not once per event.
+  let seen = "";
+  let seenMs = Number.NaN;
+  return (recorded) => {
+    if (recorded.position - position >= everyEvents) return true;
+    if (until === undefined) return false;
+    if (recorded.recordedAt !== seen) {
+      seen = recorded.recordedAt;
+      seenMs = Date.parse(seen);
+    }
+    return seenMs >= until;
+  };
+};
 
 /** Board queries over the read-only connection. */
 export const boardQueries = (db: Database.Database) => {

@@ -145,6 +145,9 @@ export const createApplier = (
 
   const run = db.transaction((slots: readonly Slot[], events: readonly RecordedEvent[]) => {
     const caches = slots.map(() => new Map<string, Entry>());
+    const boundaries = slots.map((slot) =>
+      slot.model.kind === "document" ? slot.model.boundaryDue?.(db) : undefined,
+    );
     const changes = new Map<string, DocumentChange[]>();
     // A rebuilding model's changes are not emitted, so not collected either.
     for (const slot of slots)
@@ -200,6 +203,13 @@ export const createApplier = (
         }
         // The write-behind cache is bounded: past its size, documents are written now (same transaction).
         if (cache.size >= cacheSize) flush(slot, cache, changes.get(model.name));
+        const due = boundaries[i];
+        if (due?.(recorded)) {
+          // A boundary the model asked for, as if the batch ended here (board checkpoints every N events).
+          flush(slot, cache, changes.get(model.name));
+          model.afterBatch?.(db, recorded);
+          boundaries[i] = model.boundaryDue?.(db);
+        }
       }
     }
     const last = events.at(-1);

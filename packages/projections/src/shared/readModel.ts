@@ -58,6 +58,12 @@ export interface DocumentModel<D> extends ModelBase {
   rows(db: Database.Database, options?: RowsOptions): DocumentRows<D>;
   /** Runs in the batch's transaction after its rows are written (board: checkpoints for as-of). */
   afterBatch?(db: Database.Database, last: RecordedHeader): void;
+  /**
+   * Read at the start of a batch: whether, after this event, the model wants a batch boundary (its rows written
+   * and `afterBatch` run) inside the batch, so that what `afterBatch` records does not depend on batch sizes
+   * (board: a checkpoint every N events even in a rebuild's large pages).
+   */
+  boundaryDue?(db: Database.Database): (recorded: RecordedHeader) => boolean;
 }
 
 /** An insert-only model: one row per event (the timeline index). */
