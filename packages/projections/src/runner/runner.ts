@@ -49,11 +49,6 @@ export interface ReadModelRunnerOptions {
   log?: RunnerLog;
   /** Events per catch-up page, each applied in one transaction (default 5,000). */
   pageSize?: number;
-  /**
-   * Events per page of a loop whose models all rebuild (default 20,000): no reader waits for them, and each
-   * commit rewrites every page its scattered keys touched, so fewer, larger pages write less (ADR 7).
-   */
-  rebuildPageSize?: number;
   /** Largest live batch (default 1,000); a live batch is otherwise what arrived before the next turn. */
   liveBatchSize?: number;
   /** Documents a model holds per batch before writing them (the write-behind cache bound; default 20,000). */
@@ -111,7 +106,6 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
   const { store, path, categories } = options;
   const log: RunnerLog = options.log ?? (() => {});
   const pageSize = options.pageSize ?? 5_000;
-  const rebuildPageSize = options.rebuildPageSize ?? 20_000;
   const liveBatchSize = options.liveBatchSize ?? 1_000;
   const pace = options.pace ?? tick;
   const reading = logReader(store, categories);
@@ -248,11 +242,10 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
   const catchUp = async (loop: Loop): Promise<void> => {
     let lastLog = Date.now();
     const names = loop.slots.map((s) => s.model.name);
-    const maxCount = loop.slots.every((s) => s.state === "rebuilding") ? rebuildPageSize : pageSize;
     for (let after = loop.position; ; ) {
       await pace(names);
       if (closed) return;
-      const page = await store.readAll({ after, maxCount, ...reading.filter });
+      const page = await store.readAll({ after, maxCount: pageSize, ...reading.filter });
       if (closed || !commit(loop, page.filter(reading.keep))) return;
       after = page.at(-1)?.position ?? after;
       if (Date.now() - lastLog >= PROGRESS_LOG_MS) {
@@ -268,7 +261,7 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
           });
         }
       }
-      if (page.length < maxCount) return;
+      if (page.length < pageSize) return;
     }
   };
 
