@@ -22,6 +22,10 @@ export interface CaseSummary {
 const withOnce = (list: string[], value: string | undefined): string[] =>
   value === undefined || list.includes(value) ? list : [...list, value];
 
+/** The list with both values added (each once), in order. A plain function, not a closure made per event. */
+const withTwo = (list: string[], a: string | undefined, b: string | undefined): string[] =>
+  withOnce(withOnce(list, a), b);
+
 /**
  * Case registry reducer over one case (keyed by metadata.caseId). Pure: the summary given is never changed;
  * its lists are shared with the result until one of them changes (most events change only lastEventAt).
@@ -40,34 +44,43 @@ export const evolveCase = (known: CaseSummary | null, { event, recorded }: Proje
         referralIds: [],
         transferIds: [],
       };
-  const add = (...ids: (string | undefined)[]) => {
-    for (const id of ids) summary.institutionIds = withOnce(summary.institutionIds, id);
-  };
   switch (event.type) {
     case "ReferralRequested":
       summary.patient = event.data.patient;
       summary.patientKind = event.data.patientKind;
       summary.riskGrade = event.data.riskGrade;
       summary.referralIds = withOnce(summary.referralIds, event.data.referralId);
-      add(event.data.fromInstitutionId, event.data.toInstitutionId);
+      summary.institutionIds = withTwo(
+        summary.institutionIds,
+        event.data.fromInstitutionId,
+        event.data.toInstitutionId,
+      );
       break;
     case "OffProtocolArrivalRegistered":
       summary.patient = event.data.patient;
       summary.patientKind = event.data.patientKind;
       summary.riskGrade = event.data.riskGrade;
       summary.referralIds = withOnce(summary.referralIds, event.data.referralId);
-      add(event.data.fromInstitutionId, event.data.institutionId);
+      summary.institutionIds = withTwo(
+        summary.institutionIds,
+        event.data.fromInstitutionId,
+        event.data.institutionId,
+      );
       break;
     case "TransferRequested":
       summary.patientKind = event.data.patientKind;
       summary.riskGrade = event.data.riskGrade;
       if (!summary.patient.name) summary.patient = event.data.patient;
       summary.transferIds = withOnce(summary.transferIds, event.data.transferId);
-      add(event.data.originInstitutionId, event.data.destinationInstitutionId);
+      summary.institutionIds = withTwo(
+        summary.institutionIds,
+        event.data.originInstitutionId,
+        event.data.destinationInstitutionId,
+      );
       break;
     case "ReferralRedirected":
     case "TransferDiverted":
-      add(event.data.toInstitutionId);
+      summary.institutionIds = withOnce(summary.institutionIds, event.data.toInstitutionId);
       break;
     default:
       break;
