@@ -189,11 +189,12 @@ export const casesModel: DocumentModel<CaseSummary> = {
       },
     };
   },
-  // The rows `put` writes case by case, derived at once from the loaded cases (REPLACE and NOT IN: a load
-  // resumed after a crash may find some written before it).
+  // The rows `put` writes case by case, derived at once from the loaded cases, in key order so that the table
+  // fills from left to right (REPLACE and NOT IN: a load resumed after a crash may find some written before it).
   finishLoad: (db) => {
     db.exec(`INSERT OR REPLACE INTO case_institutions (case_id, institution_id, last_event_at)
-               SELECT c.case_id, i.value, c.last_event_at FROM cases c, json_each(c.doc, '$.institutionIds') i;
+               SELECT c.case_id, i.value, c.last_event_at FROM cases c, json_each(c.doc, '$.institutionIds') i
+               ORDER BY c.case_id, i.value;
              INSERT INTO case_id_search (case_id)
                SELECT case_id FROM cases WHERE case_id NOT IN (SELECT case_id FROM case_id_search);`);
   },
