@@ -13,8 +13,8 @@ export interface Slot {
   state: ModelState;
   rebuildHead: number;
   /**
-   * A rebuild that loads rows without secondary indexes (and lets the model stage rows); `applier.ready`
-   * finishes it. Only while no query reads the model (it answers 503 while rebuilding).
+   * A rebuild that loads rows without secondary indexes (and without the side rows the model derives at the
+   * end); `applier.ready` finishes it. Only while no query reads the model (it answers 503 while rebuilding).
    */
   loading: boolean;
   failure?: string | undefined;
@@ -99,8 +99,8 @@ export interface Applier {
   /** Records a model's state (ready, rebuilding …) in the file. */
   setState(slot: Slot, state: ModelState): void;
   /**
-   * Ends a catch-up or rebuild: a load's staged rows are moved and its secondary indexes created, in one
-   * transaction with the state `ready`.
+   * Ends a catch-up or rebuild: a load's side rows are derived (`finishLoad`) and its secondary indexes
+   * created, in one transaction with the state `ready`.
    */
   ready(slot: Slot): void;
 }

@@ -7,7 +7,7 @@ export const DOMAIN_CATEGORIES = ["referral", "transfer"] as const;
 
 /**
  * How rows are written. `loading`: a rebuild from zero that no query reads until it is done (reads of a
- * rebuilding model answer 503, ADR 7), so rows may be staged and side indexes filled by `finishLoad`.
+ * rebuilding model answer 503, ADR 7), so side rows derivable from the main ones may be left to `finishLoad`.
  */
 export interface RowsOptions {
   loading: boolean;
@@ -41,7 +41,7 @@ interface ModelBase {
   readonly ddl: string;
   /**
    * Runs in one transaction at the end of a rebuild whose rows were written with `{ loading: true }`, before the
-   * secondary indexes are created: moves what the load staged into the model's tables.
+   * secondary indexes are created: derives the rows the load left out (cases: institutions, search index).
    */
   finishLoad?(db: Database.Database): void;
   /** The document (or case) an event belongs to, from the header alone so that a bad event can be blamed on it. */
