@@ -276,7 +276,13 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
     for (const slot of loop.slots) {
       if (slot.state === "failed") continue;
       const was = slot.state;
-      applier.ready(slot);
+      try {
+        applier.ready(slot);
+      } catch (error) {
+        // Creating a loaded model's indexes failed (full disk, I/O): that model stops, the others go live.
+        failLoop({ ...loop, slots: [slot] }, error);
+        continue;
+      }
       log({
         level: "info",
         msg: was === "rebuilding" ? "rebuilt" : "caught up",
