@@ -112,7 +112,7 @@ export const boardModel = (
     db.prepare("DELETE FROM board_items WHERE parked_by IS NOT NULL AND last_position < ?").run(
       last.position,
     );
-    if (!checkpointDue(checkpoints, lastCheckpoint(db))(last)) return;
+    if (!checkpointDue(checkpoints, lastCheckpoint(db), last)) return;
     // Parked rows are kept too: a redirect right after the checkpoint must find its declined item.
     const docs = db
       .prepare<[], { doc: string }>("SELECT doc FROM board_items")
@@ -123,7 +123,13 @@ export const boardModel = (
       "INSERT OR REPLACE INTO board_checkpoints (position, recorded_at, items) VALUES (?, ?, ?)",
     ).run(last.position, last.recordedAt, items);
   },
-  boundaryDue: (db) => checkpointDue(checkpoints, lastCheckpoint(db)),
+  // Inside a batch by count only: a checkpoint by recordedAt minutes waits for the batch's end, as before (in a
+  // dense log the daily rule would otherwise deflate the whole board every few hundred events: 1,000,000
+  // events, offline rebuild, ≈ 8 s of CPU more).
+  boundaryDue: (db) => {
+    const previous = lastCheckpoint(db)?.position ?? -1;
+    return (recorded) => recorded.position - previous >= checkpoints.everyEvents;
+  },
 });
 
 const lastCheckpoint = (db: Database.Database): { position: number; recorded_at: string } | undefined =>
@@ -133,26 +139,15 @@ const lastCheckpoint = (db: Database.Database): { position: number; recorded_at:
     )
     .get();
 
-/** Whether a board checkpoint is due after an event, given the last one. */
+/** Whether a board checkpoint is due after the batch ending with `last`, given the last checkpoint. */
 const checkpointDue = (
   { everyEvents, everyMinutes }: BoardCheckpointOptions,
   previous: { position: number; recorded_at: string } | undefined,
-): ((recorded: RecordedHeader) => boolean) => {
-  const position = previous?.position ?? -1;
-  const until = previous === undefined ? undefined : Date.parse(previous.recorded_at) + everyMinutes * 60_000;
-  // The events of one commit share their recordedAt: each instant is parsed once, not once per event.
-  let seen = "";
-  let seenMs = Number.NaN;
-  return (recorded) => {
-    if (recorded.position - position >= everyEvents) return true;
-    if (until === undefined) return false;
-    if (recorded.recordedAt !== seen) {
-      seen = recorded.recordedAt;
-      seenMs = Date.parse(seen);
-    }
-    return seenMs >= until;
-  };
-};
+  last: RecordedHeader,
+): boolean =>
+  last.position - (previous?.position ?? -1) >= everyEvents ||
+  (previous !== undefined &&
+    Date.parse(last.recordedAt) - Date.parse(previous.recorded_at) >= everyMinutes * 60_000);
 
 /** Board queries over the read-only connection. */
 export const boardQueries = (db: Database.Database) => {
