@@ -2,7 +2,7 @@ import { categoryOf, type RecordedEvent } from "@mtc/eventstore";
 import Database from "better-sqlite3";
 import { type ProjectResult, toProjectedEvent } from "../shared/projectedEvent.js";
 import { type DocumentRows, type ReadModel, splitDdl } from "../shared/readModel.js";
-import { type ModelRow, type ModelState, resetModel, useLoadingCache } from "./database.js";
+import { type ModelRow, type ModelState, resetModel } from "./database.js";
 
 /** One model inside the runner: where it stands and what it failed on. */
 export interface Slot {
@@ -61,7 +61,7 @@ export const loadSlots = (
       .map((r) => [r.name, r]),
   );
   const failedKeys = db.prepare<[string], string>("SELECT key FROM failed_documents WHERE model = ?").pluck();
-  const slots = models.map((model): Slot => {
+  return models.map((model) => {
     const row = rows.get(model.name);
     const rebuild = !row || row.version !== model.version || forceRebuild.has(model.name);
     const loading = load && (rebuild || row?.state === "rebuilding");
@@ -82,11 +82,6 @@ export const loadSlots = (
       rows: model.rows(db, { loading }),
     };
   });
-  useLoadingCache(
-    db,
-    slots.some((s) => s.loading),
-  );
-  return slots;
 };
 
 /** Errors of the database itself (full disk, I/O, corruption) fail the batch; anything else fails one document. */
@@ -105,10 +100,9 @@ export interface Applier {
   setState(slot: Slot, state: ModelState): void;
   /**
    * Ends a catch-up or rebuild: a load's side rows are derived (`finishLoad`) and its secondary indexes
-   * created, in one transaction with the state `ready`. The page cache goes back to its serving size once none
-   * of `others` (the file's other slots) loads either.
+   * created, in one transaction with the state `ready`.
    */
-  ready(slot: Slot, others?: readonly Slot[]): void;
+  ready(slot: Slot): void;
 }
 
 export const createApplier = (
@@ -245,7 +239,7 @@ export const createApplier = (
       saveState.run(state, slot.model.name);
       slot.state = state;
     },
-    ready: (slot, others = []) => {
+    ready: (slot) => {
       const { model } = slot;
       db.transaction(() => {
         if (slot.loading) {
@@ -258,10 +252,6 @@ export const createApplier = (
       if (slot.loading) {
         slot.loading = false;
         slot.rows = model.rows(db, { loading: false });
-        useLoadingCache(
-          db,
-          others.some((s) => s.loading),
-        );
       }
     },
   };

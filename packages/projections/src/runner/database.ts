@@ -66,18 +66,6 @@ export const databaseBytes = (path: string): number =>
   );
 
 const WAL_CHECKPOINT_BYTES = 16 * 1024 * 1024;
-const SERVING_CACHE_KIB = 64 * 1024;
-/**
- * The writer's page cache while a model is loaded (a rebuild from zero). At 10,000,000 events the keys' own
- * indexes of cases and transfer records (≈ 80 MB) no longer fitted in 64 MiB, and the runner wrote 29 GB for a
- * 4.4 GB file (ADR 7); the bound stays explicit (peak RSS was 385 MB with 64 MiB).
- */
-const LOADING_CACHE_KIB = 256 * 1024;
-
-/** The writer's page cache for a load, or back to the serving size once no model loads. */
-export const useLoadingCache = (db: Database.Database, loading: boolean): void => {
-  db.pragma(`cache_size = -${loading ? LOADING_CACHE_KIB : SERVING_CACHE_KIB}`);
-};
 
 const openWriter = (path: string): Database.Database => {
   const db = new Database(path);
@@ -92,7 +80,7 @@ const openWriter = (path: string): Database.Database => {
     // the file's consistency, and the runner replays them from the checkpoint that survived.
     db.pragma("synchronous = NORMAL");
     // Bounded memory (ADR 7): a 64 MiB page cache and a WAL checkpointed every 16 MiB, whatever the page size.
-    db.pragma(`cache_size = -${SERVING_CACHE_KIB}`);
+    db.pragma("cache_size = -65536");
     db.pragma(
       `wal_autocheckpoint = ${WAL_CHECKPOINT_BYTES / Number(db.pragma("page_size", { simple: true }))}`,
     );

@@ -79,7 +79,7 @@ export const rebuildInto = async (
         options.onProgress?.({ model: slot.model.name, position: after, head, events });
       if (page.length < pageSize) break;
     }
-    for (const slot of slots) applier.ready(slot, slots);
+    for (const slot of slots) applier.ready(slot);
     // Handed over as the runner opens it: in WAL mode, synced once.
     db.pragma("synchronous = NORMAL");
     db.pragma("journal_mode = WAL");

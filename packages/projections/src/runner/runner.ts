@@ -277,7 +277,7 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
       if (slot.state === "failed") continue;
       const was = slot.state;
       try {
-        applier.ready(slot, slots);
+        applier.ready(slot);
       } catch (error) {
         // Creating a loaded model's indexes failed (full disk, I/O): that model stops, the others go live.
         failLoop({ ...loop, slots: [slot] }, error);
