@@ -105,8 +105,8 @@ describe("queries over the read-model tables (real SQLite file)", () => {
     );
     expect(byInstitution).toContain("USING COVERING INDEX case_institutions_by_institution");
     expect(byInstitution).not.toContain("TEMP B-TREE");
-    expect(plan("SELECT * FROM timeline_entries WHERE case_id = ? ORDER BY position", "c1")).toContain(
-      "USING PRIMARY KEY",
-    );
+    const timeline = plan("SELECT * FROM timeline_entries WHERE case_id = ? ORDER BY position", "c1");
+    expect(timeline).toContain("USING INDEX timeline_by_case");
+    expect(timeline).not.toContain("TEMP B-TREE");
   });
 });

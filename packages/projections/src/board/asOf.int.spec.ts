@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { benchReference } from "../../../../scripts/bench/region.js";
 import { writeRegion } from "../../../../scripts/mtc/synthetic/region.js";
 import { allModels, DOMAIN_CATEGORIES } from "../index.js";
+import { rebuildInto } from "../runner/rebuild.js";
 import { createReadModelRunner, type ReadModelRunner } from "../runner/runner.js";
 import { toProjectedEvent } from "../shared/projectedEvent.js";
 import { timelineQueries } from "../timeline/index.js";
@@ -128,6 +129,31 @@ describe("as-of on a generated log (board across several checkpoints, timeline)"
     await boardAsOf(counting, runner.reader(), asOf, DOMAIN_CATEGORIES);
     expect(read).toBeLessThanOrEqual(EVERY_EVENTS + 2_000);
     expect(read).toBeLessThan(events.length / 2);
+  });
+
+  it("a rebuild in one page of the whole log keeps a board checkpoint every interval, and the same as-of answers", async () => {
+    const path = join(dir, "readmodels-one-page.db");
+    await rebuildInto({
+      store,
+      path,
+      models: allModels({ everyEvents: EVERY_EVENTS, everyMinutes: 240 }),
+      categories: DOMAIN_CATEGORIES,
+      pageSize: EVENTS * 2,
+    });
+    const reader = new Database(path, { readonly: true });
+    const positions = reader
+      .prepare<[], number>("SELECT position FROM board_checkpoints ORDER BY position")
+      .pluck()
+      .all();
+    // Checkpoints fall inside the single batch, never more than an interval apart (by count or by time).
+    expect(positions.length).toBeGreaterThanOrEqual(Math.floor(events.length / EVERY_EVENTS));
+    for (let i = 1; i < positions.length; i++)
+      expect((positions[i] as number) - (positions[i - 1] as number)).toBeLessThanOrEqual(EVERY_EVENTS);
+    for (const asOf of instants()) {
+      const answer = await boardAsOf(store, reader, asOf, DOMAIN_CATEGORIES);
+      expect(byId(answer.items), asOf.toISOString()).toEqual(byId(foldUntil(asOf)));
+    }
+    reader.close();
   });
 
   it("a case's timeline as of an instant is exactly its events recorded by then", () => {

@@ -2,7 +2,7 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { referralEventSchemas, transferEventSchemas } from "@mtc/domain";
 import type { EventStore } from "@mtc/eventstore";
 import type Database from "better-sqlite3";
-import { toProjectedEvent } from "../shared/projectedEvent.js";
+import { type RecordedHeader, toProjectedEvent } from "../shared/projectedEvent.js";
 import { DOMAIN_CATEGORIES, type DocumentModel } from "../shared/readModel.js";
 import { applyToBoard, evolveBoardItem, shownItems } from "./evolve.js";
 import type { BoardItem } from "./state.js";
@@ -113,31 +113,43 @@ export const boardModel = (
     db.prepare("DELETE FROM board_items WHERE parked_by IS NOT NULL AND last_position < ?").run(
       last.position,
     );
+    if (!checkpointDue(checkpoints, lastCheckpoint(db), last)) return;
+    // Parked rows are kept too: a redirect right after the checkpoint must find its declined item.
+    const docs = db
+      .prepare<[], { doc: string }>("SELECT doc FROM board_items")
+      .pluck()
+      .all() as unknown as string[];
+    // The fastest level: a checkpoint deflates the whole board at every one, and a few more bytes cost nothing.
+    const items = deflateRawSync(Buffer.from(`[${docs.join(",")}]`), { level: 1 });
+    db.prepare(
+      "INSERT OR REPLACE INTO board_checkpoints (position, recorded_at, items) VALUES (?, ?, ?)",
+    ).run(last.position, last.recordedAt, items);
   },
-  snapshots: {
-    latest: (db) =>
-      db
-        .prepare<[], { position: number; recordedAt: string }>(
-          "SELECT position, recorded_at AS recordedAt FROM board_checkpoints ORDER BY position DESC LIMIT 1",
-        )
-        .get(),
-    due: (latest, event) =>
-      event.position - (latest?.position ?? -1) >= checkpoints.everyEvents ||
-      (latest !== undefined &&
-        Date.parse(event.recordedAt) - Date.parse(latest.recordedAt) >= checkpoints.everyMinutes * 60_000),
-    take: (db, event) => {
-      // Parked rows are kept too: a redirect right after the checkpoint must find its declined item.
-      const docs = db
-        .prepare<[], { doc: string }>("SELECT doc FROM board_items")
-        .pluck()
-        .all() as unknown as string[];
-      const items = deflateRawSync(Buffer.from(`[${docs.join(",")}]`));
-      db.prepare(
-        "INSERT OR REPLACE INTO board_checkpoints (position, recorded_at, items) VALUES (?, ?, ?)",
-      ).run(event.position, event.recordedAt, items);
-    },
+  // Inside a batch by count only: a checkpoint by recordedAt minutes waits for the batch's end, as before (in a
+  // dense log the daily rule would otherwise deflate the whole board every few hundred events: 1,000,000
+  // events, offline rebuild, ≈ 8 s of CPU more).
+  boundaryDue: (db) => {
+    const previous = lastCheckpoint(db)?.position ?? -1;
+    return (recorded) => recorded.position - previous >= checkpoints.everyEvents;
   },
 });
+
+const lastCheckpoint = (db: Database.Database): { position: number; recorded_at: string } | undefined =>
+  db
+    .prepare<[], { position: number; recorded_at: string }>(
+      "SELECT position, recorded_at FROM board_checkpoints ORDER BY position DESC LIMIT 1",
+    )
+    .get();
+
+/** Whether a board checkpoint is due after the batch ending with `last`, given the last checkpoint. */
+const checkpointDue = (
+  { everyEvents, everyMinutes }: BoardCheckpointOptions,
+  previous: { position: number; recorded_at: string } | undefined,
+  last: RecordedHeader,
+): boolean =>
+  last.position - (previous?.position ?? -1) >= everyEvents ||
+  (previous !== undefined &&
+    Date.parse(last.recordedAt) - Date.parse(previous.recorded_at) >= everyMinutes * 60_000);
 
 /** Board queries over the read-only connection. */
 export const boardQueries = (db: Database.Database) => {

@@ -1,7 +1,7 @@
 import { categoryOf, type RecordedEvent } from "@mtc/eventstore";
 import Database from "better-sqlite3";
 import { type ProjectResult, toProjectedEvent } from "../shared/projectedEvent.js";
-import type { DocumentRows, ReadModel } from "../shared/readModel.js";
+import { type DocumentRows, type ReadModel, splitDdl } from "../shared/readModel.js";
 import { type ModelRow, type ModelState, resetModel } from "./database.js";
 
 /** One model inside the runner: where it stands and what it failed on. */
@@ -12,6 +12,11 @@ export interface Slot {
   checkpoint: number;
   state: ModelState;
   rebuildHead: number;
+  /**
+   * A rebuild that loads rows without secondary indexes (and without the side rows the model derives at the
+   * end); `applier.ready` finishes it. Only while no query reads the model (it answers 503 while rebuilding).
+   */
+  loading: boolean;
   failure?: string | undefined;
   failedDocuments: number;
   /** Keys of the documents that failed; they take no more events (bounded by the failures, not the log). */
@@ -37,12 +42,17 @@ interface Entry {
   dirty: boolean;
 }
 
-/** Loads a slot for each model from the file's meta table, resetting (for a rebuild) those whose version changed. */
+/**
+ * Loads a slot for each model from the file's meta table, resetting (for a rebuild) those whose version changed.
+ * With `load`, a model to rebuild gets its tables without their secondary indexes and writes its rows in
+ * loading mode; the indexes are created once, sorted, when `applier.ready` ends the rebuild (ADR 7).
+ */
 export const loadSlots = (
   db: Database.Database,
   models: readonly ReadModel[],
   head: number,
   forceRebuild: ReadonlySet<string> = new Set(),
+  { load = false }: { load?: boolean } = {},
 ): Slot[] => {
   const rows = new Map<string, ModelRow>(
     db
@@ -54,8 +64,10 @@ export const loadSlots = (
   return models.map((model) => {
     const row = rows.get(model.name);
     const rebuild = !row || row.version !== model.version || forceRebuild.has(model.name);
-    if (rebuild) resetModel(db, model, head);
-    else db.exec(model.ddl);
+    const loading = load && (rebuild || row?.state === "rebuilding");
+    const ddl = loading ? splitDdl(model.ddl).tables : model.ddl;
+    if (rebuild) resetModel(db, model, head, ddl);
+    else db.exec(ddl);
     const keys = rebuild ? new Set<string>() : new Set(failedKeys.all(model.name));
     return {
       model,
@@ -64,9 +76,10 @@ export const loadSlots = (
       checkpoint: rebuild ? -1 : (row?.checkpoint ?? -1),
       state: rebuild || row?.state === "rebuilding" ? "rebuilding" : "catching_up",
       rebuildHead: rebuild ? head : (row?.rebuild_head ?? -1),
+      loading,
       failedDocuments: keys.size,
       failedKeys: keys,
-      rows: model.rows(db),
+      rows: model.rows(db, { loading }),
     };
   });
 };
@@ -85,6 +98,11 @@ export interface Applier {
   apply(slots: readonly Slot[], events: readonly RecordedEvent[]): Map<string, DocumentChange[]>;
   /** Records a model's state (ready, rebuilding …) in the file. */
   setState(slot: Slot, state: ModelState): void;
+  /**
+   * Ends a catch-up or rebuild: a load's side rows are derived (`finishLoad`) and its secondary indexes
+   * created, in one transaction with the state `ready`.
+   */
+  ready(slot: Slot): void;
 }
 
 export const createApplier = (
@@ -127,8 +145,8 @@ export const createApplier = (
 
   const run = db.transaction((slots: readonly Slot[], events: readonly RecordedEvent[]) => {
     const caches = slots.map(() => new Map<string, Entry>());
-    const snapshotMarks = slots.map((slot) =>
-      slot.model.kind === "document" ? slot.model.snapshots?.latest(db) : undefined,
+    const boundaries = slots.map((slot) =>
+      slot.model.kind === "document" ? slot.model.boundaryDue?.(db) : undefined,
     );
     const changes = new Map<string, DocumentChange[]>();
     // A rebuilding model's changes are not emitted, so not collected either.
@@ -183,14 +201,15 @@ export const createApplier = (
         } catch (error) {
           fail(slot, key, recorded.position, `evolve threw: ${reasonOf(error)}`);
         }
-        const snapshots = model.snapshots;
-        if (snapshots?.due(snapshotMarks[i], recorded)) {
-          flush(slot, cache, changes.get(model.name));
-          snapshots.take(db, recorded);
-          snapshotMarks[i] = { position: recorded.position, recordedAt: recorded.recordedAt };
-        }
         // The write-behind cache is bounded: past its size, documents are written now (same transaction).
-        else if (cache.size >= cacheSize) flush(slot, cache, changes.get(model.name));
+        if (cache.size >= cacheSize) flush(slot, cache, changes.get(model.name));
+        const due = boundaries[i];
+        if (due?.(recorded)) {
+          // A boundary the model asked for, as if the batch ended here (board checkpoints every N events).
+          flush(slot, cache, changes.get(model.name));
+          model.afterBatch?.(db, recorded);
+          boundaries[i] = model.boundaryDue?.(db);
+        }
       }
     }
     const last = events.at(-1);
@@ -219,6 +238,21 @@ export const createApplier = (
     setState: (slot, state) => {
       saveState.run(state, slot.model.name);
       slot.state = state;
+    },
+    ready: (slot) => {
+      const { model } = slot;
+      db.transaction(() => {
+        if (slot.loading) {
+          model.finishLoad?.(db);
+          db.exec(splitDdl(model.ddl).indexes);
+        }
+        saveState.run("ready", model.name);
+      })();
+      slot.state = "ready";
+      if (slot.loading) {
+        slot.loading = false;
+        slot.rows = model.rows(db, { loading: false });
+      }
     },
   };
 };

@@ -119,11 +119,19 @@ export const openReadModelDatabase = (path: string, now: () => Date = () => new 
   }
 };
 
-/** Drops and recreates a model's tables, forgets its failed documents and resets its checkpoint. */
-export const resetModel = (db: Database.Database, model: ReadModel, head: number): void => {
+/**
+ * Drops and recreates a model's tables (`ddl`: the whole DDL, or its tables only for a load that creates the
+ * indexes at its end), forgets its failed documents and resets its checkpoint.
+ */
+export const resetModel = (
+  db: Database.Database,
+  model: ReadModel,
+  head: number,
+  ddl: string = model.ddl,
+): void => {
   db.transaction(() => {
     for (const table of model.tables) db.exec(`DROP TABLE IF EXISTS ${table}`);
-    db.exec(model.ddl);
+    db.exec(ddl);
     db.prepare("DELETE FROM failed_documents WHERE model = ?").run(model.name);
     db.prepare(
       "INSERT OR REPLACE INTO models (name, version, checkpoint, state, rebuild_head) VALUES (?, ?, -1, 'rebuilding', ?)",

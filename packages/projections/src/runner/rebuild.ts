@@ -63,7 +63,7 @@ export const rebuildInto = async (
     db.pragma("synchronous = OFF");
     db.prepare("DELETE FROM meta WHERE key = 'owner'").run();
     const head = await store.headPosition();
-    const slots = loadSlots(db, models, head, only).filter((s) => only.has(s.model.name));
+    const slots = loadSlots(db, models, head, only, { load: true }).filter((s) => only.has(s.model.name));
     const applier = createApplier(db, { cacheSize: 20_000, emitting: new Set() });
     const reading = logReader(store, categories);
     let after = -1;
@@ -79,7 +79,7 @@ export const rebuildInto = async (
         options.onProgress?.({ model: slot.model.name, position: after, head, events });
       if (page.length < pageSize) break;
     }
-    for (const slot of slots) applier.setState(slot, "ready");
+    for (const slot of slots) applier.ready(slot);
     // Handed over as the runner opens it: in WAL mode, synced once.
     db.pragma("synchronous = NORMAL");
     db.pragma("journal_mode = WAL");

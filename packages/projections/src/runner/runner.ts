@@ -276,7 +276,13 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
     for (const slot of loop.slots) {
       if (slot.state === "failed") continue;
       const was = slot.state;
-      applier.setState(slot, "ready");
+      try {
+        applier.ready(slot);
+      } catch (error) {
+        // Creating a loaded model's indexes failed (full disk, I/O): that model stops, the others go live.
+        failLoop({ ...loop, slots: [slot] }, error);
+        continue;
+      }
       log({
         level: "info",
         msg: was === "rebuilding" ? "rebuilt" : "caught up",
@@ -312,7 +318,7 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
           msg: `read-model file was corrupt; moved aside as ${opened.movedAside}, rebuilding`,
         });
       const head = await store.headPosition();
-      slots = loadSlots(db, options.models, head);
+      slots = loadSlots(db, options.models, head, undefined, { load: true });
       applier = createApplier(db, {
         cacheSize: options.cacheSize ?? 20_000,
         emitting: new Set(options.emitting ?? ["board"]),

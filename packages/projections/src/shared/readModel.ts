@@ -5,6 +5,14 @@ import type { ProjectedEvent, RecordedHeader } from "./projectedEvent.js";
 /** The categories of the domain's streams: the domain models read only these, never the access log. */
 export const DOMAIN_CATEGORIES = ["referral", "transfer", "blood", "mdt"] as const;
 
+/**
+ * How rows are written. `loading`: a rebuild from zero that no query reads until it is done (reads of a
+ * rebuilding model answer 503, ADR 7), so side rows derivable from the main ones may be left to `finishLoad`.
+ */
+export interface RowsOptions {
+  loading: boolean;
+}
+
 /** Reads and writes the rows of one document model inside the runner's transaction (writer connection). */
 export interface DocumentRows<D> {
   get(key: string): D | null;
@@ -26,8 +34,16 @@ interface ModelBase {
   readonly categories?: readonly string[];
   /** Its tables, dropped before a rebuild. */
   readonly tables: readonly string[];
-  /** CREATE TABLE / INDEX IF NOT EXISTS statements. */
+  /**
+   * CREATE TABLE / INDEX IF NOT EXISTS statements. A rebuild from zero creates the tables first and the
+   * secondary indexes (`CREATE INDEX`) only once the load is done (`splitDdl`, ADR 7).
+   */
   readonly ddl: string;
+  /**
+   * Runs in one transaction at the end of a rebuild whose rows were written with `{ loading: true }`, before the
+   * secondary indexes are created: derives the rows the load left out (cases: institutions, search index).
+   */
+  finishLoad?(db: Database.Database): void;
   /** The document (or case) an event belongs to, from the header alone so that a bad event can be blamed on it. */
   keyOf(recorded: RecordedHeader): string;
 }
@@ -39,34 +55,21 @@ interface ModelBase {
 export interface DocumentModel<D> extends ModelBase {
   readonly kind: "document";
   evolve(document: D | null, event: ProjectedEvent): D | null;
-  rows(db: Database.Database): DocumentRows<D>;
-  /** Runs in the batch's transaction after its rows are written. */
+  rows(db: Database.Database, options?: RowsOptions): DocumentRows<D>;
+  /** Runs in the batch's transaction after its rows are written (board: checkpoints for as-of). */
   afterBatch?(db: Database.Database, last: RecordedHeader): void;
   /**
-   * Snapshots of the whole model taken along the log (board: for as-of). The applier asks after every event it
-   * applies, so where they fall depends on the log alone, not on how it was cut into batches (a rebuild's
-   * batches are 20,000 events long).
+   * Read at the start of a batch: whether, after this event, the model wants a batch boundary (its rows written
+   * and `afterBatch` run) inside the batch, so that what `afterBatch` records does not depend on batch sizes
+   * (board: a checkpoint every N events even in a rebuild's large pages).
    */
-  snapshots?: ModelSnapshots;
-}
-
-export interface SnapshotMark {
-  position: number;
-  recordedAt: string;
-}
-
-export interface ModelSnapshots {
-  /** The latest snapshot in the file, read once per batch. */
-  latest(db: Database.Database): SnapshotMark | undefined;
-  due(latest: SnapshotMark | undefined, event: RecordedHeader): boolean;
-  /** Called with every document of the model written: the snapshot as of `event`. */
-  take(db: Database.Database, event: RecordedHeader): void;
+  boundaryDue?(db: Database.Database): (recorded: RecordedHeader) => boolean;
 }
 
 /** An insert-only model: one row per event (the timeline index). */
 export interface RowModel extends ModelBase {
   readonly kind: "rows";
-  rows(db: Database.Database): { insert(event: ProjectedEvent): void };
+  rows(db: Database.Database, options?: RowsOptions): { insert(event: ProjectedEvent): void };
 }
 
 /**
@@ -75,7 +78,7 @@ export interface RowModel extends ModelBase {
  */
 export interface RecordRowModel extends ModelBase {
   readonly kind: "records";
-  rows(db: Database.Database): { insert(recorded: RecordedEvent): void };
+  rows(db: Database.Database, options?: RowsOptions): { insert(recorded: RecordedEvent): void };
 }
 
 // Method syntax in DocumentModel keeps `DocumentModel<Board>` assignable here.
@@ -90,3 +93,17 @@ export const categoriesOf = (models: readonly ReadModel[]): readonly string[] | 
 /** Whether the model takes events of this type. */
 export const handlesType = (model: ReadModel, type: string): boolean =>
   model.handles === undefined || model.handles.includes(type);
+
+/**
+ * A model's DDL split into what a load needs (tables, virtual tables) and its secondary indexes, which a
+ * rebuild from zero creates after the load: one sort per index instead of an index update per row.
+ */
+export const splitDdl = (ddl: string): { tables: string; indexes: string } => {
+  const statements = ddl
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const isIndex = (s: string) => /^CREATE\s+(UNIQUE\s+)?INDEX\b/i.test(s);
+  const join = (list: string[]) => list.map((s) => `${s};`).join("\n");
+  return { tables: join(statements.filter((s) => !isIndex(s))), indexes: join(statements.filter(isIndex)) };
+};

@@ -17,10 +17,12 @@ export interface TimelineEntry {
   revision: number;
 }
 
+// Rows in log order (the position is the rowid), so that a rebuild appends them; the per-case index
+// `timeline_by_case` is then built once, sorted, after the load (ADR 7). A case's timeline is one range of it.
 const DDL = `
 CREATE TABLE IF NOT EXISTS timeline_entries (
+  position INTEGER PRIMARY KEY,
   case_id TEXT NOT NULL,
-  position INTEGER NOT NULL,
   stream_id TEXT NOT NULL,
   type TEXT NOT NULL,
   occurred_at TEXT NOT NULL,
@@ -28,9 +30,9 @@ CREATE TABLE IF NOT EXISTS timeline_entries (
   actor_user_id TEXT NOT NULL,
   actor_role TEXT NOT NULL,
   actor_institution_id TEXT,
-  revision INTEGER NOT NULL,
-  PRIMARY KEY (case_id, position)
-) WITHOUT ROWID;
+  revision INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS timeline_by_case ON timeline_entries (case_id, position);
 `;
 
 /** The timeline's row for one event: the index entry of its case (metadata.caseId, the correlation id). */
@@ -49,7 +51,7 @@ export const timelineModel: RowModel = {
   kind: "rows",
   name: "timeline",
   categories: DOMAIN_CATEGORIES,
-  version: 3,
+  version: 4,
   tables: ["timeline_entries"],
   ddl: DDL,
   keyOf: (recorded) => recorded.metadata.caseId,
@@ -59,19 +61,18 @@ export const timelineModel: RowModel = {
          actor_user_id, actor_role, actor_institution_id, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     return {
-      insert: (projected) => {
-        const e = timelineEntryOf(projected);
+      insert: ({ event, recorded }) => {
         insert.run(
-          projected.recorded.metadata.caseId,
-          e.position,
-          e.streamId,
-          e.type,
-          e.occurredAt,
-          e.recordedAt,
-          e.actor.userId,
-          e.actor.role,
-          e.actor.institutionId ?? null,
-          e.revision,
+          recorded.metadata.caseId,
+          recorded.position,
+          recorded.streamId,
+          event.type,
+          event.data.occurredAt,
+          recorded.recordedAt,
+          recorded.metadata.actor.userId,
+          recorded.metadata.actor.role,
+          recorded.metadata.actor.institutionId ?? null,
+          recorded.revision,
         );
       },
     };
