@@ -88,33 +88,6 @@ describe("as-of on a generated log (board across several checkpoints, timeline)"
     expect(before.items).toEqual([]);
   });
 
-  it("takes its checkpoints at the same positions however the log is cut into batches (a rebuild's are long)", async () => {
-    const positionsOf = (file: string): number[] => {
-      const db = new Database(file, { readonly: true });
-      try {
-        return db
-          .prepare<[], number>("SELECT position FROM board_checkpoints ORDER BY position")
-          .pluck()
-          .all();
-      } finally {
-        db.close();
-      }
-    };
-    const longBatches = createReadModelRunner({
-      store,
-      path: join(dir, "readmodels-long.db"),
-      models: allModels({ everyEvents: EVERY_EVENTS, everyMinutes: 240 }),
-      categories: DOMAIN_CATEGORIES,
-      pageSize: EVENTS,
-    });
-    await longBatches.start();
-    await longBatches.whenReady();
-    await longBatches.close();
-    const taken = positionsOf(join(dir, "readmodels-long.db"));
-    expect(taken.length).toBeGreaterThanOrEqual(EVENTS / EVERY_EVENTS);
-    expect(taken).toEqual(positionsOf(join(dir, "readmodels-asof.db")));
-  });
-
   it("replays at most a checkpoint interval (plus a page) from the store", async () => {
     const counting: EventStore = {
       ...store,
