@@ -74,6 +74,16 @@ describe("queries over the read-model tables (real SQLite file)", () => {
     expect(ids(q.find({ institutionId: "centre_1" }))).toEqual(["JC-2026-AB12CD", "JC-2026-7KX3F9"]);
     expect(ids(q.find({ from: new Date(at(10)) }))).toEqual(["JC-2026-AB12CD"]);
     expect(ids(q.find({ to: new Date(at(10)) }))).toEqual(["JC-2026-7KX3F9"]);
+    // Keyset paging: a page of one, then the next after it, most recent first; the last page is empty.
+    const [first] = q.find({ limit: 1 });
+    expect(first?.caseId).toBe("JC-2026-AB12CD");
+    const after = (c: typeof first) => ({ lastEventAt: c?.lastEventAt ?? "", caseId: c?.caseId ?? "" });
+    const [second] = q.find({ limit: 1, after: after(first) });
+    expect(second?.caseId).toBe("JC-2026-7KX3F9");
+    expect(q.find({ limit: 1, after: after(second) })).toEqual([]);
+    expect(ids(q.find({ institutionId: "centre_1", limit: 1, after: after(first) }))).toEqual([
+      "JC-2026-7KX3F9",
+    ]);
     expect(q.institutions("JC-2026-7KX3F9")).toEqual(new Set(["clinic_1", "centre_1"]));
     expect(q.institutions("JC-2026-NOPE00")).toBeUndefined();
   });
@@ -98,13 +108,23 @@ describe("queries over the read-model tables (real SQLite file)", () => {
     expect(plan("SELECT doc FROM cases WHERE id_card_number = ?", "x")).toContain(
       "USING INDEX cases_by_id_card",
     );
-    // An institution's most recent cases: one walk of its index, no sort of all its cases.
+    // An institution's most recent cases, a page after a cursor: one walk of its index, no sort of its cases.
     const byInstitution = plan(
-      "SELECT c.doc FROM case_institutions p JOIN cases c ON c.case_id = p.case_id WHERE p.institution_id = ? ORDER BY p.last_event_at DESC LIMIT 200",
+      "SELECT c.doc FROM case_institutions p JOIN cases c ON c.case_id = p.case_id WHERE p.institution_id = ? AND (p.last_event_at, p.case_id) < (?, ?) ORDER BY p.last_event_at DESC, p.case_id DESC LIMIT 50",
       "centre_1",
+      "2026-11-24T00:00:00.000Z",
+      "JC-2026-7KX3F9",
     );
-    expect(byInstitution).toContain("USING COVERING INDEX case_institutions_by_institution");
+    expect(byInstitution).toContain("USING COVERING INDEX case_institutions_by_recency");
     expect(byInstitution).not.toContain("TEMP B-TREE");
+    // Every case, most recent first, a page at a time: the recency index, no sort.
+    const recent = plan(
+      "SELECT c.doc FROM cases c WHERE (c.last_event_at, c.case_id) < (?, ?) ORDER BY c.last_event_at DESC, c.case_id DESC LIMIT 50",
+      "2026-11-24T00:00:00.000Z",
+      "JC-2026-7KX3F9",
+    );
+    expect(recent).toContain("USING INDEX cases_by_recency");
+    expect(recent).not.toContain("TEMP B-TREE");
     const timeline = plan("SELECT * FROM timeline_entries WHERE case_id = ? ORDER BY position", "c1");
     expect(timeline).toContain("USING INDEX timeline_by_case");
     expect(timeline).not.toContain("TEMP B-TREE");

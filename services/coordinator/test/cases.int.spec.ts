@@ -51,6 +51,34 @@ describe("case search and timeline export", () => {
     expect(found.body.cases[0]).toMatchObject({ patient: { name: "陈美玲" }, riskGrade: "orange" });
   });
 
+  it("answers a page at a time, most recent first; `next` continues; a forged cursor is a 400 naming it", async () => {
+    for (const query of ["institutionId=qc_shiqiao_thc&", ""]) {
+      const first = await auditor.get(`/api/cases?${query}limit=1`);
+      expect(ids(first)).toEqual([secondCase]);
+      expect(first.body.next).toEqual(expect.any(String));
+      const second = await auditor.get(`/api/cases?${query}limit=1&after=${first.body.next}`);
+      expect(ids(second)).toEqual([firstCase]);
+      const rest = await auditor.get(`/api/cases?${query}limit=1&after=${second.body.next}`);
+      expect(ids(rest)).toEqual([]);
+      expect(rest.body.next).toBeUndefined();
+    }
+    const all = await auditor.get("/api/cases?limit=2");
+    expect(ids(all)).toEqual([secondCase, firstCase]);
+    expect(all.body.next).toBeUndefined();
+    for (const forged of [
+      "not+base64",
+      Buffer.from('["yesterday","x"]').toString("base64url"),
+      Buffer.from('{"a":1}').toString("base64url"),
+      "AAAA",
+    ]) {
+      const answer = await auditor.get(`/api/cases?after=${encodeURIComponent(forged)}`);
+      expect(answer.status, forged).toBe(400);
+      expect(answer.body.errors.map((e: { path: string }) => e.path)).toEqual(["querystring.after"]);
+    }
+    expect((await auditor.get("/api/cases?limit=0")).status).toBe(400);
+    expect((await auditor.get("/api/cases?limit=201")).status).toBe(400);
+  });
+
   it("a dispatcher sees names masked and may not search by name; other hospitals see nothing", async () => {
     const dispatcher = await apiClient(harness.service.url, "dispatcher");
     expect((await dispatcher.get(`/api/cases?name=${encodeURIComponent("黄")}`)).status).toBe(403);

@@ -108,7 +108,8 @@ CREATE INDEX IF NOT EXISTS cases_by_id_prefix ON cases (case_id COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS cases_by_name ON cases (patient_name COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS cases_by_id_card ON cases (id_card_number) WHERE id_card_number IS NOT NULL;
 CREATE INDEX IF NOT EXISTS cases_by_opened ON cases (opened_at);
-CREATE INDEX IF NOT EXISTS cases_by_last_event ON cases (last_event_at);
+-- Most recent first, the case id breaking ties, so that a page can continue after its last row (keyset paging).
+CREATE INDEX IF NOT EXISTS cases_by_recency ON cases (last_event_at, case_id);
 CREATE TABLE IF NOT EXISTS case_institutions (
   case_id TEXT NOT NULL,
   institution_id TEXT NOT NULL,
@@ -116,7 +117,7 @@ CREATE TABLE IF NOT EXISTS case_institutions (
   last_event_at TEXT NOT NULL,
   PRIMARY KEY (case_id, institution_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS case_institutions_by_institution ON case_institutions (institution_id, last_event_at);
+CREATE INDEX IF NOT EXISTS case_institutions_by_recency ON case_institutions (institution_id, last_event_at, case_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS case_id_search USING fts5(case_id, tokenize = 'trigram', detail = none);
 `;
 
@@ -124,7 +125,8 @@ export const casesModel: DocumentModel<CaseSummary> = {
   kind: "document",
   name: "cases",
   categories: DOMAIN_CATEGORIES,
-  version: 4,
+  // 5: recency indexes end with the case id, for keyset paging.
+  version: 5,
   tables: ["cases", "case_institutions", "case_id_search"],
   ddl: DDL,
   keyOf: (recorded) => recorded.metadata.caseId,
@@ -213,6 +215,14 @@ export interface CaseQuery {
   from?: Date | undefined;
   to?: Date | undefined;
   limit?: number | undefined;
+  /** The next page: the cases after this one in the order (most recent first, case id breaking ties). */
+  after?: CaseCursor | undefined;
+}
+
+/** Where a page of cases ended: its last case's last event and id. */
+export interface CaseCursor {
+  lastEventAt: string;
+  caseId: string;
 }
 
 const likePrefix = (text: string): string => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -260,11 +270,15 @@ export const casesQueries = (db: Database.Database) => {
         where.push("c.opened_at <= ?");
         params.push(query.to.toISOString());
       }
-      params.push(query.limit ?? 200);
+      const recency = byInstitution ? "p" : "c";
+      if (query.after) {
+        where.push(`(${recency}.last_event_at, ${recency}.case_id) < (?, ?)`);
+        params.push(query.after.lastEventAt, query.after.caseId);
+      }
+      params.push(query.limit ?? 50);
       const from = byInstitution ? "case_institutions p JOIN cases c ON c.case_id = p.case_id" : "cases c";
-      const order = byInstitution ? "p.last_event_at" : "c.last_event_at";
       const sql = `SELECT c.doc FROM ${from} ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-        ORDER BY ${order} DESC LIMIT ?`;
+        ORDER BY ${recency}.last_event_at DESC, ${recency}.case_id DESC LIMIT ?`;
       return db
         .prepare<(string | number)[], string>(sql)
         .pluck()

@@ -1,4 +1,5 @@
 import { Id as IdPattern, Instant } from "@mtc/domain";
+import type { CaseCursor } from "@mtc/projections";
 import { stringify } from "csv-stringify/sync";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -23,6 +24,29 @@ const CSV_COLUMNS = [
 ];
 
 const AsOf = z.object({ asOf: Instant.optional() });
+
+/**
+ * The cursor of a page of cases: the last case's last event and id, base64url JSON, opaque to clients (`next` of
+ * the previous page). Decoded and checked here, so a forged one is a 400 naming the field, never a 500.
+ */
+const encodeCaseCursor = (c: CaseCursor): string =>
+  Buffer.from(JSON.stringify([c.lastEventAt, c.caseId])).toString("base64url");
+const CaseCursorParam = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,200}$/, "a page cursor (the `next` of the previous page)")
+  .transform((text, ctx): CaseCursor => {
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+    } catch {
+      decoded = undefined;
+    }
+    const [lastEventAt, caseId] = Array.isArray(decoded) ? decoded : [];
+    if (Instant.safeParse(lastEventAt).success && IdPattern.safeParse(caseId).success)
+      return { lastEventAt: lastEventAt as string, caseId: caseId as string };
+    ctx.addIssue({ code: "custom", message: "not a page cursor: use the `next` of the previous page" });
+    return z.NEVER;
+  });
 const Id = z.object({ id: IdPattern });
 const CaseReadsPage = z.object({
   /** Log-position cursor from the previous page's `next`: reads strictly before it. */
@@ -124,12 +148,15 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels; access
           institutionId: IdPattern.optional(),
           from: Instant.optional(),
           to: Instant.optional(),
+          /** A page at a time, most recent first; `after` is the previous page's `next`. */
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          after: CaseCursorParam.optional(),
         }),
       },
     },
     async (request) => {
       const { principal } = request;
-      const { caseId, name, idCardNumber, institutionId, from, to } = request.query;
+      const { caseId, name, idCardNumber, institutionId, from, to, limit, after } = request.query;
       if ((name || idCardNumber) && identityMaskedRoles.has(principal.role)) {
         throw forbidden("your role sees identities masked; search by case id or institution");
       }
@@ -145,8 +172,14 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels; access
         institutionId: own ?? institutionId,
         from: from ? new Date(from) : undefined,
         to: to ? new Date(to) : undefined,
-        limit: 200,
+        // One more than the page: whether there is a next page, without counting every match.
+        limit: limit + 1,
+        after,
       });
+      const more = found.length > limit;
+      if (more) found.length = limit;
+      const last = found.at(-1);
+      const next = more && last ? encodeCaseCursor(last) : undefined;
       if (seesIdentities(principal) && found.length > 0) {
         // The name searched for is itself identifying: only that a name was searched, and its length.
         const query: Record<string, string | number> = Object.create(null);
@@ -164,7 +197,7 @@ export const queryRoutes: FastifyPluginAsyncZod<{ readModels: ReadModels; access
           ),
         );
       }
-      return maskIdentities(principal, { cases: found });
+      return maskIdentities(principal, { cases: found, ...(next ? { next } : {}) });
     },
   );
 
