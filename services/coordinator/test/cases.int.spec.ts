@@ -58,9 +58,8 @@ describe("case search and timeline export", () => {
       expect(first.body.next).toEqual(expect.any(String));
       const second = await auditor.get(`/api/cases?${query}limit=1&after=${first.body.next}`);
       expect(ids(second)).toEqual([firstCase]);
-      const rest = await auditor.get(`/api/cases?${query}limit=1&after=${second.body.next}`);
-      expect(ids(rest)).toEqual([]);
-      expect(rest.body.next).toBeUndefined();
+      // Two cases: the second page is the last.
+      expect(second.body.next).toBeUndefined();
     }
     const all = await auditor.get("/api/cases?limit=2");
     expect(ids(all)).toEqual([secondCase, firstCase]);
