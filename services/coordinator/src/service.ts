@@ -66,11 +66,14 @@ export const startService = async (
   const tokenSecret = config.tokenSecret ?? randomBytes(32).toString("hex");
 
   // A store opened by the caller is for tests that must hold the connection (the store-failure suite).
-  const storeHealth = watchStoreHealth(options.store ?? (await openEventStore(config.store, clock)), {
-    clock,
-    ...config.storeProbe,
-    log: logger.child({ component: "store-health" }),
-  });
+  const storeHealth = watchStoreHealth(
+    options.store ?? (await openEventStore(config.store, clock, { backgroundCheckpoints: true })),
+    {
+      clock,
+      ...config.storeProbe,
+      log: logger.child({ component: "store-health" }),
+    },
+  );
   const store = storeHealth.store;
   const runnerLog = logger.child({ component: "read-models" });
   // ADR 7: the read models live in this instance's own file; a model that must be rebuilt is rebuilt in the
