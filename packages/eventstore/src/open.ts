@@ -6,11 +6,18 @@ export type EventStoreConfig =
   | { kind: "embedded"; path: string }
   | { kind: "eventstoredb"; connectionString: string };
 
-/** One switch between the embedded file and EventStoreDB; callers only see the port. */
-export function openEventStore(config: EventStoreConfig, clock?: () => Date): EventStore {
+/**
+ * One switch between the embedded file and EventStoreDB; callers only see the port. A long-running service asks
+ * for `backgroundCheckpoints` (the embedded WAL checkpointed off its event loop).
+ */
+export function openEventStore(
+  config: EventStoreConfig,
+  clock?: () => Date,
+  { backgroundCheckpoints = false }: { backgroundCheckpoints?: boolean } = {},
+): EventStore {
   switch (config.kind) {
     case "embedded":
-      return openSqliteEventStore({ path: config.path, clock });
+      return openSqliteEventStore({ path: config.path, clock, backgroundCheckpoints });
     case "eventstoredb":
       // EventStoreDB stamps `created` itself; an injected clock cannot apply there.
       return openEventStoreDbEventStore({ connectionString: config.connectionString });

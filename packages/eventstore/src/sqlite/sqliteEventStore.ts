@@ -19,6 +19,7 @@ import { createNotifier } from "./notifier.js";
 import { startPollingSubscription } from "./pollingSubscription.js";
 import { toChainedEvent, toRecordedEvent } from "./rows.js";
 import { prepareStatements } from "./statements.js";
+import { startWalCheckpointer, type WalCheckpointer } from "./walCheckpointer.js";
 
 const PAGE_SIZE = 500;
 const POLL_MS = 200;
@@ -37,7 +38,15 @@ export interface SqliteEventStoreOptions {
    * (`PRAGMA query_only` for a read-only store, a short `busy_timeout` against a lock). Never set in the service.
    */
   onConnection?: (db: Database.Database) => void;
+  /**
+   * The service: the WAL is checkpointed from a worker thread, not inside the append that crosses the mark
+   * (a checkpoint syncs the file: tens of milliseconds on the event loop). The writer takes over if it stops.
+   */
+  backgroundCheckpoints?: boolean;
 }
+
+/** SQLite's own default mark (1,000 pages of 4 KiB), kept when the checkpoint moves to a worker. */
+const LOG_WAL_CHECKPOINT_PAGES = 1_000;
 
 interface PendingAppend {
   streamId: string;
@@ -53,9 +62,22 @@ export function openSqliteEventStore({
   path,
   clock = () => new Date(),
   onConnection,
+  backgroundCheckpoints = false,
 }: SqliteEventStoreOptions): EventStore {
   const db = openDatabase(path);
   onConnection?.(db);
+  let checkpointer: WalCheckpointer | undefined;
+  if (backgroundCheckpoints) {
+    db.pragma("wal_autocheckpoint = 0");
+    checkpointer = startWalCheckpointer({
+      path,
+      walBytes: LOG_WAL_CHECKPOINT_PAGES * Number(db.pragma("page_size", { simple: true })),
+      intervalMs: 250,
+      onStop: () => {
+        if (db.open) db.pragma(`wal_autocheckpoint = ${LOG_WAL_CHECKPOINT_PAGES}`);
+      },
+    });
+  }
   const q = prepareStatements(db);
   const notifier = createNotifier();
   const subscriptions = new Set<Subscription>();
@@ -234,6 +256,7 @@ export function openSqliteEventStore({
       closed = true;
       await Promise.all([...subscriptions].map((subscription) => subscription.close()));
       flush();
+      await checkpointer?.close();
       db.close();
     },
   };

@@ -65,7 +65,11 @@ export const databaseBytes = (path: string): number =>
     0,
   );
 
-const WAL_CHECKPOINT_BYTES = 16 * 1024 * 1024;
+export const WAL_CHECKPOINT_BYTES = 16 * 1024 * 1024;
+
+/** The writer's automatic checkpoint, in pages: what it falls back to when no background checkpointer runs. */
+export const autocheckpointPages = (db: Database.Database): number =>
+  WAL_CHECKPOINT_BYTES / Number(db.pragma("page_size", { simple: true }));
 
 const openWriter = (path: string): Database.Database => {
   const db = new Database(path);
@@ -81,9 +85,7 @@ const openWriter = (path: string): Database.Database => {
     db.pragma("synchronous = NORMAL");
     // Bounded memory (ADR 7): a 64 MiB page cache and a WAL checkpointed every 16 MiB, whatever the page size.
     db.pragma("cache_size = -65536");
-    db.pragma(
-      `wal_autocheckpoint = ${WAL_CHECKPOINT_BYTES / Number(db.pragma("page_size", { simple: true }))}`,
-    );
+    db.pragma(`wal_autocheckpoint = ${autocheckpointPages(db)}`);
     db.exec(META_DDL);
     db.prepare("SELECT count(*) FROM models").get();
     return db;

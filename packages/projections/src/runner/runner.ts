@@ -1,17 +1,28 @@
 import { existsSync, renameSync } from "node:fs";
-import type { EventStore, RecordedEvent, Subscription } from "@mtc/eventstore";
+import {
+  type EventStore,
+  type RecordedEvent,
+  type Subscription,
+  startWalCheckpointer,
+  type WalCheckpointer,
+} from "@mtc/eventstore";
 import Database from "better-sqlite3";
 import type { ReadModel } from "../shared/readModel.js";
 import { type Applier, createApplier, type DocumentChange, loadSlots, type Slot } from "./apply.js";
 import {
+  autocheckpointPages,
   clearHeartbeat,
   type ModelState,
   OWNER_HEARTBEAT_MS,
   openReadModelDatabase,
   removeDatabase,
+  WAL_CHECKPOINT_BYTES,
   writeHeartbeat,
 } from "./database.js";
 import { logReader } from "./readLog.js";
+
+/** How often the background checkpointer looks at the WAL's size. */
+const CHECKPOINTER_INTERVAL_MS = 250;
 
 export interface RunnerLogEntry {
   level: "info" | "warn" | "error";
@@ -62,6 +73,11 @@ export interface ReadModelRunnerOptions {
   pace?: (models: readonly string[]) => Promise<void>;
   /** This process owns the file: records pid + heartbeat, adopts a `<path>.next` left by an offline rebuild. */
   owner?: boolean;
+  /**
+   * Checkpoint the WAL from a worker thread instead of inside the commit that crosses the mark (the service:
+   * a checkpoint stalled its event loop for 50–70 ms). Falls back to the writer's own if the worker stops.
+   */
+  backgroundCheckpoints?: boolean;
   now?: () => Date;
 }
 
@@ -128,6 +144,7 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
   let slots: Slot[] = [];
   let loops: Loop[] = [];
   let heartbeat: NodeJS.Timeout | undefined;
+  let checkpointer: WalCheckpointer | undefined;
   let closed = false;
 
   const slotOf = (name: string): Slot => {
@@ -317,6 +334,23 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
           level: "error",
           msg: `read-model file was corrupt; moved aside as ${opened.movedAside}, rebuilding`,
         });
+      if (options.backgroundCheckpoints) {
+        const writer = db;
+        writer.pragma("wal_autocheckpoint = 0");
+        checkpointer = startWalCheckpointer({
+          path,
+          walBytes: WAL_CHECKPOINT_BYTES,
+          intervalMs: CHECKPOINTER_INTERVAL_MS,
+          onStop: (reason) => {
+            if (closed) return;
+            log({
+              level: "warn",
+              msg: `background WAL checkpoints stopped (${reason}); the writer checkpoints`,
+            });
+            writer.pragma(`wal_autocheckpoint = ${autocheckpointPages(writer)}`);
+          },
+        });
+      }
       const head = await store.headPosition();
       slots = loadSlots(db, options.models, head, undefined, { load: true });
       applier = createApplier(db, {
@@ -395,6 +429,7 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
       for (const loop of loops) if (loop.pending.length > 0) flushPending(loop);
       closed = true;
       if (heartbeat) clearInterval(heartbeat);
+      await checkpointer?.close();
       await Promise.all(loops.map((loop) => loop.subscription?.close()));
       for (const w of waiters) w.reject(new Error("read-model runner closed"));
       waiters = [];
