@@ -21,6 +21,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const { privateKey } = generateKeyPairSync("ed25519");
 
+/**
+ * Every verification twice: with the walk's default stream cache, and keeping a single stream's link in memory so
+ * that every other link is looked up in the file. Both must name the same break (memory bounded, issue 8).
+ */
+const verifyBoth: typeof verifyLog = async (options) => {
+  const cached = await verifyLog(options);
+  const lookedUp = await verifyLog({ ...options, streamCacheSize: 1 });
+  expect(lookedUp).toEqual(cached);
+  return cached;
+};
+
 /** 24 events over 4 streams, partly appended in one tick (one group commit), partly one by one. */
 async function writeLog(path: string): Promise<void> {
   const store = openSqliteEventStore({ path });
@@ -82,7 +93,7 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
     );
     await Promise.all([first.close(), second.close()]);
     const progress: VerifyProgress[] = [];
-    const result = await verifyLog({ path, pageSize: 7, onProgress: (p) => progress.push(p) });
+    const result = await verifyBoth({ path, pageSize: 7, onProgress: (p) => progress.push(p) });
     expect(result).toMatchObject({ ok: true, checked: 34, lastPosition: 34 });
     expect(result.firstBreak).toBeUndefined();
     expect(progress.at(-1)).toEqual({ checked: 34, position: 34, head: 34 });
@@ -110,7 +121,7 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
     const store = openSqliteEventStore({ path });
     await store.append("referral-old", [newEvent("New")], 2);
     await store.close();
-    expect(await verifyLog({ path })).toMatchObject({ ok: true, checked: 4 });
+    expect(await verifyBoth({ path })).toMatchObject({ ok: true, checked: 4 });
   });
 
   it("names an edited row (its data changed) at its position", async () => {
@@ -119,7 +130,7 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
     tamper(path, (db) =>
       db.prepare("UPDATE events SET data = ? WHERE position = 9").run('{"round":2,"x":1}'),
     );
-    const result = await verifyLog({ path });
+    const result = await verifyBoth({ path });
     expect(result.ok).toBe(false);
     expect(result.firstBreak).toMatchObject({ position: 9, kind: "edited" });
     expect(result.checked).toBe(8);
@@ -132,7 +143,7 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
       db.prepare("UPDATE events SET data = ? WHERE position = 9").run('{"round":2,"x":1}');
       rechain(db, 9);
     });
-    expect((await verifyLog({ path })).firstBreak).toMatchObject({ position: 9, kind: "edited" });
+    expect((await verifyBoth({ path })).firstBreak).toMatchObject({ position: 9, kind: "edited" });
   });
 
   it("refuses a file that has no chain rather than computing one over it", async () => {
@@ -145,7 +156,7 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
     const path = newPath();
     await writeLog(path);
     tamper(path, (db) => db.exec("DELETE FROM events WHERE position = 10"));
-    expect((await verifyLog({ path })).firstBreak).toMatchObject({ position: 11, kind: "missing" });
+    expect((await verifyBoth({ path })).firstBreak).toMatchObject({ position: 11, kind: "missing" });
   });
 
   it("names two rows whose contents were swapped as reordered, at the first of them", async () => {
@@ -157,7 +168,7 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
       insertRow(db, { ...b, position: 6 });
       insertRow(db, { ...a, position: 15 });
     });
-    expect((await verifyLog({ path })).firstBreak).toMatchObject({ position: 6, kind: "reordered" });
+    expect((await verifyBoth({ path })).firstBreak).toMatchObject({ position: 6, kind: "reordered" });
   });
 
   it("names swapped neighbours as reordered", async () => {
@@ -169,7 +180,7 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
       insertRow(db, { ...b, position: 12 });
       insertRow(db, { ...a, position: 13 });
     });
-    expect((await verifyLog({ path })).firstBreak).toMatchObject({ position: 12, kind: "reordered" });
+    expect((await verifyBoth({ path })).firstBreak).toMatchObject({ position: 12, kind: "reordered" });
   });
 
   it("names a forged row inserted without valid links as inserted", async () => {
@@ -186,7 +197,7 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
         revision: 0,
       });
     });
-    expect((await verifyLog({ path })).firstBreak).toMatchObject({ position: 7, kind: "inserted" });
+    expect((await verifyBoth({ path })).firstBreak).toMatchObject({ position: 7, kind: "inserted" });
   });
 
   it("names a forged row with correctly computed links as inserted: the next row links past it", async () => {
@@ -218,7 +229,7 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
         global_hash: links.globalHash,
       });
     });
-    expect((await verifyLog({ path })).firstBreak).toMatchObject({
+    expect((await verifyBoth({ path })).firstBreak).toMatchObject({
       position: 7,
       streamId: "referral-forged",
       kind: "inserted",
@@ -235,10 +246,10 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
     writeFileSync(signedHeadFile(path), JSON.stringify(head));
     await store.append("referral-a", [newEvent("After")], "any");
     await store.close();
-    expect(await verifyLog({ path })).toMatchObject({ ok: true, headsChecked: 2 });
+    expect(await verifyBoth({ path })).toMatchObject({ ok: true, headsChecked: 2 });
 
     tamper(path, (db) => db.prepare("DELETE FROM events WHERE position >= ?").run(head.position - 2));
-    const result = await verifyLog({ path });
+    const result = await verifyBoth({ path });
     expect(result.firstBreak).toMatchObject({ position: head.position, kind: "truncated" });
   });
 
@@ -254,7 +265,7 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
       db.prepare("UPDATE events SET data = ? WHERE position = 3").run('{"round":0,"rewritten":true}');
       rechain(db);
     });
-    const result = await verifyLog({ path });
+    const result = await verifyBoth({ path });
     expect(result.firstBreak).toMatchObject({ position: head.position, kind: "edited" });
   });
 
@@ -312,7 +323,7 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
         db.prepare("UPDATE events SET data = ? WHERE position = 9").run('{"round":2,"x":1}'),
       );
       const again = await walker.again();
-      expect(again.found).toEqual((await verifyLog({ path })).firstBreak);
+      expect(again.found).toEqual((await verifyBoth({ path })).firstBreak);
       expect(again.found).toMatchObject({ position: 9, kind: "edited" });
     } finally {
       await walker.close();

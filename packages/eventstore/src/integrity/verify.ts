@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import type { ChainedEvent, EventStore } from "../port.js";
-import { openSqliteEventStore } from "../sqlite/sqliteEventStore.js";
+import { openChainReader } from "../sqlite/chainReader.js";
 import { GENESIS_HASH, globalHashOf, streamHashOf } from "./hashing.js";
 import { asSignedHead, HEAD_SIGNED, HEADS_STREAM, type SignedHead, verifyHead } from "./signedHead.js";
 
@@ -34,7 +34,18 @@ export interface VerifyResult {
 }
 
 /** `kind` tells whether positions are dense (embedded: every position up to the head is an event). */
-export type ChainSource = Pick<EventStore, "readChain" | "headPosition" | "kind">;
+export type ChainSource = Pick<EventStore, "readChain" | "headPosition" | "kind"> & {
+  /**
+   * The stream's latest revision before `position`, with its stream link (the embedded log answers from its
+   * index). With it, a walk keeps only the most recent streams' links in memory and asks for the others.
+   */
+  streamLinkBefore?(streamId: string, position: number): Promise<StreamLink | undefined>;
+};
+
+export interface StreamLink {
+  revision: number;
+  hash: string;
+}
 
 export interface VerifyOptions {
   onProgress?: (progress: VerifyProgress) => void;
@@ -50,6 +61,11 @@ export interface VerifyOptions {
   after?: number;
   pageSize?: number;
   /**
+   * How many streams' latest links a walk keeps in memory (default 100,000) when the source can answer the
+   * others (`streamLinkBefore`): a log has millions of streams, and the walk's memory must not grow with them.
+   */
+  streamCacheSize?: number;
+  /**
    * Awaited between pages (default: one turn of the event loop). A service verifying in the background paces
    * itself with it, so that its requests never wait behind a long stretch of hashing.
    */
@@ -57,6 +73,7 @@ export interface VerifyOptions {
 }
 
 const PAGE = 1_000;
+const STREAM_CACHE_SIZE = 100_000;
 
 /** The sidecar file where the service keeps the latest signed head beside an embedded log. */
 export const signedHeadFile = (databasePath: string): string => `${databasePath}.head.json`;
@@ -78,14 +95,14 @@ export async function verifyLog(
   if ("store" in options) return walkChain(options.store, options);
   if (!existsSync(options.path)) throw new Error(`no event log at ${options.path}`);
   assertChained(options.path);
-  const store = openSqliteEventStore({ path: options.path });
+  const store = openChainReader(options.path);
   try {
     return await walkChain(store, {
       ...options,
       trustedHead: options.trustedHead ?? readSignedHeadFile(signedHeadFile(options.path)),
     });
   } finally {
-    await store.close();
+    store.close();
   }
 }
 
@@ -109,7 +126,10 @@ interface Problem {
   stream?: ChainBreak;
 }
 
-/** What the walk has established so far; memory grows with the number of streams, not of events. */
+/**
+ * What the walk has established so far. Memory: the latest link of at most `streamCacheSize` streams when the
+ * source can look the others up, else of every stream seen.
+ */
 export interface WalkState {
   checked: number;
   lastPosition: number;
@@ -117,7 +137,8 @@ export interface WalkState {
   /** Global hash of the last event and of the one before it. */
   hash: string;
   hashBefore: string | undefined;
-  streams: Map<string, { revision: number; hash: string }>;
+  /** Most recently seen last (a Map keeps insertion order): the first entries are evicted first. */
+  streams: Map<string, StreamLink>;
   /** Streams first seen mid-stream in a partial walk: their first link is taken on trust. */
   partial: boolean;
   latestHead: SignedHead | undefined;
@@ -166,6 +187,7 @@ export async function continueWalk(
   options: VerifyOptions & { head?: number } = {},
 ): Promise<ChainBreak | undefined> {
   const pageSize = options.pageSize ?? PAGE;
+  const evictAbove = store.streamLinkBefore ? (options.streamCacheSize ?? STREAM_CACHE_SIZE) : Infinity;
   let after = state.checked === 0 && options.after !== undefined ? options.after : state.lastPosition;
   if (state.checked === 0 && options.after !== undefined && options.after >= 0) state.partial = true;
   for (;;) {
@@ -173,9 +195,10 @@ export async function continueWalk(
     const page = await store.readChain({ after, maxCount: pageSize });
     for (const [index, event] of page.entries()) {
       if (state.partial && state.checked === 0) state.hash = event.globalPrev ?? GENESIS_HASH;
-      const problem = checkEvent(state, event);
+      const known = await streamLink(store, state, event);
+      const problem = checkEvent(state, event, known);
       if (problem) return classify(store, state, event, page[index + 1], problem, pageSize);
-      advance(state, event);
+      advance(state, event, evictAbove);
       if (event.streamId === HEADS_STREAM && event.type === HEAD_SIGNED) {
         const brk = await checkHeadEvent(store, state, event, options.publicKey);
         if (brk) return brk;
@@ -190,7 +213,22 @@ export async function continueWalk(
   }
 }
 
-function checkEvent(state: WalkState, event: ChainedEvent): Problem | undefined {
+/** The stream's latest link before this event: from memory, else from the source when it can answer. */
+async function streamLink(
+  store: ChainSource,
+  state: WalkState,
+  event: ChainedEvent,
+): Promise<StreamLink | undefined> {
+  const cached = state.streams.get(event.streamId);
+  if (cached || event.revision === 0 || !store.streamLinkBefore) return cached;
+  return store.streamLinkBefore(event.streamId, event.position);
+}
+
+function checkEvent(
+  state: WalkState,
+  event: ChainedEvent,
+  known: StreamLink | undefined,
+): Problem | undefined {
   const { globalPrev, globalHash, streamHash } = event;
   const selfOk =
     globalPrev !== null &&
@@ -198,12 +236,15 @@ function checkEvent(state: WalkState, event: ChainedEvent): Problem | undefined 
     streamHash !== null &&
     globalHashOf(globalPrev, event, streamHash) === globalHash;
   const linkOk = globalPrev === state.hash;
-  const stream = selfOk && linkOk ? checkStream(state, event) : undefined;
+  const stream = selfOk && linkOk ? checkStream(state, event, known) : undefined;
   return selfOk && linkOk && !stream ? undefined : { linkOk, selfOk, stream };
 }
 
-function checkStream(state: WalkState, event: ChainedEvent): ChainBreak | undefined {
-  const known = state.streams.get(event.streamId);
+function checkStream(
+  state: WalkState,
+  event: ChainedEvent,
+  known: StreamLink | undefined,
+): ChainBreak | undefined {
   const at = { position: event.position, streamId: event.streamId };
   if (!known && state.partial && event.revision > 0) return undefined;
   const expected = known ? known.revision + 1 : 0;
@@ -216,13 +257,19 @@ function checkStream(state: WalkState, event: ChainedEvent): ChainBreak | undefi
   return undefined;
 }
 
-function advance(state: WalkState, event: ChainedEvent): void {
+function advance(state: WalkState, event: ChainedEvent, evictAbove: number): void {
   state.checked++;
   state.hashBefore = state.hash;
   state.hash = event.globalHash as string;
   state.lastPosition = event.position;
   state.lastStreamId = event.streamId;
+  // Re-inserted so that the most recently seen streams stay and the oldest are evicted.
+  state.streams.delete(event.streamId);
   state.streams.set(event.streamId, { revision: event.revision, hash: event.streamHash as string });
+  if (state.streams.size > evictAbove) {
+    const oldest = state.streams.keys().next().value;
+    if (oldest !== undefined) state.streams.delete(oldest);
+  }
 }
 
 /** Names what happened at the first event that does not fit, looking around it as far as needed. */

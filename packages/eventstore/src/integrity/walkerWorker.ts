@@ -1,8 +1,16 @@
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { openChainReader } from "../sqlite/chainReader.js";
 import { inProcessWalker, type WalkReply, type WalkRequest, type WorkerWalkerInit } from "./walker.js";
 
 /** The worker side of `workerWalker`: one request at a time, in order, on a read-only connection. */
+// The lowest priority for this thread only (Linux keeps a nice value per thread): on a machine with few cores
+// the walk takes what the service's own threads leave, and a request never waits for a core behind it.
+try {
+  setPriority(19);
+} catch {
+  // Not permitted here (or not per thread): the walk runs at the service's priority.
+}
 const init = workerData as WorkerWalkerInit;
 const reader = openChainReader(init.path);
 const walker = inProcessWalker(reader, {}, init.trustedKey);
