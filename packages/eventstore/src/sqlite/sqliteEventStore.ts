@@ -68,7 +68,9 @@ export function openSqliteEventStore({
   onConnection?.(db);
   let checkpointer: WalCheckpointer | undefined;
   if (backgroundCheckpoints) {
-    db.pragma("wal_autocheckpoint = 0");
+    // The writer keeps a safety mark at four times the worker's: under appends without pause the WAL is never
+    // wholly checkpointed when a transaction starts, so it could not restart and would grow without end.
+    db.pragma(`wal_autocheckpoint = ${4 * LOG_WAL_CHECKPOINT_PAGES}`);
     checkpointer = startWalCheckpointer({
       path,
       walBytes: LOG_WAL_CHECKPOINT_PAGES * Number(db.pragma("page_size", { simple: true })),

@@ -11,13 +11,19 @@ describe("WAL checkpoints from a worker thread", () => {
   let dir = "";
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** 4 MiB written in 40 transactions by a writer that never checkpoints itself; the WAL's size at the end. */
-  const writeWithAutocheckpointOff = async (checkpointer: boolean): Promise<number> => {
+  /**
+   * 4 MiB written in 40 transactions; the WAL's size at the end. The writer checkpoints itself only past
+   * `writerMarkPages` (0: never); `pauseMs` between transactions.
+   */
+  const writeWithAutocheckpointOff = async (
+    checkpointer: boolean,
+    { writerMarkPages = 0, pauseMs = 30 } = {},
+  ): Promise<number> => {
     dir = mkdtempSync(join(tmpdir(), "mtc-wal-"));
     const path = join(dir, "models.db");
     const db = new Database(path);
     db.pragma("journal_mode = WAL");
-    db.pragma("wal_autocheckpoint = 0");
+    db.pragma(`wal_autocheckpoint = ${writerMarkPages}`);
     db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
     const stops: string[] = [];
     const running = checkpointer
@@ -29,7 +35,7 @@ describe("WAL checkpoints from a worker thread", () => {
       db.transaction(() => {
         for (let i = 0; i < 100; i++) insert.run(row);
       })();
-      await sleep(30);
+      await sleep(pauseMs);
     }
     await running?.close();
     const size = statSync(`${path}-wal`).size;
@@ -43,5 +49,12 @@ describe("WAL checkpoints from a worker thread", () => {
     const without = await writeWithAutocheckpointOff(false);
     expect(without).toBeGreaterThan(4 * 1024 * 1024);
     expect(withWorker).toBeLessThan(1024 * 1024);
+  });
+
+  it("a writer committing without pause keeps the WAL bounded by its own safety mark", async () => {
+    // Without pauses the WAL is never wholly checkpointed when a transaction starts, so it cannot restart from
+    // the worker's checkpoints alone: the writer's mark at four times the worker's bounds it.
+    const size = await writeWithAutocheckpointOff(true, { writerMarkPages: 256, pauseMs: 0 });
+    expect(size).toBeLessThan(2 * 1024 * 1024);
   });
 });

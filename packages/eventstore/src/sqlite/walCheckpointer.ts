@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 
 export interface WalCheckpointerOptions {
-  /** The SQLite database (WAL mode) whose writer has `wal_autocheckpoint = 0`. */
+  /** The SQLite database (WAL mode); its writer's own `wal_autocheckpoint` stays as a higher safety mark. */
   path: string;
   /** Checkpoint once the WAL holds this many bytes. */
   walBytes: number;

@@ -75,7 +75,8 @@ export interface ReadModelRunnerOptions {
   owner?: boolean;
   /**
    * Checkpoint the WAL from a worker thread instead of inside the commit that crosses the mark (the service:
-   * a checkpoint stalled its event loop for 50–70 ms). Falls back to the writer's own if the worker stops.
+   * a checkpoint stalled its event loop for 50–70 ms); the writer keeps a safety mark at four times it. Falls
+   * back to the writer's own at the mark if the worker stops.
    */
   backgroundCheckpoints?: boolean;
   now?: () => Date;
@@ -336,7 +337,9 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
         });
       if (options.backgroundCheckpoints) {
         const writer = db;
-        writer.pragma("wal_autocheckpoint = 0");
+        // The writer still checkpoints past four times the mark: while it commits without pause (a rebuild), the
+        // WAL is never wholly checkpointed at the start of a transaction, so it could not restart and would grow.
+        writer.pragma(`wal_autocheckpoint = ${4 * autocheckpointPages(writer)}`);
         checkpointer = startWalCheckpointer({
           path,
           walBytes: WAL_CHECKPOINT_BYTES,
