@@ -51,6 +51,48 @@ export const startClients = () => {
   };
 };
 
+/**
+ * The baseline of the feed sections: a raw `ws` server sending a message of `messageBytes` to `clients` clients,
+ * `rounds` times after one warm-up; send → receipt of every client, in ms.
+ */
+export const rawBroadcast = async ({
+  clients,
+  rounds,
+  messageBytes,
+  itemIdOf,
+}: {
+  clients: number;
+  rounds: number;
+  messageBytes: number;
+  itemIdOf: (round: number) => string;
+}): Promise<number[]> => {
+  const fromBroadcast: number[] = [];
+  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
+  await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
+  wss.on("connection", (socket) =>
+    socket.send(JSON.stringify({ type: "snapshot", position: -1, items: [] })),
+  );
+  const screens = startClients();
+  try {
+    await screens.connect(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, [], clients);
+    for (let i = 0; i < rounds + 1; i++) {
+      const itemId = itemIdOf(i);
+      const skeleton = JSON.stringify({ type: "change", position: i, itemId, item: { pad: "" } });
+      const pad = "x".repeat(Math.max(0, messageBytes - Buffer.byteLength(skeleton)));
+      const text = JSON.stringify({ type: "change", position: i, itemId, item: { pad } });
+      const sentAt = epochNow();
+      for (const client of wss.clients) client.send(text);
+      const { arrivals } = await screens.arrivals(itemId);
+      if (i > 0) for (const t of arrivals) fromBroadcast.push(t - sentAt);
+    }
+  } finally {
+    await screens.close();
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+  return fromBroadcast;
+};
+
 export const runBoardFeed = async (): Promise<Result[]> => {
   header("4. board feed — command ack → receipt on WebSocket board clients vs a raw ws broadcast");
   const limit = fileLimit();
@@ -111,30 +153,12 @@ export const runBoardFeed = async (): Promise<Result[]> => {
   }
 
   // --- baseline: a raw ws server broadcasting a same-size message to the same clients ---
-  const fromBroadcast: number[] = [];
-  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
-  await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
-  wss.on("connection", (socket) =>
-    socket.send(JSON.stringify({ type: "snapshot", position: -1, items: [] })),
-  );
-  const board = startClients();
-  try {
-    await board.connect(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, [], clients);
-    for (let i = 0; i < commands + 1; i++) {
-      const itemId = `referral-R${i}`;
-      const skeleton = JSON.stringify({ type: "change", position: i, itemId, item: { pad: "" } });
-      const pad = "x".repeat(Math.max(0, messageBytes - Buffer.byteLength(skeleton)));
-      const text = JSON.stringify({ type: "change", position: i, itemId, item: { pad } });
-      const sentAt = epochNow();
-      for (const client of wss.clients) client.send(text);
-      const { arrivals } = await board.arrivals(itemId);
-      if (i > 0) for (const t of arrivals) fromBroadcast.push(t - sentAt);
-    }
-  } finally {
-    await board.close();
-    for (const client of wss.clients) client.terminate();
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
-  }
+  const fromBroadcast = await rawBroadcast({
+    clients,
+    rounds: commands,
+    messageBytes,
+    itemIdOf: (i) => `referral-R${i}`,
+  });
 
   const signed = stats(fromAck);
   // A receipt before the answer was read waited 0 ms after the acknowledgement.

@@ -1,6 +1,4 @@
-import type { AddressInfo } from "node:net";
-import { WebSocketServer } from "ws";
-import { startClients } from "./boardFeed.js";
+import { rawBroadcast, startClients } from "./boardFeed.js";
 import { header, log, printResult, type Result, scaled, stats, statsLine } from "./common.js";
 import { login, newIdempotencyKey, postJson, startBenchService } from "./service.js";
 
@@ -109,30 +107,12 @@ export const runPreArrival = async (): Promise<Result[]> => {
   }
 
   // --- baseline: a raw ws server broadcasting a same-size message to the same number of clients ---
-  const fromBroadcast: number[] = [];
-  const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
-  await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
-  wss.on("connection", (socket) =>
-    socket.send(JSON.stringify({ type: "snapshot", position: -1, items: [] })),
-  );
-  const screens = startClients();
-  try {
-    await screens.connect(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, [], clients);
-    for (let i = 0; i < departures + 1; i++) {
-      const itemId = `transfer-T${i}`;
-      const skeleton = JSON.stringify({ type: "change", position: i, itemId, item: { pad: "" } });
-      const pad = "x".repeat(Math.max(0, messageBytes - Buffer.byteLength(skeleton)));
-      const text = JSON.stringify({ type: "change", position: i, itemId, item: { pad } });
-      const sentAt = epochNow();
-      for (const client of wss.clients) client.send(text);
-      const { arrivals } = await screens.arrivals(itemId);
-      if (i > 0) for (const t of arrivals) fromBroadcast.push(t - sentAt);
-    }
-  } finally {
-    await screens.close();
-    for (const client of wss.clients) client.terminate();
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
-  }
+  const fromBroadcast = await rawBroadcast({
+    clients,
+    rounds: departures,
+    messageBytes,
+    itemIdOf: (i) => `transfer-T${i}`,
+  });
 
   const ack = stats(fromAck);
   const send = stats(fromSend);

@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import { startWorker } from "../startWorker.js";
 import type { SignedHead } from "./signedHead.js";
 import {
   type ChainBreak,
@@ -89,9 +89,7 @@ export interface WorkerWalkerInit {
  * about a minute of CPU, and on the service's thread it would delay every request behind it, however paced.
  */
 export function workerWalker(init: WorkerWalkerInit): ChainWalker {
-  const worker = new Worker(new URL("./walkerWorker.boot.mjs", import.meta.url), { workerData: init });
-  // The walk must not keep a stopping service alive.
-  worker.unref();
+  const worker = startWorker(new URL("./walkerWorker.ts", import.meta.url), init);
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   let failure: Error | undefined;

@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import { startWorker } from "../startWorker.js";
 
 export interface WalCheckpointerOptions {
   /** The SQLite database (WAL mode); its writer's own `wal_autocheckpoint` stays as a higher safety mark. */
@@ -23,8 +23,7 @@ export interface WalCheckpointer {
  */
 export function startWalCheckpointer(options: WalCheckpointerOptions): WalCheckpointer {
   const { onStop, ...init } = options;
-  const worker = new Worker(new URL("./walCheckpointer.boot.mjs", import.meta.url), { workerData: init });
-  worker.unref();
+  const worker = startWorker(new URL("./walCheckpointerWorker.ts", import.meta.url), init);
   let stopped = false;
   const stop = (reason: string) => {
     if (stopped) return;
