@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { WebSocketServer } from "ws";
 import type { FromBurstClients, Group, GroupResult, Histogram, ToBurstClients } from "./boardBurstClients.js";
 import type { CommandBurst } from "./boardBurstCommands.js";
-import { header, log, mb, printResult, type Result, type Stats, scaled, sleep, statsLine } from "./common.js";
+import { header, log, mb, memLine, printResult, type Result, type Stats, scaled, sleep, statsLine } from "./common.js";
 import { login, startBenchService } from "./service.js";
 
 const CLIENTS = 1_000;
@@ -204,6 +204,7 @@ export const runBoardBurst = async (): Promise<Result[]> => {
       );
       await sleep(1_000);
       rssBefore = process.memoryUsage.rss();
+      log(`  before the bursts: ${memLine()}`);
       const sampler = rssSampler();
 
       // (a) through the command API, from a process of its own
@@ -224,7 +225,7 @@ export const runBoardBurst = async (): Promise<Result[]> => {
       commands = a.latency;
       log(
         `  (a) ${perBurst} referrals in ${commandsMs.toFixed(0)} ms; service event-loop delay p99 ` +
-          `${loopDelayP99.toFixed(0)} ms; peak RSS so far ${mb(sampler.peak())}`,
+          `${loopDelayP99.toFixed(0)} ms; peak RSS so far ${mb(sampler.peak())}; now ${memLine()}`,
       );
       for (const g of a.groups) log(groupLine(g));
 

@@ -82,7 +82,7 @@ export const mb = (bytes: number): string => `${Math.round(bytes / 1024 / 1024)}
 
 export const memLine = (): string => {
   const m = process.memoryUsage();
-  return `rss=${mb(m.rss)} heapUsed=${mb(m.heapUsed)}`;
+  return `rss=${mb(m.rss)} heapUsed=${mb(m.heapUsed)} heapTotal=${mb(m.heapTotal)} external=${mb(m.external)}`;
 };
 
 const liveTempDirs = new Set<string>();

@@ -156,6 +156,16 @@ export const startService = async (
         from: request.socket.remoteAddress ?? "",
       });
     },
+    // Every change carries the item as this role sees it: new identities are recorded before they go out.
+    beforeDeliver: (principal, from, items) => {
+      if (!seesIdentities(principal)) return undefined;
+      return accessLog.recordDelivery(principal, {
+        kind: "board_feed",
+        caseIds: items.map((item) => item.caseId),
+        route: "WS /ws/board",
+        from,
+      });
+    },
     maxBufferedBytes: config.wsMaxBufferedBytes,
     maxConnectionsPerUser: config.wsMaxConnectionsPerUser,
     maxConnections: config.wsMaxConnections,
@@ -188,6 +198,16 @@ export const startService = async (
         caseIds,
         route: "WS /ws/arrivals",
         from: request.socket.remoteAddress ?? "",
+      });
+    },
+    beforeDeliver: (principal, from, items) => {
+      const caseIds = items.filter((item) => showsIdentity(principal, item)).map((item) => item.caseId);
+      if (caseIds.length === 0) return undefined;
+      return accessLog.recordDelivery(principal, {
+        kind: "arrivals_feed",
+        caseIds,
+        route: "WS /ws/arrivals",
+        from,
       });
     },
     maxBufferedBytes: config.wsMaxBufferedBytes,

@@ -413,3 +413,55 @@ describe("the access log for auditors", () => {
     expect(JSON.stringify(bad.body)).toContain("limit");
   });
 });
+
+describe("the live board feed records each case it newly shows, before the change goes out (issue 8 §6)", () => {
+  it("a new case reaches a hospital's feed after its access record; its next change within the interval is not recorded again", async () => {
+    const board = await boardClient(service.url, user("centre").token);
+    await board.next((m) => m.type === "snapshot");
+    const before = (await trail("centre")).length;
+    const created = await user("clinic").command("/api/referrals", referral(other));
+    expect(created.status).toBe(201);
+    const shown = created.body.caseId as string;
+    const change = await board.next((m) => m.type === "change" && m.item?.caseId === shown);
+    // The change carried the patient's identity, and its record was already in the reader's trail.
+    expect(JSON.stringify(change)).toContain(other.name);
+    const records = (await trail("centre")).slice(before);
+    expect(records.map((r) => r.data)).toEqual([
+      { kind: "board_feed", caseIds: [shown], route: "WS /ws/board", from: "127.0.0.1" },
+    ]);
+    expect(JSON.stringify(records)).not.toContain(other.name);
+
+    const accepted = await user("centre").command(`/api/referrals/${created.body.id}/accept`, {
+      acceptedBy: "张主任",
+      occurredAt: clock.iso(),
+    });
+    expect(accepted.status).toBe(200);
+    await board.next((m) => m.type === "change" && m.item?.caseId === shown && m.item?.step === "accepted");
+    expect((await trail("centre")).slice(before)).toHaveLength(1);
+    board.close();
+  });
+
+  it("when the record cannot be written the feed closes with 1013 and sends nothing of the change", async () => {
+    const board = await boardClient(service.url, user("centre").token);
+    await board.next((m) => m.type === "snapshot");
+    const created = await user("clinic").command("/api/referrals", referral({ ...other, name: "欧阳青" }));
+    expect(created.status).toBe(201);
+    const shown = created.body.caseId as string;
+    await board.next((m) => m.type === "change" && m.item?.caseId === shown);
+    const received = board.messages.length;
+    // Past the repeat interval the case must be recorded again: past the unanswered-emergency threshold too, so
+    // the alarm tick changes its item. The store is read-only when the change goes out.
+    clock.advance(16);
+    connection.pragma("query_only = ON");
+    try {
+      service.readModels.tickAlarms();
+      expect(await board.closed).toEqual({
+        code: 1013,
+        reason: "the access log cannot be written; reconnect later",
+      });
+    } finally {
+      connection.pragma("query_only = OFF");
+    }
+    expect(board.messages).toHaveLength(received);
+  });
+});

@@ -138,14 +138,15 @@ describe("pre-arrival alert", () => {
     expect(clinicFeed.messages.filter((m) => m.type === "change")).toEqual([]);
     expect(countyFeed.messages.filter((m) => m.type === "change")).toEqual([]);
 
-    // The incoming list over HTTP, and its access record (the answer names her).
+    // The live alert named her, so it was recorded before it went out; then the incoming list over HTTP, and
+    // its access record (the answer names her).
     const list = await centre.get("/api/arrivals");
     expect(list.status).toBe(200);
     expect(list.body.items.map((a: { transferId: string }) => a.transferId)).toContain(id);
     const reads = await (await apiClient(harness.service.url, "auditor")).get(
       `/api/cases/${caseId}/timeline-reads`,
     );
-    expect(reads.body.reads.map((r: { kind: string }) => r.kind)).toEqual(["arrivals"]);
+    expect(reads.body.reads.map((r: { kind: string }) => r.kind)).toEqual(["arrivals_feed", "arrivals"]);
     // A feed opened now starts with a snapshot that names her: recorded before the connection opens.
     const later = await arrivalsFeed(centre);
     const snapshot = await later.next((m) => m.type === "snapshot");

@@ -336,7 +336,7 @@ describe("nothing acknowledged is lost when the store fails under commands in fl
     for (let round = 0; round < ROUNDS; round++) {
       const failure = failures[round % failures.length] as (typeof failures)[number];
       const before = await eventCount();
-      const commands = Array.from({ length: COMMANDS_PER_ROUND }, (_, i) => ({
+      const commands = Array.from({ length: COMMANDS_PER_ROUND }, () => ({
         key: newKey(),
         body: referral(),
       }));

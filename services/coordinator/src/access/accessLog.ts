@@ -153,6 +153,30 @@ export const accessLog = ({ store, clock, repeatMinutes, rememberedReaders = 10_
     lastRecorded.set(view, { cases: casesKey, at: now });
   };
 
+  /** Per reader, live feed and case: when its identity was last recorded as delivered. Bounded; forgetting over-records. */
+  const lastDelivered = new LRUCache<string, number>({ max: rememberedReaders * 10 });
+
+  /**
+   * Records what a live feed is about to deliver (issue 8 §6): the cases of `read` not already recorded for this
+   * reader and feed within ACCESS_RECORD_REPEAT_MINUTES, in one record; undefined (nothing to wait for) when
+   * there are none. The write rejects with `StoreUnavailableError` when the record cannot be written, and the
+   * delivery must not happen.
+   */
+  const recordDelivery = (principal: Principal, read: PatientDataRead): Promise<void> | undefined => {
+    const now = clock().getTime();
+    const keyOf = (caseId: string) => `${principal.userId}\u0000${read.kind}\u0000${caseId}`;
+    const fresh = [...new Set(read.caseIds)]
+      .filter((caseId) => {
+        const at = lastDelivered.get(keyOf(caseId));
+        return at === undefined || now - at >= repeatMs;
+      })
+      .sort();
+    if (fresh.length === 0) return undefined;
+    return append(principal, { ...read, caseIds: fresh }).then(() => {
+      for (const caseId of fresh) lastDelivered.set(keyOf(caseId), now);
+    });
+  };
+
   const toRecordedRead = (event: RecordedEvent): RecordedRead => {
     const data = event.data as Partial<PatientDataRead>;
     return {
@@ -211,7 +235,7 @@ export const accessLog = ({ store, clock, repeatMinutes, rememberedReaders = 10_
     return { reads: reads.reverse(), next: start > 0 ? start : null };
   };
 
-  return { recordRead, readsOf };
+  return { recordRead, recordDelivery, readsOf };
 };
 
 export type AccessLog = ReturnType<typeof accessLog>;

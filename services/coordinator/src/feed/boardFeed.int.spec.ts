@@ -10,6 +10,7 @@ import {
   type BoardFeedOptions,
   CLOSE_TOKEN_EXPIRED,
   CLOSE_TOO_SLOW,
+  CLOSE_TRY_AGAIN_LATER,
   type FeedIdentity,
 } from "./boardFeed.js";
 
@@ -305,5 +306,68 @@ describe("board feed under bursts", () => {
     const client = await env.connect();
     client.socket.send("y".repeat(64 * 1024));
     expect((await client.closed).code).toBe(1009);
+  });
+});
+
+describe("live changes are recorded before they are sent (issue 8 §6)", () => {
+  let env: Env | undefined;
+  afterEach(async () => {
+    await env?.close();
+    env = undefined;
+  });
+
+  it("a batch goes out only once its record is written, one record per user and address, naming what the view sees", async () => {
+    const calls: { userId: string; from: string; items: string[] }[] = [];
+    let release: () => void = () => {};
+    const written = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    env = await setUp({
+      beforeDeliver: async (principal, from, items) => {
+        calls.push({ userId: principal.userId, from, items: items.map((item) => item.id) });
+        await written;
+      },
+    });
+    const first = await env.connect("u1");
+    const second = await env.connect("u1");
+    const other = await env.connect("u2");
+    const all = [first, second, other];
+    await until(() => all.every((c) => c.position === -1), "the snapshots");
+    env.emit("a", { id: "a", payload: "shown" });
+    env.emit("b", { id: "b", payload: "shown" });
+    await until(() => calls.length === 2, "the records of the batch");
+    // Not a byte of the batch before its records are written.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const client of all) expect(client.positions).toEqual([]);
+    // A change arriving meanwhile waits for the next batch, and its own record.
+    env.emit("a", { id: "a", payload: "changed again" });
+    release();
+    await until(() => all.every((c) => c.position === 2), "every change");
+    for (const client of all) expect(client.positions).toEqual([0, 1, 2]);
+    expect(calls.slice(0, 2).sort((x, y) => x.userId.localeCompare(y.userId))).toEqual([
+      { userId: "u1", from: "127.0.0.1", items: ["a", "b"] },
+      { userId: "u2", from: "127.0.0.1", items: ["a", "b"] },
+    ]);
+    expect(calls.slice(2).map((c) => c.items)).toEqual([["a"], ["a"]]);
+  });
+
+  it(`a record that cannot be written closes that user's clients with ${CLOSE_TRY_AGAIN_LATER} before anything is sent; the others are served`, async () => {
+    env = await setUp({
+      beforeDeliver: async (principal) => {
+        if (principal.userId === "u2") throw new Error("disk full");
+      },
+    });
+    const served = await env.connect("u1");
+    const refused = await env.connect("u2");
+    await until(() => served.position === -1 && refused.position === -1, "the snapshots");
+    env.emit("a", { id: "a", payload: "identifiable" });
+    expect(await refused.closed).toEqual({
+      code: CLOSE_TRY_AGAIN_LATER,
+      reason: "the access log cannot be written; reconnect later",
+    });
+    await until(() => served.position === 0, "the change");
+    expect(refused.positions).toEqual([]);
+    expect(refused.items.has("a")).toBe(false);
+    expect(env.feed.clientCount()).toBe(1);
   });
 });

@@ -38,6 +38,14 @@ export interface BoardFeedOptions<Item> {
   authenticate(token: string): FeedIdentity;
   /** Awaited before the upgrade completes; when it fails the connection is refused with 503 (the access log). */
   beforeOpen?(principal: Principal, request: IncomingMessage): Promise<void>;
+  /**
+   * Called before changes go out, once per user and address of a view, with the items of the changes that view
+   * sees (scoped and masked): the access record of what the live feed is about to show (issue 8 §6). Returns
+   * undefined when there is nothing to record, else the write, which the view's changes wait for. When it
+   * fails, that user's clients at that address are closed with 1013 (try again later) and get nothing of the
+   * changes; the view's other readers are served, and other views never wait.
+   */
+  beforeDeliver?(principal: Principal, from: string, items: readonly Item[]): Promise<void> | undefined;
   /** Unsent bytes one client may hold; a client that needs more is sent no more changes (see `stallMs`). */
   maxBufferedBytes: number;
   /** Open connections one user may hold; one more is refused with 429. */
@@ -64,6 +72,8 @@ const BEARER_PREFIX = "bearer.";
 /** Close codes of the feed (4000–4999 are for applications, RFC 6455 §7.4.2). */
 export const CLOSE_TOKEN_EXPIRED = 4401;
 export const CLOSE_TOO_SLOW = 4408;
+/** RFC 6455 §7.4.1 "try again later": the access record of a delivery could not be written. */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 const RETRY_AFTER_PER_USER_S = 10;
 const RETRY_AFTER_FULL_S = 30;
@@ -138,12 +148,18 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     key: string;
     principal: Principal;
     clients: Set<Client>;
+    /** Changes up to this `seq` have their access records written for this view's readers: they may go out. */
+    recordedSeq: number;
+    /** Records of this view are being written: its next changes wait for them, so they go out in order. */
+    recording: boolean;
   }
   interface Client {
     socket: WebSocket;
     principal: Principal;
     view: View;
     expiresAt: number | undefined;
+    /** The client's address as the server saw it (for the access record). */
+    from: string;
     /** The last change (by `seq`) this client has been sent or was covered by its snapshot. */
     seq: number;
     /** Since when (performance.now()) this client has been behind, or undefined while it keeps up. */
@@ -242,12 +258,13 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
    * replay buffer no longer reaches back that far. An item's visibility before its first change and after its
    * last decides whether the view is told (an item that left the view is removed, one never seen is not sent).
    */
-  const coalescedSince = (fromSeq: number): Sequenced<Item>[] | undefined => {
+  const coalescedSince = (fromSeq: number, toSeq: number): Sequenced<Item>[] | undefined => {
     const first = replay[0];
-    if (first === undefined || first.seq > fromSeq + 1) return fromSeq === seq ? [] : undefined;
+    if (first === undefined || first.seq > fromSeq + 1) return fromSeq === toSeq ? [] : undefined;
     const merged = new Map<string, Sequenced<Item>>();
     for (let i = fromSeq + 1 - first.seq; i < replay.length; i++) {
       const change = replay[i] as Sequenced<Item>;
+      if (change.seq > toSeq) break;
       const earlier = merged.get(change.itemId);
       merged.delete(change.itemId);
       merged.set(change.itemId, earlier ? { ...change, before: earlier.before } : change);
@@ -256,7 +273,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
   };
 
   /** Brings a client that fell behind up to date once its socket has drained, or closes it when stalled. */
-  const catchUp = (client: Client, cache: Map<string, Chunk[]>, at: number): void => {
+  const catchUp = (client: Client, cache: Map<string, Chunk[]>, toSeq: number, at: number): void => {
     if (client.socket.bufferedAmount > busyBytes / 2) {
       if (at - (client.behindSince ?? at) >= stallMs) {
         log.warn({ userId: client.principal.userId }, "board client stalled; closed");
@@ -267,7 +284,9 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     const key = `${client.view.key}\u0000${client.seq}`;
     let chunks = cache.get(key);
     if (!chunks) {
-      const merged = coalescedSince(client.seq);
+      const merged = coalescedSince(client.seq, toSeq);
+      // A snapshot is the board now: only once no change is still waiting for its access records.
+      if (merged === undefined && toSeq !== seq) return;
       chunks =
         merged === undefined
           ? [{ seq, data: snapshotOf(client.view) }]
@@ -279,7 +298,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
       closeClient(client, CLOSE_TOO_SLOW, TOO_SLOW_REASON);
       return;
     }
-    deliver(client, chunks, seq, at);
+    deliver(client, chunks, toSeq, at);
   };
 
   /**
@@ -308,7 +327,6 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     return data;
   };
 
-  let pending: Sequenced<Item>[] = [];
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let lastFlushAt = Number.NEGATIVE_INFINITY;
 
@@ -317,33 +335,111 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     flushTimer = setTimeout(flush, Math.max(0, delayMs));
   };
 
-  /** Sends what arrived since the last flush: serialised once per view, the same Buffers for all its clients. */
+  /** The changes after `fromSeq` up to `toSeq`, or undefined when the replay buffer no longer reaches back. */
+  const changesBetween = (fromSeq: number, toSeq: number): Sequenced<Item>[] | undefined => {
+    if (fromSeq >= toSeq) return [];
+    const first = replay[0];
+    if (first === undefined || first.seq > fromSeq + 1) return undefined;
+    return replay.slice(fromSeq + 1 - first.seq, toSeq + 1 - first.seq);
+  };
+
+  /**
+   * The access records of a view's changes up to `toSeq`, before any of them is sent: one per user and address,
+   * naming the items the view sees. Undefined when nothing needs writing; else resolves to the clients whose
+   * record failed (closed, and skipped by the delivery).
+   */
+  const recordFor = (view: View, toSeq: number): Promise<Set<Client>> | undefined => {
+    const hook = options.beforeDeliver;
+    if (!hook) return undefined;
+    // Beyond the replay buffer the view's clients get a snapshot: the board now is what they are shown.
+    const items = (
+      changesBetween(view.recordedSeq, toSeq) ?? source.snapshot().items.map((item) => ({ item }))
+    ).flatMap((change) =>
+      change.item === null ? [] : (options.visibleTo(view.principal, change.item) ?? []),
+    );
+    if (items.length === 0) return undefined;
+    const readers = new Map<string, Client[]>();
+    for (const client of view.clients) {
+      const key = `${client.principal.userId}\u0000${client.from}`;
+      const list = readers.get(key);
+      if (list) list.push(client);
+      else readers.set(key, [client]);
+    }
+    const failed = new Set<Client>();
+    const writes: Promise<void>[] = [];
+    for (const group of readers.values()) {
+      const first = group[0] as Client;
+      const write = hook(first.principal, first.from, items);
+      if (!write) continue;
+      writes.push(
+        write.catch((error: unknown) => {
+          log.warn({ userId: first.principal.userId, err: error }, "feed access record not written; closed");
+          for (const client of group) {
+            failed.add(client);
+            closeClient(client, CLOSE_TRY_AGAIN_LATER, "the access log cannot be written; reconnect later");
+          }
+        }),
+      );
+    }
+    return writes.length === 0 ? undefined : Promise.all(writes).then(() => failed);
+  };
+
+  /**
+   * Brings the view's clients up to what is recorded for it: the changes each has not had, serialised once per
+   * view (and starting point: clients that connected meanwhile start later) into Buffers its clients share.
+   * Returns how many of them are behind.
+   */
+  const deliverView = (view: View, failed: ReadonlySet<Client>, at: number): number => {
+    const toSeq = view.recordedSeq;
+    const shared = new Map<number, Chunk[]>();
+    const catchUps = new Map<string, Chunk[]>();
+    let behind = 0;
+    for (const client of view.clients) {
+      if (failed.has(client)) continue;
+      if (client.behindSince === undefined && client.seq < toSeq) {
+        let chunks = shared.get(client.seq);
+        if (!chunks) {
+          const list = changesBetween(client.seq, toSeq);
+          if (list) {
+            chunks = chunksOf(entriesFor(view, list), false);
+            shared.set(client.seq, chunks);
+          }
+        }
+        if (chunks) deliver(client, chunks, toSeq, at);
+        // Not in the replay buffer any more: it is served as a client that fell behind.
+        else client.behindSince = at;
+      }
+      if (client.behindSince !== undefined) catchUp(client, catchUps, toSeq, at);
+      if (client.behindSince !== undefined && clients.has(client)) behind++;
+    }
+    return behind;
+  };
+
+  /** Sends what arrived since the last flush to each view whose access records allow it. */
   const flush = (): void => {
     flushTimer = undefined;
     const at = performance.now();
     lastFlushAt = at;
-    const batch = pending;
-    pending = [];
-    const catchUps = new Map<string, Chunk[]>();
-    const firstSeq = batch[0]?.seq ?? seq + 1;
     let behind = 0;
     for (const view of views.values()) {
-      let shared: Chunk[] | undefined;
-      for (const client of view.clients) {
-        if (client.behindSince !== undefined) catchUp(client, catchUps, at);
-        else if (client.seq >= seq) continue;
-        else if (client.seq < firstSeq) {
-          // The usual case: the whole batch is new to every client of the view.
-          shared ??= chunksOf(entriesFor(view, batch), false);
-          deliver(client, shared, seq, at);
-        } else {
-          // Connected while this batch was pending: its snapshot already holds the batch's first changes.
-          const since = client.seq;
-          const rest = batch.filter((change) => change.seq > since);
-          deliver(client, chunksOf(entriesFor(view, rest), false), seq, at);
+      if (view.recording) continue;
+      if (view.recordedSeq < seq) {
+        const toSeq = seq;
+        const written = recordFor(view, toSeq);
+        if (written) {
+          view.recording = true;
+          void written.then((failed) => {
+            view.recording = false;
+            view.recordedSeq = toSeq;
+            if (deliverView(view, failed, performance.now()) > 0) scheduleFlush(DRAIN_POLL_MS);
+            // What arrived while the records were written goes out with the next flush, after its own.
+            if (seq > toSeq) scheduleFlush(lastFlushAt + flushIntervalMs - performance.now());
+          });
+          continue;
         }
-        if (client.behindSince !== undefined && clients.has(client)) behind++;
+        view.recordedSeq = toSeq;
       }
+      behind += deliverView(view, new Set(), at);
     }
     if (behind > 0) scheduleFlush(DRAIN_POLL_MS);
   };
@@ -353,7 +449,6 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     replay.push(sequenced);
     position = change.position;
     if (replay.length > replayLimit) floor = (replay.shift() as Sequenced<Item>).position;
-    pending.push(sequenced);
     // Changes are broadcast on a later turn of the event loop, so a burst goes out together and sending to
     // a thousand sockets never delays a command's answer.
     scheduleFlush(lastFlushAt + flushIntervalMs - performance.now());
@@ -438,7 +533,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
       const key = options.viewKey(principal);
       let view = views.get(key);
       if (!view) {
-        view = { key, principal, clients: new Set() };
+        view = { key, principal, clients: new Set(), recordedSeq: seq, recording: false };
         views.set(key, view);
       }
       // Whatever is still pending is already in the replay buffer or the snapshot this client gets now.
@@ -448,6 +543,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
         view,
         expiresAt: identity.expiresAt,
         seq,
+        from: request.socket.remoteAddress ?? "",
         behindSince: undefined,
       };
       clients.add(client);
