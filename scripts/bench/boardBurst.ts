@@ -5,7 +5,18 @@ import { fileURLToPath } from "node:url";
 import { WebSocketServer } from "ws";
 import type { FromBurstClients, Group, GroupResult, Histogram, ToBurstClients } from "./boardBurstClients.js";
 import type { CommandBurst } from "./boardBurstCommands.js";
-import { header, log, mb, memLine, printResult, type Result, type Stats, scaled, sleep, statsLine } from "./common.js";
+import {
+  header,
+  log,
+  mb,
+  memLine,
+  printResult,
+  type Result,
+  type Stats,
+  scaled,
+  sleep,
+  statsLine,
+} from "./common.js";
 import { login, startBenchService } from "./service.js";
 
 const CLIENTS = 1_000;

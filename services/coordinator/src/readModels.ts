@@ -282,7 +282,7 @@ export const readModels = ({
      */
     boardAsOf: async (asOf: Date): Promise<BoardAnswer> => {
       available("board");
-      const { position: at, items } = await boardAsOf(store, runner.reader(), asOf, DOMAIN_CATEGORIES);
+      const { position: at, items } = await boardAsOf(store, runner.reader(), asOf);
       return { asOf: asOf.toISOString(), position: at, items: boardView(items, asOf, thresholds) };
     },
 

@@ -3,7 +3,7 @@ import { referralEventSchemas, transferEventSchemas } from "@mtc/domain";
 import type { EventStore } from "@mtc/eventstore";
 import type Database from "better-sqlite3";
 import { type RecordedHeader, toProjectedEvent } from "../shared/projectedEvent.js";
-import { DOMAIN_CATEGORIES, type DocumentModel } from "../shared/readModel.js";
+import type { DocumentModel } from "../shared/readModel.js";
 import { applyToBoard, evolveBoardItem, shownItems } from "./evolve.js";
 import type { BoardItem } from "./state.js";
 
@@ -43,13 +43,16 @@ CREATE TABLE IF NOT EXISTS board_checkpoints (
 CREATE INDEX IF NOT EXISTS board_checkpoints_by_time ON board_checkpoints (recorded_at);
 `;
 
+/** The streams the board is built from: its items are referrals and transfers, nothing else moves them. */
+export const BOARD_CATEGORIES = ["referral", "transfer"] as const;
+
 /** Live transfer board for the dispatch centre (000 §十二): one row per open referral or transfer. */
 export const boardModel = (
   checkpoints: BoardCheckpointOptions = defaultBoardCheckpoints,
 ): DocumentModel<BoardItem> => ({
   kind: "document",
   name: "board",
-  categories: DOMAIN_CATEGORIES,
+  categories: BOARD_CATEGORIES,
   // 4: checkpoints along the log, not at batch ends; pre-arrival alerts on transfer items.
   version: 4,
   handles: [...Object.keys(referralEventSchemas), ...Object.keys(transferEventSchemas)],
@@ -188,7 +191,7 @@ export const boardAsOf = async (
   store: EventStore,
   db: Database.Database,
   asOf: Date,
-  categories?: readonly string[],
+  categories: readonly string[] = BOARD_CATEGORIES,
 ): Promise<{ position: number; items: BoardItem[] }> => {
   const start = boardQueries(db).checkpointAtOrBefore(asOf);
   const items = new Map<string, BoardItem>((start?.items ?? []).map((item) => [item.id, item]));
@@ -196,7 +199,7 @@ export const boardAsOf = async (
   const failed = new Set<string>();
   let position = start?.position ?? -1;
   for (let after = position; ; ) {
-    const page = await store.readAll({ after, maxCount: REPLAY_PAGE, ...(categories ? { categories } : {}) });
+    const page = await store.readAll({ after, maxCount: REPLAY_PAGE, categories });
     for (const recorded of page) {
       if (Date.parse(recorded.recordedAt) > limit) return { position, items: shownItems(items.values()) };
       // As in the runner: an item that cannot take an event keeps its last good state and takes no more.
