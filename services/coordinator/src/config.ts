@@ -73,6 +73,7 @@ const Env = z
     BLOOD_ISSUED_MIN_ROUTINE: minutes(240),
     BLOOD_DELIVERED_MIN_ROUTINE: minutes(480),
     ACCESS_RECORD_REPEAT_MINUTES: minutes(15),
+    ACCESS_INDEX_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(500),
     WS_MAX_BUFFERED_BYTES: z.coerce
       .number()
       .int()
@@ -164,6 +165,8 @@ export interface Config {
   >;
   /** A view re-read with the same cases is recorded in the access log again only after this long. */
   accessRecordRepeatMinutes: number;
+  /** How long access records alone may wait to be indexed together ("who read case X" waits for none). */
+  accessIndexDelayMs: number;
   /** The board feed's limits: unsent bytes per client, connections per user and in total, stall before close. */
   wsMaxBufferedBytes: number;
   wsMaxConnectionsPerUser: number;
@@ -263,6 +266,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       },
     },
     accessRecordRepeatMinutes: e.ACCESS_RECORD_REPEAT_MINUTES,
+    accessIndexDelayMs: e.ACCESS_INDEX_DELAY_MS,
     wsMaxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     wsMaxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
     wsMaxConnections: e.WS_MAX_CONNECTIONS,

@@ -2,7 +2,13 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { type Clock, ReferenceData, referenceLookup, systemClock } from "@mtc/domain";
 import { type EventStore, openEventStore } from "@mtc/eventstore";
-import { allModels, categoriesOf, createReadModelRunner, readModelFile } from "@mtc/projections";
+import {
+  ACCESS_CATEGORY,
+  allModels,
+  categoriesOf,
+  createReadModelRunner,
+  readModelFile,
+} from "@mtc/projections";
 import { type DestinationStream, type Logger, pino } from "pino";
 import { accessLog as createAccessLog, seesIdentities } from "./access/accessLog.js";
 import { type App, buildApp } from "./app.js";
@@ -93,6 +99,10 @@ export const startService = async (
     // The feeds: the board, the pre-arrival alerts, and the models whose status the board shows beside each
     // item (a case's blood and MDT status, issue 9): their changes re-send the case's items.
     emitting: ["board", "arrivals", "blood", "mdt"],
+    // Access records alone are indexed together, at most ACCESS_INDEX_DELAY_MS late: one at a time, each read
+    // rewrote every index page its cases touch (≈ 400 KB of WAL for a 50-case search) and held up the next.
+    deferredCategories: [ACCESS_CATEGORY],
+    deferMs: config.accessIndexDelayMs,
     ...(options.readModelPace ? { pace: options.readModelPace } : {}),
   });
   await runner.start();

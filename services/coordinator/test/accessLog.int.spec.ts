@@ -123,6 +123,8 @@ const openFeed = async (username: string) => {
   const board = await boardClient(service.url, user(username).token);
   await board.next((m) => m.type === "snapshot");
   board.close();
+  // Closed on both sides: a change broadcast afterwards is neither sent to it nor recorded for it.
+  await board.closed;
 };
 
 describe("every read of patient data is recorded first (issue 8 finding 6)", () => {

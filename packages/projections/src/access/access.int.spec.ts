@@ -153,4 +153,69 @@ describe("access index (issue 8 finding 6: who read case X)", () => {
     const { categories: _domain, ...everyCategory } = timelineModel;
     expect(categoriesOf([...allModels(), everyCategory])).toBeUndefined();
   });
+
+  it("reads alone are indexed together, at most deferMs late; a domain event or a waiting query indexes them at once", async () => {
+    await appendDomainEvents();
+    const models = allModels();
+    const runner = createReadModelRunner({
+      store,
+      path: join(dir, "readmodels-deferred.db"),
+      models,
+      categories: categoriesOf(models),
+      deferredCategories: ["access"],
+      // Longer than the test: whatever is indexed here was indexed by something other than the timer.
+      deferMs: 60_000,
+    });
+    await runner.start();
+    await runner.whenReady();
+    const indexed = () => accessQueries(runner.reader()).readsOfCase("c1", { limit: 100 }).reads.length;
+    const checkpointOf = (name: string) => runner.status().find((s) => s.name === name)?.checkpoint;
+    const before = checkpointOf("access");
+
+    // Two reads alone: they wait, and nothing else is held up by them.
+    await appendRead(
+      actors.clinic,
+      PATIENT_DATA_READ,
+      "access-clinic",
+      "c1",
+      read("timeline", ["c1"], "GET /t"),
+    );
+    await appendRead(
+      actors.clinic,
+      PATIENT_DATA_READ,
+      "access-clinic",
+      "c1",
+      read("timeline", ["c1"], "GET /t"),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(indexed()).toBe(0);
+    expect(checkpointOf("access")).toBe(before);
+
+    // A domain event goes at once, and takes the waiting reads with it, in one batch.
+    const log = createLog();
+    log.record("referral-r3", "ReferralRequested", data.referralRequested("r3", "c1", 2), { caseId: "c1" });
+    const [domain] = log.events;
+    if (!domain) throw new Error("no event");
+    const domainAt = (
+      await store.append(
+        domain.streamId,
+        [{ id: randomUUID(), type: domain.type, data: domain.data, metadata: domain.metadata }],
+        "any",
+      )
+    ).position;
+    await expect.poll(() => checkpointOf("board"), { timeout: 5_000 }).toBe(domainAt);
+    expect(indexed()).toBe(2);
+
+    // A query waiting on the index does not wait for the timer either.
+    const last = await appendRead(
+      actors.auditor,
+      PATIENT_DATA_READ,
+      "access-auditor",
+      "c1",
+      read("case_search", ["c1"], "GET /c"),
+    );
+    await runner.whenCaughtUpTo(last);
+    expect(indexed()).toBe(3);
+    await runner.close();
+  });
 });

@@ -1,5 +1,6 @@
 import { existsSync, renameSync } from "node:fs";
 import {
+  categoryOf,
   type EventStore,
   type RecordedEvent,
   type Subscription,
@@ -62,6 +63,14 @@ export interface ReadModelRunnerOptions {
   pageSize?: number;
   /** Largest live batch (default 1,000); a live batch is otherwise what arrived before the next turn. */
   liveBatchSize?: number;
+  /**
+   * Stream categories whose events alone may wait up to `deferMs` before they are applied (the access log): one
+   * transaction then indexes many reads, instead of one per read, each rewriting the index pages it touches.
+   * Any other event, or a caller of `whenCaughtUpTo`, applies what waits at once.
+   */
+  deferredCategories?: readonly string[];
+  /** How long events of `deferredCategories` alone may wait (default 500 ms). */
+  deferMs?: number;
   /** Documents a model holds per batch before writing them (the write-behind cache bound; default 20,000). */
   cacheSize?: number;
   /** Models whose changes are emitted to `onChanges` listeners (default: board). */
@@ -107,6 +116,8 @@ interface Loop {
   current?: symbol;
   pending: RecordedEvent[];
   scheduled: boolean;
+  /** The timer of a live batch holding only deferrable events. */
+  deferred?: ReturnType<typeof setTimeout> | undefined;
   retries: number;
 }
 
@@ -124,6 +135,8 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
   const log: RunnerLog = options.log ?? (() => {});
   const pageSize = options.pageSize ?? 5_000;
   const liveBatchSize = options.liveBatchSize ?? 1_000;
+  const deferredCategories = new Set(options.deferredCategories ?? []);
+  const deferMs = options.deferMs ?? 500;
   const pace = options.pace ?? tick;
   const reading = logReader(store, categories);
   const listeners = new Set<ChangeListener>();
@@ -219,6 +232,8 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
 
   const flushPending = (loop: Loop): void => {
     loop.scheduled = false;
+    clearTimeout(loop.deferred);
+    loop.deferred = undefined;
     const batch = loop.pending;
     loop.pending = [];
     commit(loop, batch);
@@ -237,7 +252,12 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
         if (loop.current !== token || !reading.keep(event)) return;
         loop.pending.push(event);
         if (loop.pending.length >= liveBatchSize) flushPending(loop);
-        else if (!loop.scheduled) {
+        else if (deferredCategories.has(categoryOf(event.streamId)) && waiters.length === 0) {
+          if (!loop.scheduled && loop.deferred === undefined) {
+            loop.deferred = setTimeout(() => flushPending(loop), deferMs);
+            loop.deferred.unref();
+          }
+        } else if (!loop.scheduled) {
           loop.scheduled = true;
           setImmediate(() => flushPending(loop));
         }
@@ -405,14 +425,16 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
       if (!readDb) throw new Error("read-model runner not started");
       return readDb;
     },
-    whenCaughtUpTo: (position) =>
-      reached(position)
-        ? Promise.resolve()
-        : closed
-          ? Promise.reject(new Error("read-model runner closed"))
-          : new Promise((resolve, reject) => {
-              waiters.push({ position, resolve, reject });
-            }),
+    whenCaughtUpTo: (position) => {
+      if (reached(position)) return Promise.resolve();
+      if (closed) return Promise.reject(new Error("read-model runner closed"));
+      // Someone waits: deferred events are applied now, and none is deferred while anyone waits.
+      for (const loop of loops) if (loop.deferred !== undefined) flushPending(loop);
+      if (reached(position)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        waiters.push({ position, resolve, reject });
+      });
+    },
     whenReady: () =>
       allReady() ? Promise.resolve() : new Promise<void>((resolve) => readyWaiters.push(resolve)),
     onChanges: (listener) => {

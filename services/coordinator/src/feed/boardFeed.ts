@@ -360,6 +360,8 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     if (items.length === 0) return undefined;
     const readers = new Map<string, Client[]>();
     for (const client of view.clients) {
+      // A closing connection is sent nothing more, so nothing is recorded for it.
+      if (client.socket.readyState !== WebSocket.OPEN) continue;
       const key = `${client.principal.userId}\u0000${client.from}`;
       const list = readers.get(key);
       if (list) list.push(client);
