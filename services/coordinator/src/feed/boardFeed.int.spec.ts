@@ -353,21 +353,28 @@ describe("live changes are recorded before they are sent (issue 8 §6)", () => {
 
   it(`a record that cannot be written closes that user's clients with ${CLOSE_TRY_AGAIN_LATER} before anything is sent; the others are served`, async () => {
     env = await setUp({
-      beforeDeliver: async (principal) => {
-        if (principal.userId === "u2") throw new Error("disk full");
+      beforeDeliver: (principal) => {
+        if (principal.userId === "u2") return Promise.reject(new Error("disk full"));
+        // A hook that throws instead of rejecting is a failed record too, never a crash of the feed.
+        if (principal.userId === "u3") throw new Error("no access log");
+        return undefined;
       },
     });
     const served = await env.connect("u1");
     const refused = await env.connect("u2");
-    await until(() => served.position === -1 && refused.position === -1, "the snapshots");
+    const thrown = await env.connect("u3");
+    await until(() => [served, refused, thrown].every((c) => c.position === -1), "the snapshots");
     env.emit("a", { id: "a", payload: "identifiable" });
-    expect(await refused.closed).toEqual({
-      code: CLOSE_TRY_AGAIN_LATER,
-      reason: "the access log cannot be written; reconnect later",
-    });
+    for (const client of [refused, thrown])
+      expect(await client.closed).toEqual({
+        code: CLOSE_TRY_AGAIN_LATER,
+        reason: "the access log cannot be written; reconnect later",
+      });
     await until(() => served.position === 0, "the change");
-    expect(refused.positions).toEqual([]);
-    expect(refused.items.has("a")).toBe(false);
+    for (const client of [refused, thrown]) {
+      expect(client.positions).toEqual([]);
+      expect(client.items.has("a")).toBe(false);
+    }
     expect(env.feed.clientCount()).toBe(1);
   });
 });

@@ -371,7 +371,13 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     const writes: Promise<void>[] = [];
     for (const group of readers.values()) {
       const first = group[0] as Client;
-      const write = hook(first.principal, first.from, items);
+      let write: Promise<void> | undefined;
+      try {
+        write = hook(first.principal, first.from, items);
+      } catch (error) {
+        // A hook that throws at once has not recorded anything either: the same refusal as a failed write.
+        write = Promise.reject(error);
+      }
       if (!write) continue;
       writes.push(
         write.catch((error: unknown) => {
