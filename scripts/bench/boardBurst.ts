@@ -13,7 +13,7 @@ import {
   printResult,
   type Result,
   type Stats,
-  scaled,
+  scaledDown,
   sleep,
   statsLine,
 } from "./common.js";
@@ -171,8 +171,8 @@ const groupLine = (g: GroupResult): string =>
  */
 export const runBoardBurst = async (): Promise<Result[]> => {
   header("5. board burst — 1,000 board clients (5 views), bursts of 2,000 changes: RSS and receipt latency");
-  const perBurst = scaled(2_000, 100);
-  const clients = scaled(CLIENTS, 50);
+  const perBurst = scaledDown(2_000, 100);
+  const clients = scaledDown(CLIENTS, 50);
   log(
     `  sizes: ${clients} clients; (a) ${perBurst} referrals, ${CONCURRENCY} in flight; (b) ${TICK_BURSTS} one-tick bursts of ${perBurst} changes`,
   );

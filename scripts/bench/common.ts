@@ -15,6 +15,13 @@ export const SCALE = (() => {
 /** A size scaled by BENCH_SCALE, never below `min`. */
 export const scaled = (base: number, min = 1): number => Math.max(min, Math.round(base * SCALE));
 
+/**
+ * A size the issue defines (1,000 clients, bursts of 2,000): smaller in a quick run, never larger in a scale run,
+ * whose point is the size of the log.
+ */
+export const scaledDown = (base: number, min = 1): number =>
+  Math.max(min, Math.round(base * Math.min(1, SCALE)));
+
 /** One figure compared against its baseline, with an optional target. */
 export interface Result {
   section: string;

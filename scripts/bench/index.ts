@@ -49,6 +49,31 @@ const main = async (): Promise<void> => {
   const results: Result[] = [];
   const failed: string[] = [];
   const durations: [string, number][] = [];
+  /** The table so far, written after every section: a long scale run that is stopped keeps what it measured. */
+  const writeTable = (totalSeconds: number, complete = true): string => {
+    const file = jsonPath(startedAt);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      `${JSON.stringify(
+        {
+          startedAt: startedAt.toISOString(),
+          scale: SCALE,
+          node: process.version,
+          platform: `${process.platform}/${process.arch}`,
+          only: only ?? null,
+          complete,
+          durations: Object.fromEntries(durations),
+          totalSeconds,
+          failed,
+          results: results.map((r) => ({ ...r, ratio: r.value / r.baseline, verdict: verdict(r) })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return file;
+  };
   for (const [name, run] of sections) {
     if (only && !only.includes(name)) continue;
     const t0 = performance.now();
@@ -63,6 +88,7 @@ const main = async (): Promise<void> => {
     const seconds = (performance.now() - t0) / 1000;
     durations.push([name, seconds]);
     log(`  (section ${name} took ${seconds.toFixed(1)} s)`);
+    writeTable((performance.now() - started) / 1000, false);
   }
 
   // maxRSS is the process's high-water mark (kB): the peak, whatever section reached it.
@@ -98,26 +124,7 @@ const main = async (): Promise<void> => {
     `durations: ${durations.map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(", ")}; total ${total.toFixed(1)} s`,
   );
   if (failed.length) log(`failed sections: ${failed.join(", ")}`);
-  const file = jsonPath(startedAt);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(
-    file,
-    `${JSON.stringify(
-      {
-        startedAt: startedAt.toISOString(),
-        scale: SCALE,
-        node: process.version,
-        platform: `${process.platform}/${process.arch}`,
-        only: only ?? null,
-        durations: Object.fromEntries(durations),
-        totalSeconds: total,
-        failed,
-        results: results.map((r) => ({ ...r, ratio: r.value / r.baseline, verdict: verdict(r) })),
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  const file = writeTable(total);
   log(`table as JSON: ${file} (compare two runs with pnpm bench:compare A.json B.json)`);
   process.exitCode = failed.length ? 1 : 0;
 };
