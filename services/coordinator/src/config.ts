@@ -91,6 +91,7 @@ const Env = z
     INTEGRITY_SIGN_EVERY_MINUTES: minutes(60),
     INTEGRITY_TAIL_EVENTS: z.coerce.number().int().min(0).default(1_000),
     INTEGRITY_CHECK_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
+    INTEGRITY_WALK_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
     INTEGRITY_FULL_VERIFY_SECONDS: z.coerce
       .number()
       .int()
@@ -187,6 +188,8 @@ export interface Config {
     checkSeconds: number;
     /** How often the whole log is walked again: an edit to an old row is found within this time. */
     fullVerifySeconds: number;
+    /** The share of one core the embedded log's walk may take. */
+    walkShare: number;
   };
   instanceId: string;
   /** Board checkpoints for as-of: after this many log positions or minutes of recordedAt. */
@@ -283,6 +286,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       tailEvents: e.INTEGRITY_TAIL_EVENTS,
       checkSeconds: e.INTEGRITY_CHECK_SECONDS,
       fullVerifySeconds: e.INTEGRITY_FULL_VERIFY_SECONDS,
+      walkShare: e.INTEGRITY_WALK_SHARE,
     },
     instanceId: e.MTC_INSTANCE_ID,
     boardCheckpoints: {

@@ -309,26 +309,28 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
     expect(verifyExport(dropped).problems.join("\n")).toMatch(/not complete from revision 0/);
   });
 
-  it("the service's worker-thread walker names the same break as verify, and follows new events", async () => {
-    const path = newPath();
-    await writeLog(path);
-    const walker = workerWalker({ path, trustedKey: undefined });
-    try {
-      expect(await walker.advance()).toMatchObject({ found: undefined, snapshot: { checked: 24 } });
-      const store = openSqliteEventStore({ path });
-      await store.append("referral-a", [newEvent("Later")], "any");
-      await store.close();
-      expect(await walker.advance()).toMatchObject({ found: undefined, snapshot: { checked: 25 } });
-      tamper(path, (db) =>
-        db.prepare("UPDATE events SET data = ? WHERE position = 9").run('{"round":2,"x":1}'),
-      );
-      const again = await walker.again();
-      expect(again.found).toEqual((await verifyBoth({ path })).firstBreak);
-      expect(again.found).toMatchObject({ position: 9, kind: "edited" });
-    } finally {
-      await walker.close();
-    }
-  });
+  // Paced to a share of a core (INTEGRITY_WALK_SHARE) or not, the walk finds the same.
+  for (const share of [1, 0.25])
+    it(`the service's worker-thread walker (share ${share}) names the same break as verify, and follows new events`, async () => {
+      const path = newPath();
+      await writeLog(path);
+      const walker = workerWalker({ path, trustedKey: undefined, share });
+      try {
+        expect(await walker.advance()).toMatchObject({ found: undefined, snapshot: { checked: 24 } });
+        const store = openSqliteEventStore({ path });
+        await store.append("referral-a", [newEvent("Later")], "any");
+        await store.close();
+        expect(await walker.advance()).toMatchObject({ found: undefined, snapshot: { checked: 25 } });
+        tamper(path, (db) =>
+          db.prepare("UPDATE events SET data = ? WHERE position = 9").run('{"round":2,"x":1}'),
+        );
+        const again = await walker.again();
+        expect(again.found).toEqual((await verifyBoth({ path })).firstBreak);
+        expect(again.found).toMatchObject({ position: 9, kind: "edited" });
+      } finally {
+        await walker.close();
+      }
+    });
 
   it("stops when aborted", async () => {
     const path = newPath();

@@ -82,6 +82,11 @@ export type WalkReply = { id: number; ok: true; value: unknown } | { id: number;
 export interface WorkerWalkerInit {
   path: string;
   trustedKey: string | undefined;
+  /**
+   * The share of one core the walk may take (0 < share ≤ 1; default 1): after each page it rests in proportion.
+   * A low thread priority alone still leaves it a whole core of two, and requests slower while it runs.
+   */
+  share?: number;
 }
 
 /**

@@ -13,7 +13,24 @@ try {
 }
 const init = workerData as WorkerWalkerInit;
 const reader = openChainReader(init.path);
-const walker = inProcessWalker(reader, {}, init.trustedKey);
+const share = Math.min(1, Math.max(0.01, init.share ?? 1));
+let pageStarted = performance.now();
+/** After each page, a rest in proportion to the page's work: the walk takes `share` of a core at most. */
+const pace =
+  share >= 1
+    ? undefined
+    : () =>
+        new Promise<void>((resolve) => {
+          const busy = performance.now() - pageStarted;
+          setTimeout(
+            () => {
+              pageStarted = performance.now();
+              resolve();
+            },
+            (busy * (1 - share)) / share,
+          );
+        });
+const walker = inProcessWalker(reader, pace ? { pace } : {}, init.trustedKey);
 const port = parentPort;
 if (!port) throw new Error("walkerWorker runs only as a worker thread");
 

@@ -155,7 +155,7 @@ export async function startIntegrityMonitor({
    */
   let pageStarted = performance.now();
   const walker: ChainWalker = logFile
-    ? workerWalker({ path: logFile, trustedKey: publicKey })
+    ? workerWalker({ path: logFile, trustedKey: publicKey, share: settings.walkShare })
     : inProcessWalker(
         store,
         {
