@@ -19,14 +19,16 @@ import { BENCH_UNTIL, benchReference, benchRegion, copyRegion } from "./region.j
 
 const PROFILE_PREFIX = 100_000;
 
+/** Every column of every event, in log order: what both baselines read. */
+const LOG_ROWS =
+  "SELECT position, event_id, stream_id, revision, type, data, metadata, recorded_at FROM events ORDER BY position";
+
 /** Baseline: every row in log order straight from better-sqlite3, data and metadata parsed. */
 const rawRead = (path: string): number => {
   const db = new Database(path, { readonly: true });
   try {
     const rows = db
-      .prepare<[], { position: number; data: string; metadata: string; type: string }>(
-        "SELECT position, event_id, stream_id, revision, type, data, metadata, recorded_at FROM events ORDER BY position",
-      )
+      .prepare<[], { position: number; data: string; metadata: string; type: string }>(LOG_ROWS)
       .iterate();
     let count = 0;
     let checksum = 0;
@@ -59,9 +61,7 @@ const rawReadAndOneRow = (path: string, scratch: string): number => {
     );
     const insert = out.prepare("INSERT INTO t VALUES (?, ?, ?, ?, ?)");
     const rows = db
-      .prepare<[], { position: number; data: string; metadata: string; recorded_at: string }>(
-        "SELECT position, event_id, stream_id, revision, type, data, metadata, recorded_at FROM events ORDER BY position",
-      )
+      .prepare<[], { position: number; data: string; metadata: string; recorded_at: string }>(LOG_ROWS)
       .iterate();
     let count = 0;
     out.exec("BEGIN");

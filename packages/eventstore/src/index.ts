@@ -11,8 +11,4 @@ export * from "./integrity/walker.js";
 export { type EventStoreConfig, openEventStore } from "./open.js";
 export * from "./port.js";
 export { openSqliteEventStore, type SqliteEventStoreOptions } from "./sqlite/sqliteEventStore.js";
-export {
-  startWalCheckpointer,
-  type WalCheckpointer,
-  type WalCheckpointerOptions,
-} from "./sqlite/walCheckpointer.js";
+export { checkpointInBackground, type WalCheckpointer } from "./sqlite/walCheckpointer.js";

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiClient, apiClient, boardClient, type Harness, startHarness, testClock } from "./harness.js";
+import { IN_HOSPITAL_JOURNEY_EVENTS } from "./inHospitalJourneyEvents.js";
 
 /**
  * Issue 9 "done when", end to end against the running service (real HTTP on 127.0.0.1, real WebSocket clients,
@@ -196,29 +197,7 @@ describe("in-hospital response: pre-arrival alert → MDT → emergency blood �
     // The auditor: the case timeline holds every step, and each section stands against its rule and targets.
     const timeline = await ok(auditor.get(`/api/cases/${caseId}/timeline`));
     const types = (timeline.entries as { type: string }[]).map((e) => e.type);
-    for (const type of [
-      "TransferRequested",
-      "UnitDispatched",
-      "TransferDeparted",
-      "PreArrivalAlertRaised",
-      "PreArrivalAlertAcknowledged",
-      "MdtPreActivated",
-      "MemberCalled",
-      "MemberArrived",
-      "LeaderAppointed",
-      "ServicesPutOnStandby",
-      "StandbyAcknowledged",
-      "MdtFullyStaffed",
-      "BloodRequested",
-      "BloodRequestAcknowledged",
-      "BloodIssued",
-      "BloodPacked",
-      "BloodHandedOver",
-      "BloodDelivered",
-      "TransferArrived",
-      "HandoverCompleted",
-    ])
-      expect(types, type).toContain(type);
+    for (const type of IN_HOSPITAL_JOURNEY_EVENTS) expect(types, type).toContain(type);
     // Three calls and three arrivals, five standby acknowledgements: each its own event (R-MDT-7).
     expect(types.filter((t) => t === "MemberCalled" || t === "MemberArrived")).toHaveLength(6);
     expect(types.filter((t) => t === "StandbyAcknowledged")).toHaveLength(5);

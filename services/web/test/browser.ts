@@ -14,6 +14,20 @@ if (!hasChromium) {
   );
 }
 
+/** Fills form fields by their `field-<path>` test ids inside `scope` (a selector, or "" for the page): chooses in selects, types elsewhere. */
+export const fillFields = async (
+  page: Page,
+  scope: string,
+  fields: Record<string, string>,
+): Promise<void> => {
+  for (const [fieldPath, value] of Object.entries(fields)) {
+    const field = page.locator(`${scope} [data-testid="field-${fieldPath}"]`.trim()).first();
+    const tag = await field.evaluate((el) => el.tagName.toLowerCase());
+    if (tag === "select") await field.selectOption(value);
+    else await field.fill(value);
+  }
+};
+
 export const SCREENSHOTS = path.resolve(import.meta.dirname, "../../../artifacts/screenshots");
 
 export const launchBrowser = (): Promise<Browser> =>

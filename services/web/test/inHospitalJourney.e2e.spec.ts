@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../../coordinator/test/harness.js";
-import { hasChromium, launchBrowser, openAs, screenshot } from "./browser.js";
+import { IN_HOSPITAL_JOURNEY_EVENTS } from "../../coordinator/test/inHospitalJourneyEvents.js";
+import { fillFields, hasChromium, launchBrowser, openAs, screenshot } from "./browser.js";
 
 /**
  * Issue 9 "done when", through the pages: one browser context per role on the real service (real HTTP, real
@@ -28,16 +29,6 @@ describe.skipIf(!hasChromium)("pages: in-hospital journey (issue 9)", () => {
     await harness?.stop();
   });
 
-  /** Fills fields by their `field-<path>` test ids, choosing in selects and typing elsewhere. */
-  const fill = async (page: Page, scope: string, fields: Record<string, string>) => {
-    for (const [path, value] of Object.entries(fields)) {
-      const field = page.locator(`${scope} [data-testid="field-${path}"]`.trim()).first();
-      const tag = await field.evaluate((el) => el.tagName.toLowerCase());
-      if (tag === "select") await field.selectOption(value);
-      else await field.fill(value);
-    }
-  };
-
   it("R-TRF-7 R-TRF-8 R-MDT-2 R-MDT-3 R-MDT-7 R-BLD-1 R-BLD-2: alert → MDT → blood → handover → audit, in the pages", async () => {
     const base = harness.service.url;
     const county = (await openAs(browser, base, "county")).page;
@@ -49,7 +40,7 @@ describe.skipIf(!hasChromium)("pages: in-hospital journey (issue 9)", () => {
 
     // 1. The county MCH hospital asks for the transfer from its inbox: red grade, postpartum haemorrhage.
     await county.getByTestId("action-new-transfer").click();
-    await fill(county, '[data-testid="transfer-form"]', {
+    await fillFields(county, '[data-testid="transfer-form"]', {
       "patient.name": "孙丽娟",
       riskGrade: "red",
       destinationInstitutionId: "jc_mch_rescue_centre",
@@ -82,7 +73,7 @@ describe.skipIf(!hasChromium)("pages: in-hospital journey (issue 9)", () => {
 
     // The departure, with her condition, the ETA and what the crew asks to have ready.
     await row.getByTestId("action-departure").click();
-    await fill(dispatcher, "", {
+    await fillFields(dispatcher, "", {
       "condition.summary": "面色苍白，阴道持续出血",
       "condition.vitalSigns.systolicBp": "85",
       "condition.vitalSigns.heartRate": "126",
@@ -116,7 +107,7 @@ describe.skipIf(!hasChromium)("pages: in-hospital journey (issue 9)", () => {
 
     // The crew's treatment on the way, so that the transfer record is complete (000 §十二(十)).
     await row.getByTestId("action-en-route").click();
-    await fill(dispatcher, "", { description: "开放两路静脉通道，快速补液", performedBy: "陈护士" });
+    await fillFields(dispatcher, "", { description: "开放两路静脉通道，快速补液", performedBy: "陈护士" });
     await dispatcher.getByTestId("dialog-submit").click();
     await dispatcher.getByTestId("dialog-submit").waitFor({ state: "detached" });
 
@@ -241,7 +232,7 @@ describe.skipIf(!hasChromium)("pages: in-hospital journey (issue 9)", () => {
     );
     await arrived.waitFor({ timeout: 10_000 });
     await arrived.getByTestId("action-handover").click();
-    await fill(centre, '[data-testid="handover-form"]', {
+    await fillFields(centre, '[data-testid="handover-form"]', {
       handedOverBy: "李医生",
       receivedBy: "张主任",
       "condition.summary": "出血减少，生命体征趋稳",
@@ -262,29 +253,7 @@ describe.skipIf(!hasChromium)("pages: in-hospital journey (issue 9)", () => {
       auditor.getByTestId("timeline-entry").evaluateAll((els) => els.map((e) => e.getAttribute("data-type")));
     await expect.poll(types).toContain("HandoverCompleted");
     const timeline = await types();
-    for (const type of [
-      "TransferRequested",
-      "UnitDispatched",
-      "TransferDeparted",
-      "PreArrivalAlertRaised",
-      "PreArrivalAlertAcknowledged",
-      "MdtPreActivated",
-      "MemberCalled",
-      "MemberArrived",
-      "LeaderAppointed",
-      "ServicesPutOnStandby",
-      "StandbyAcknowledged",
-      "MdtFullyStaffed",
-      "BloodRequested",
-      "BloodRequestAcknowledged",
-      "BloodIssued",
-      "BloodPacked",
-      "BloodHandedOver",
-      "BloodDelivered",
-      "TransferArrived",
-      "HandoverCompleted",
-    ])
-      expect(timeline, type).toContain(type);
+    for (const type of IN_HOSPITAL_JOURNEY_EVENTS) expect(timeline, type).toContain(type);
     expect(timeline.filter((t) => t === "MemberCalled" || t === "MemberArrived")).toHaveLength(6);
     expect(timeline.filter((t) => t === "StandbyAcknowledged")).toHaveLength(5);
 

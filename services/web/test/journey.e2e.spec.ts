@@ -2,7 +2,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../../coordinator/test/harness.js";
-import { hasChromium, launchBrowser, openAs, screenshot } from "./browser.js";
+import { fillFields, hasChromium, launchBrowser, openAs, screenshot } from "./browser.js";
 
 /**
  * The whole journey through the pages, each user in a browser context of their own, on the real service:
@@ -24,15 +24,6 @@ describe.skipIf(!hasChromium)("pages: referral → transfer → handover → aud
     await harness?.stop();
   });
 
-  const fill = async (page: Page, scope: string, fields: Record<string, string>) => {
-    for (const [path, value] of Object.entries(fields)) {
-      const field = page.locator(`${scope} [data-testid="field-${path}"]`).first();
-      const tag = await field.evaluate((el) => el.tagName.toLowerCase());
-      if (tag === "select") await field.selectOption(value);
-      else await field.fill(value);
-    }
-  };
-
   const row = (page: Page, testId: string, prefix: string) =>
     page.locator(`[data-testid="${testId}"][data-item-id^="${prefix}"]`).first();
 
@@ -48,7 +39,7 @@ describe.skipIf(!hasChromium)("pages: referral → transfer → handover → aud
 
     // The clinic raises an emergency referral for a red-grade woman at 34 weeks.
     await clinic.getByTestId("action-new-referral").click();
-    await fill(clinic, '[data-testid="referral-form"]', {
+    await fillFields(clinic, '[data-testid="referral-form"]', {
       "patient.name": "王秀兰",
       "patient.idCardNumber": "11010519491231002X",
       "patient.phone": "13812345678",
@@ -77,7 +68,7 @@ describe.skipIf(!hasChromium)("pages: referral → transfer → handover → aud
     const inboxRow = row(centre, "inbox-row", "referral-");
     await inboxRow.waitFor({ timeout: 10_000 });
     await inboxRow.getByTestId("action-accept").click();
-    await fill(centre, "", { acceptedBy: "张主任" });
+    await fillFields(centre, "", { acceptedBy: "张主任" });
     await screenshot(centre, "04-centre-accept");
     await centre.getByTestId("form-submit").click();
     await expect.poll(() => row(centre, "inbox-row", "referral-").getAttribute("data-step")).toBe("accepted");
@@ -85,7 +76,7 @@ describe.skipIf(!hasChromium)("pages: referral → transfer → handover → aud
     // The clinic requests the emergency transfer.
     await clinic.getByTestId("action-new-transfer").click();
     // Carrying out the referral, the transfer continues its case.
-    await fill(clinic, '[data-testid="transfer-form"]', {
+    await fillFields(clinic, '[data-testid="transfer-form"]', {
       referralId,
       "patient.name": "王秀兰",
       riskGrade: "red",
@@ -111,7 +102,7 @@ describe.skipIf(!hasChromium)("pages: referral → transfer → handover → aud
     await expect.poll(() => transferRow.getAttribute("data-step")).toBe("dispatched");
 
     await transferRow.getByTestId("action-departure").click();
-    await fill(dispatcher, "", {
+    await fillFields(dispatcher, "", {
       "condition.summary": "神志清，面色苍白，阴道持续少量出血",
       "condition.vitalSigns.systolicBp": "92",
       "condition.vitalSigns.heartRate": "112",
@@ -122,7 +113,7 @@ describe.skipIf(!hasChromium)("pages: referral → transfer → handover → aud
     await expect.poll(() => transferRow.getAttribute("data-step")).toBe("departed");
 
     await transferRow.getByTestId("action-en-route").click();
-    await fill(dispatcher, "", { description: "开放两路静脉通道，快速补液", performedBy: "陈护士" });
+    await fillFields(dispatcher, "", { description: "开放两路静脉通道，快速补液", performedBy: "陈护士" });
     await dispatcher.getByTestId("dialog-submit").click();
     await dispatcher.getByTestId("dialog-submit").waitFor({ state: "detached" });
     await screenshot(dispatcher, "06-dispatcher-en-route");
@@ -140,7 +131,7 @@ describe.skipIf(!hasChromium)("pages: referral → transfer → handover → aud
     );
     await arrived.waitFor({ timeout: 10_000 });
     await arrived.getByTestId("action-handover").click();
-    await fill(centre, "", {
+    await fillFields(centre, "", {
       handedOverBy: "李医生",
       receivedBy: "张主任",
       "condition.summary": "出血减少，生命体征趋稳",

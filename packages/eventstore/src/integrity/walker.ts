@@ -90,6 +90,25 @@ export interface WorkerWalkerInit {
 }
 
 /**
+ * A `pace` for a walk that may take `share` of its thread (0 < share ≤ 1): after each page, a rest in proportion
+ * to the page's work (`busy × (1 − share) / share`), at most `maxRestMs`.
+ */
+export const restInProportion = (share: number, maxRestMs = Number.POSITIVE_INFINITY) => {
+  let pageStarted = performance.now();
+  return (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const busy = performance.now() - pageStarted;
+      setTimeout(
+        () => {
+          pageStarted = performance.now();
+          resolve();
+        },
+        Math.min(maxRestMs, (busy * (1 - share)) / share),
+      ).unref();
+    });
+};
+
+/**
  * Walks an embedded log in a worker thread with its own read-only connection: hashing a million events takes
  * about a minute of CPU, and on the service's thread it would delay every request behind it, however paced.
  */

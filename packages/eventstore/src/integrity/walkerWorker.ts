@@ -1,7 +1,13 @@
 import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { openChainReader } from "../sqlite/chainReader.js";
-import { inProcessWalker, type WalkReply, type WalkRequest, type WorkerWalkerInit } from "./walker.js";
+import {
+  inProcessWalker,
+  restInProportion,
+  type WalkReply,
+  type WalkRequest,
+  type WorkerWalkerInit,
+} from "./walker.js";
 
 /** The worker side of `workerWalker`: one request at a time, in order, on a read-only connection. */
 // The lowest priority for this thread only (Linux keeps a nice value per thread): on a machine with few cores
@@ -14,23 +20,8 @@ try {
 const init = workerData as WorkerWalkerInit;
 const reader = openChainReader(init.path);
 const share = Math.min(1, Math.max(0.01, init.share ?? 1));
-let pageStarted = performance.now();
-/** After each page, a rest in proportion to the page's work: the walk takes `share` of a core at most. */
-const pace =
-  share >= 1
-    ? undefined
-    : () =>
-        new Promise<void>((resolve) => {
-          const busy = performance.now() - pageStarted;
-          setTimeout(
-            () => {
-              pageStarted = performance.now();
-              resolve();
-            },
-            (busy * (1 - share)) / share,
-          );
-        });
-const walker = inProcessWalker(reader, pace ? { pace } : {}, init.trustedKey);
+// The walk takes `share` of a core at most (the port's listener keeps this thread alive while it rests).
+const walker = inProcessWalker(reader, share < 1 ? { pace: restInProportion(share) } : {}, init.trustedKey);
 const port = parentPort;
 if (!port) throw new Error("walkerWorker runs only as a worker thread");
 

@@ -19,7 +19,7 @@ import { createNotifier } from "./notifier.js";
 import { startPollingSubscription } from "./pollingSubscription.js";
 import { toChainedEvent, toRecordedEvent } from "./rows.js";
 import { prepareStatements } from "./statements.js";
-import { startWalCheckpointer, type WalCheckpointer } from "./walCheckpointer.js";
+import { checkpointInBackground, type WalCheckpointer } from "./walCheckpointer.js";
 
 const PAGE_SIZE = 500;
 const POLL_MS = 200;
@@ -67,19 +67,8 @@ export function openSqliteEventStore({
   const db = openDatabase(path);
   onConnection?.(db);
   let checkpointer: WalCheckpointer | undefined;
-  if (backgroundCheckpoints) {
-    // The writer keeps a safety mark at four times the worker's: under appends without pause the WAL is never
-    // wholly checkpointed when a transaction starts, so it could not restart and would grow without end.
-    db.pragma(`wal_autocheckpoint = ${4 * LOG_WAL_CHECKPOINT_PAGES}`);
-    checkpointer = startWalCheckpointer({
-      path,
-      walBytes: LOG_WAL_CHECKPOINT_PAGES * Number(db.pragma("page_size", { simple: true })),
-      intervalMs: 250,
-      onStop: () => {
-        if (db.open) db.pragma(`wal_autocheckpoint = ${LOG_WAL_CHECKPOINT_PAGES}`);
-      },
-    });
-  }
+  if (backgroundCheckpoints)
+    checkpointer = checkpointInBackground(db, { markPages: LOG_WAL_CHECKPOINT_PAGES, intervalMs: 250 });
   const q = prepareStatements(db);
   const notifier = createNotifier();
   const subscriptions = new Set<Subscription>();

@@ -1,3 +1,4 @@
+import type Database from "better-sqlite3";
 import { startWorker } from "../startWorker.js";
 
 export interface WalCheckpointerOptions {
@@ -38,4 +39,30 @@ export function startWalCheckpointer(options: WalCheckpointerOptions): WalCheckp
       await worker.terminate();
     },
   };
+}
+
+/**
+ * The arrangement both SQLite files use: the worker checkpoints at the writer's mark, and the writer keeps a
+ * safety mark at four times it, because under commits without pause the WAL is never wholly checkpointed when a
+ * transaction starts, so it could not restart and would grow without end. If the worker stops, the writer takes
+ * its own mark back.
+ */
+export function checkpointInBackground(
+  writer: Database.Database,
+  {
+    markPages,
+    intervalMs,
+    onStop,
+  }: { markPages: number; intervalMs: number; onStop?: (reason: string) => void },
+): WalCheckpointer {
+  writer.pragma(`wal_autocheckpoint = ${4 * markPages}`);
+  return startWalCheckpointer({
+    path: writer.name,
+    walBytes: markPages * Number(writer.pragma("page_size", { simple: true })),
+    intervalMs,
+    onStop: (reason) => {
+      if (writer.open) writer.pragma(`wal_autocheckpoint = ${markPages}`);
+      onStop?.(reason);
+    },
+  });
 }

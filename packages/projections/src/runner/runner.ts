@@ -1,10 +1,10 @@
 import { existsSync, renameSync } from "node:fs";
 import {
   categoryOf,
+  checkpointInBackground,
   type EventStore,
   type RecordedEvent,
   type Subscription,
-  startWalCheckpointer,
   type WalCheckpointer,
 } from "@mtc/eventstore";
 import Database from "better-sqlite3";
@@ -17,7 +17,6 @@ import {
   OWNER_HEARTBEAT_MS,
   openReadModelDatabase,
   removeDatabase,
-  WAL_CHECKPOINT_BYTES,
   writeHeartbeat,
 } from "./database.js";
 import { logReader } from "./readLog.js";
@@ -355,14 +354,9 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
           level: "error",
           msg: `read-model file was corrupt; moved aside as ${opened.movedAside}, rebuilding`,
         });
-      if (options.backgroundCheckpoints) {
-        const writer = db;
-        // The writer still checkpoints past four times the mark: while it commits without pause (a rebuild), the
-        // WAL is never wholly checkpointed at the start of a transaction, so it could not restart and would grow.
-        writer.pragma(`wal_autocheckpoint = ${4 * autocheckpointPages(writer)}`);
-        checkpointer = startWalCheckpointer({
-          path,
-          walBytes: WAL_CHECKPOINT_BYTES,
+      if (options.backgroundCheckpoints)
+        checkpointer = checkpointInBackground(db, {
+          markPages: autocheckpointPages(db),
           intervalMs: CHECKPOINTER_INTERVAL_MS,
           onStop: (reason) => {
             if (closed) return;
@@ -370,10 +364,8 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
               level: "warn",
               msg: `background WAL checkpoints stopped (${reason}); the writer checkpoints`,
             });
-            writer.pragma(`wal_autocheckpoint = ${autocheckpointPages(writer)}`);
           },
         });
-      }
       const head = await store.headPosition();
       slots = loadSlots(db, options.models, head, undefined, { load: true });
       applier = createApplier(db, {

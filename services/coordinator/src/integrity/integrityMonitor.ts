@@ -10,6 +10,7 @@ import {
   inProcessWalker,
   publicKeyPem,
   readSignedHeadFile,
+  restInProportion,
   type SignedHead,
   signedHeadEvent,
   signedHeadFile,
@@ -153,27 +154,11 @@ export async function startIntegrityMonitor({
    * the network; there it runs here, in small pages, each followed by a pause twice as long as the page took,
    * so verification takes at most a third of the loop and a request waits at most one small page.
    */
-  let pageStarted = performance.now();
   const walker: ChainWalker = logFile
     ? workerWalker({ path: logFile, trustedKey: publicKey, share: settings.walkShare })
     : inProcessWalker(
         store,
-        {
-          pageSize: BACKGROUND_PAGE,
-          signal: stop.signal,
-          pace: () => {
-            const busy = performance.now() - pageStarted;
-            return new Promise<void>((resolve) =>
-              setTimeout(
-                () => {
-                  pageStarted = performance.now();
-                  resolve();
-                },
-                Math.min(50, 2 * busy),
-              ).unref(),
-            );
-          },
-        },
+        { pageSize: BACKGROUND_PAGE, signal: stop.signal, pace: restInProportion(1 / 3, 50) },
         publicKey,
       );
 
