@@ -4,11 +4,11 @@ import { BODY_LIMIT_BYTES } from "../src/app.js";
 import {
   type ApiClient,
   apiClient,
-  eventsWrittenCount,
   type Harness,
   institutionOfKind,
   startHarness,
   testClock,
+  writtenEvents,
 } from "./harness.js";
 
 /** Bad input gets a clear 4xx and writes nothing; the server stays up. */
@@ -39,7 +39,7 @@ describe("bad input", () => {
     ...overrides,
   });
 
-  const eventCount = () => eventsWrittenCount(harness.service);
+  const eventCount = async () => (await writtenEvents(harness.service)).length;
   /** Events of the record itself: a refusal (409) is recorded in its own `refusal-` stream (ADR 2). */
   const recordEventCount = async () =>
     (await harness.service.store.readAll({ maxCount: 10_000, categories: ["referral", "transfer"] })).length;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Institution, ReferenceData } from "@mtc/domain";
-import { categoryOf } from "@mtc/eventstore";
+import { categoryOf, type RecordedEvent } from "@mtc/eventstore";
 import Database from "better-sqlite3";
 import type { Logger } from "pino";
 import { WebSocket } from "ws";
@@ -191,6 +191,5 @@ export const tamperWithFirstReferral = (dataDir: string, from: string, to: strin
  * Events in the log other than the service's own integrity bookkeeping (signed chain heads, alarms), which it
  * appends in the background whenever its walk reaches a head: for checks that a request wrote nothing.
  */
-export const eventsWrittenCount = async (service: RunningService): Promise<number> =>
-  (await service.store.readAll({ maxCount: 100_000 })).filter((e) => categoryOf(e.streamId) !== "integrity")
-    .length;
+export const writtenEvents = async (service: RunningService): Promise<RecordedEvent[]> =>
+  (await service.store.readAll({ maxCount: 100_000 })).filter((e) => categoryOf(e.streamId) !== "integrity");

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ApiClient,
   apiClient,
-  eventsWrittenCount,
   type Harness,
   startHarness,
   testClock,
+  writtenEvents,
 } from "./harness.js";
 
 /**
@@ -208,7 +208,7 @@ describe("text hygiene at the edge", () => {
     },
   ];
 
-  const eventCount = () => eventsWrittenCount(harness.service);
+  const eventCount = async () => (await writtenEvents(harness.service)).length;
 
   beforeAll(async () => {
     harness = await startHarness(clock);

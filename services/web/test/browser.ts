@@ -3,7 +3,9 @@ import { mkdir } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { DEMO_PASSWORD } from "../../coordinator/src/auth/users.js";
+import { type Harness, startHarness } from "../../coordinator/test/harness.js";
 
 /** Debian's Chromium (scripts/setup-browser.sh installs it); the tests never download a browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -112,5 +114,34 @@ export const cuttableProxy = async (targetPort: number) => {
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
+  };
+};
+
+/**
+ * The real service (demo accounts, its own data directory) and one Chromium for the tests of a describe block:
+ * started before them, stopped after.
+ */
+export const pagesOnService = (): { readonly harness: Harness; readonly browser: Browser } => {
+  let harness: Harness | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    harness = await startHarness();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await harness?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the service and browser start in beforeAll");
+    return value;
+  };
+  return {
+    get harness() {
+      return started(harness);
+    },
+    get browser() {
+      return started(browser);
+    },
   };
 };

@@ -1,28 +1,16 @@
-/// <reference lib="dom" />
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, type Harness, startHarness } from "../../coordinator/test/harness.js";
-import { hasChromium, launchBrowser, openAs, screenshot } from "./browser.js";
+import { describe, expect, it } from "vitest";
+import { apiClient } from "../../coordinator/test/harness.js";
+import { hasChromium, openAs, pagesOnService, screenshot } from "./browser.js";
 
 /**
  * The dispatch dialog offers the units the service ranks (issue 9 §4): available units of a fitting type first,
  * nearest to the origin first, then the others with their status; a busy unit needs the override reason.
  */
 describe.skipIf(!hasChromium)("pages: dispatch dialog with fleet status", () => {
-  let harness: Harness;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await harness?.stop();
-  });
+  const env = pagesOnService();
 
   it("R-TRF-2 R-TRF-9 available fitting units first, nearest first; a busy unit is sent only with a reason", async () => {
-    const base = harness.service.url;
+    const base = env.harness.service.url;
     const clinic = await apiClient(base, "clinic");
     const dispatcherApi = await apiClient(base, "dispatcher");
     const transfer = async () => {
@@ -56,7 +44,7 @@ describe.skipIf(!hasChromium)("pages: dispatch dialog with fleet status", () => 
     });
     expect(out.status).toBe(200);
 
-    const page = (await openAs(browser, base, "dispatcher")).page;
+    const page = (await openAs(env.browser, base, "dispatcher")).page;
     const row = page.locator(`[data-testid="board-row"][data-item-id="transfer-${second}"]`);
     await row.waitFor({ timeout: 10_000 });
     await row.getByTestId("action-dispatch").click();
@@ -96,7 +84,7 @@ describe.skipIf(!hasChromium)("pages: dispatch dialog with fleet status", () => 
     await dialog.getByTestId("dispatch-submit").click();
     await expect.poll(() => row.getAttribute("data-step")).toBe("dispatched");
     const claims: { type: string; data: { overrideReason?: string; transferId: string } }[] = [];
-    for await (const e of harness.service.store.readStream("unit-amb_m01"))
+    for await (const e of env.harness.service.store.readStream("unit-amb_m01"))
       claims.push(e as (typeof claims)[number]);
     expect(claims.at(-1)).toMatchObject({
       type: "UnitAssigned",

@@ -1,24 +1,13 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, type Harness, startHarness } from "../../coordinator/test/harness.js";
-import { hasChromium, launchBrowser, openAs, screenshot } from "./browser.js";
+import { describe, expect, it } from "vitest";
+import { apiClient } from "../../coordinator/test/harness.js";
+import { hasChromium, openAs, pagesOnService, screenshot } from "./browser.js";
 
 /** Bad input is shown beside the field; the API's refusals are shown in words, never a blank page. */
 describe.skipIf(!hasChromium)("forms: errors beside the fields and refusals in words", () => {
-  let harness: Harness;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await harness?.stop();
-  });
+  const env = pagesOnService();
 
   it("an invalid ID-card number, phone, gestational weeks and a hidden character are shown beside their fields and nothing is sent", async () => {
-    const { page } = await openAs(browser, harness.service.url, "clinic");
+    const { page } = await openAs(env.browser, env.harness.service.url, "clinic");
     await page.getByTestId("action-new-referral").click();
     const form = page.getByTestId("referral-form");
     expect(await form.getByTestId("field-caseId").count()).toBe(0);
@@ -34,12 +23,12 @@ describe.skipIf(!hasChromium)("forms: errors beside the fields and refusals in w
     }
     expect(await form.getByTestId("error-patient.name").textContent()).toContain("U+202E");
     await screenshot(page, "forms-errors-beside-fields");
-    const cases = await (await apiClient(harness.service.url, "auditor")).get("/api/cases");
+    const cases = await (await apiClient(env.harness.service.url, "auditor")).get("/api/cases");
     expect(cases.body.cases).toEqual([]);
   });
 
   it("a step the record no longer allows is refused by the API, and the page says why in words", async () => {
-    const clinic = await apiClient(harness.service.url, "clinic");
+    const clinic = await apiClient(env.harness.service.url, "clinic");
     const created = await clinic.command("/api/referrals", {
       patientKind: "maternal",
       patient: { name: "钱芳" },
@@ -52,7 +41,7 @@ describe.skipIf(!hasChromium)("forms: errors beside the fields and refusals in w
       occurredAt: new Date().toISOString(),
     });
     expect(created.status).toBe(201);
-    const { page } = await openAs(browser, harness.service.url, "centre");
+    const { page } = await openAs(env.browser, env.harness.service.url, "centre");
     const row = page.locator(`[data-testid="inbox-row"][data-item-id="referral-${created.body.id}"]`);
     await row.getByTestId("action-accept").click();
     await page.getByTestId("field-acceptedBy").fill("张主任");

@@ -1,9 +1,6 @@
-/// <reference lib="dom" />
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "../../coordinator/test/harness.js";
+import { describe, expect, it } from "vitest";
 import { IN_HOSPITAL_JOURNEY_EVENTS } from "../../coordinator/test/inHospitalJourneyEvents.js";
-import { fillFields, hasChromium, launchBrowser, openAs, screenshot } from "./browser.js";
+import { fillFields, hasChromium, openAs, pagesOnService, screenshot } from "./browser.js";
 
 /**
  * Issue 9 "done when", through the pages: one browser context per role on the real service (real HTTP, real
@@ -17,25 +14,15 @@ import { fillFields, hasChromium, launchBrowser, openAs, screenshot } from "./br
  * over the API.
  */
 describe.skipIf(!hasChromium)("pages: in-hospital journey (issue 9)", () => {
-  let harness: Harness;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await harness?.stop();
-  });
+  const env = pagesOnService();
 
   it("R-TRF-7 R-TRF-8 R-MDT-2 R-MDT-3 R-MDT-7 R-BLD-1 R-BLD-2: alert → MDT → blood → handover → audit, in the pages", async () => {
-    const base = harness.service.url;
-    const county = (await openAs(browser, base, "county")).page;
-    const dispatcher = (await openAs(browser, base, "dispatcher")).page;
-    const centre = (await openAs(browser, base, "centre")).page;
-    const medaffairs = (await openAs(browser, base, "medaffairs")).page;
-    const station = (await openAs(browser, base, "bloodstation")).page;
+    const base = env.harness.service.url;
+    const county = (await openAs(env.browser, base, "county")).page;
+    const dispatcher = (await openAs(env.browser, base, "dispatcher")).page;
+    const centre = (await openAs(env.browser, base, "centre")).page;
+    const medaffairs = (await openAs(env.browser, base, "medaffairs")).page;
+    const station = (await openAs(env.browser, base, "bloodstation")).page;
     await expect.poll(() => centre.getByTestId("pre-arrival-connection").textContent()).toBe("实时");
 
     // 1. The county MCH hospital asks for the transfer from its inbox: red grade, postpartum haemorrhage.
@@ -244,7 +231,7 @@ describe.skipIf(!hasChromium)("pages: in-hospital journey (issue 9)", () => {
     await expect.poll(() => fleetUnit.getAttribute("data-status")).toBe("back_in_service");
 
     // 9. R-MDT-7: the auditor's case view holds every step, and the MDT and blood sections against targets.
-    const auditor = (await openAs(browser, base, "auditor")).page;
+    const auditor = (await openAs(env.browser, base, "auditor")).page;
     await auditor.getByTestId("field-caseId").fill(caseId);
     await auditor.getByTestId("search-submit").click();
     await auditor.locator(`[data-testid="case-result"][data-case-id="${caseId}"]`).click();

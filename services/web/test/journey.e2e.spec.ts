@@ -1,8 +1,7 @@
 /// <reference lib="dom" />
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "../../coordinator/test/harness.js";
-import { fillFields, hasChromium, launchBrowser, openAs, screenshot } from "./browser.js";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { fillFields, hasChromium, openAs, pagesOnService, screenshot } from "./browser.js";
 
 /**
  * The whole journey through the pages, each user in a browser context of their own, on the real service:
@@ -12,26 +11,16 @@ import { fillFields, hasChromium, launchBrowser, openAs, screenshot } from "./br
  * as of mid-transfer too, and finds the transfer record complete (000 §十二(十)).
  */
 describe.skipIf(!hasChromium)("pages: referral → transfer → handover → audit", () => {
-  let harness: Harness;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await harness?.stop();
-  });
+  const env = pagesOnService();
 
   const row = (page: Page, testId: string, prefix: string) =>
     page.locator(`[data-testid="${testId}"][data-item-id^="${prefix}"]`).first();
 
   it("000 §十二(十) R-TRF-8: every step through the pages, replayed by the auditor", async () => {
-    const base = harness.service.url;
-    const dispatcher = (await openAs(browser, base, "dispatcher")).page;
-    const clinic = (await openAs(browser, base, "clinic")).page;
-    const centre = (await openAs(browser, base, "centre")).page;
+    const base = env.harness.service.url;
+    const dispatcher = (await openAs(env.browser, base, "dispatcher")).page;
+    const clinic = (await openAs(env.browser, base, "clinic")).page;
+    const centre = (await openAs(env.browser, base, "centre")).page;
     await expect
       .poll(() => dispatcher.getByTestId("connection-state").getAttribute("data-state"))
       .toBe("live");
@@ -142,7 +131,7 @@ describe.skipIf(!hasChromium)("pages: referral → transfer → handover → aud
     await transferRow.waitFor({ state: "detached", timeout: 10_000 });
 
     // The auditor finds the case, moves the as-of control to mid-transfer, then back to the end.
-    const auditor = (await openAs(browser, base, "auditor")).page;
+    const auditor = (await openAs(env.browser, base, "auditor")).page;
     await auditor.getByTestId("field-caseId").fill(caseId);
     await auditor.getByTestId("search-submit").click();
     await auditor.locator(`[data-testid="case-result"][data-case-id="${caseId}"]`).click();

@@ -1,8 +1,6 @@
-/// <reference lib="dom" />
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, type Harness, startHarness } from "../../coordinator/test/harness.js";
-import { hasChromium, launchBrowser, openAs, screenshot } from "./browser.js";
+import { describe, expect, it } from "vitest";
+import { apiClient } from "../../coordinator/test/harness.js";
+import { hasChromium, openAs, pagesOnService, screenshot } from "./browser.js";
 
 /**
  * Issue 9 §1 in the pages: a red woman departs from the county towards the rescue centre; the centre's inbox
@@ -10,23 +8,13 @@ import { hasChromium, launchBrowser, openAs, screenshot } from "./browser.js";
  * blood station sees it masked because blood is asked for; a foreign hospital sees nothing.
  */
 describe.skipIf(!hasChromium)("pages: pre-arrival alert", () => {
-  let harness: Harness;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await harness?.stop();
-  });
+  const env = pagesOnService();
 
   it("R-TRF-7: the receiving inbox shows the alert live and acknowledges it", async () => {
-    const base = harness.service.url;
-    const centre = (await openAs(browser, base, "centre")).page;
-    const clinic = (await openAs(browser, base, "clinic")).page;
-    const blood = (await openAs(browser, base, "bloodstation")).page;
+    const base = env.harness.service.url;
+    const centre = (await openAs(env.browser, base, "centre")).page;
+    const clinic = (await openAs(env.browser, base, "clinic")).page;
+    const blood = (await openAs(env.browser, base, "bloodstation")).page;
     // The station's home is its request queue; the alerts asking for blood are its second tab.
     await blood.getByTestId("tab-arrivals").click();
     for (const page of [centre, clinic, blood])
@@ -60,7 +48,7 @@ describe.skipIf(!hasChromium)("pages: pre-arrival alert", () => {
       ).status,
     ).toBe(200);
     // The dispatcher records the departure on the board page, with the ETA and what to have ready.
-    const board = (await openAs(browser, base, "dispatcher")).page;
+    const board = (await openAs(env.browser, base, "dispatcher")).page;
     const row = board.locator(`[data-testid="board-row"][data-item-id="transfer-${id}"]`);
     await expect.poll(() => row.getAttribute("data-step")).toBe("dispatched");
     await row.getByTestId("action-departure").click();

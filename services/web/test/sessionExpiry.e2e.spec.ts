@@ -1,26 +1,14 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "../../coordinator/test/harness.js";
-import { hasChromium, launchBrowser, openAs, screenshot } from "./browser.js";
+import { describe, expect, it } from "vitest";
+import { hasChromium, openAs, pagesOnService, screenshot } from "./browser.js";
 
 /** The board page when its token runs out while the board is open: the feed closes it with 4401. */
 describe.skipIf(!hasChromium)("board page: the token expires while the board is open", () => {
-  let harness: Harness;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await harness?.stop();
-  });
+  const env = pagesOnService();
 
   it("goes back to the login page and says the session expired", async () => {
-    const { page } = await openAs(browser, harness.service.url, "dispatcher");
+    const { page } = await openAs(env.browser, env.harness.service.url, "dispatcher");
     // The same user, with a token that lives three seconds, signed by the service (demo tokens live 12 hours).
-    const short = harness.service.app.jwt.sign(
+    const short = env.harness.service.app.jwt.sign(
       { sub: "dispatcher", name: "120 调度员", role: "dispatcher" },
       { expiresIn: "3s" },
     );
