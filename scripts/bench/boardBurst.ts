@@ -18,6 +18,7 @@ import {
   statsLine,
 } from "./common.js";
 import { login, startBenchService } from "./service.js";
+import { OFFER_DEFLATE } from "./sockets.js";
 
 const CLIENTS = 1_000;
 const TICK_BURSTS = 2;
@@ -94,6 +95,7 @@ const startClientPool = (processes: number) => {
       return {
         messages: all.reduce((n, a) => n + a.messages, 0),
         bytes: all.reduce((n, a) => n + a.bytes, 0),
+        wireBytes: all.reduce((n, a) => n + a.wireBytes, 0),
         receipts: all.reduce((n, a) => n + a.receipts, 0),
       };
     },
@@ -194,7 +196,7 @@ export const runBoardBurst = async (): Promise<Result[]> => {
   let rssBefore = 0;
   let rssPeak = 0;
   let rssAfter = 0;
-  let received = { messages: 0, bytes: 0, receipts: 0 };
+  let received = { messages: 0, bytes: 0, wireBytes: 0, receipts: 0 };
   try {
     const users = ["dispatcher", "clinic", "centre", "county", "auditor"] as const;
     const shares = [0.4, 0.2, 0.2, 0.1, 0.1];
@@ -308,7 +310,8 @@ export const runBoardBurst = async (): Promise<Result[]> => {
 
   log(
     `  received by the clients: ${received.messages} messages, ${received.receipts} changes, ${mb(received.bytes)} ` +
-      `(≈ ${Math.round(received.bytes / Math.max(1, received.receipts))} bytes per change)`,
+      `(≈ ${Math.round(received.bytes / Math.max(1, received.receipts))} bytes per change); ${mb(received.wireBytes)} on ` +
+      `the wire, snapshots included (${OFFER_DEFLATE ? "clients offer permessage-deflate" : "plain; BENCH_WS_DEFLATE=1: compressed"})`,
   );
   log(
     `  server RSS: before ${mb(rssBefore)}, peak ${mb(rssPeak)} (+${mb(rssPeak - rssBefore)}), after ${mb(rssAfter)}`,

@@ -1,5 +1,5 @@
 import { WebSocket } from "ws";
-import { terminateAll } from "./sockets.js";
+import { OFFER_DEFLATE, terminateAll, wireBytesOf } from "./sockets.js";
 
 /**
  * Child process of boardBurst.ts: many board clients in groups (one group per view), recording when each item
@@ -37,7 +37,7 @@ export interface Histogram {
 }
 export type FromBurstClients =
   | { kind: "connected"; count: number; ms: number }
-  | { kind: "settled"; messages: number; bytes: number; receipts: number }
+  | { kind: "settled"; messages: number; bytes: number; wireBytes: number; receipts: number }
   | { kind: "results"; latency: Histogram; groups: GroupResult[] }
   | { kind: "collected" }
   | { kind: "closed" }
@@ -96,7 +96,7 @@ const scan = (raw: Buffer): { type: string; itemIds: string[] } => {
 
 const connectOne = (group: Group) =>
   new Promise<Probe>((resolve, reject) => {
-    const socket = new WebSocket(group.url, group.protocols, { perMessageDeflate: false });
+    const socket = new WebSocket(group.url, group.protocols, { perMessageDeflate: OFFER_DEFLATE });
     const probe: Probe = { group: group.label, socket, arrivals: new Map() };
     let ready = false;
     socket.on("message", (raw: Buffer) => {
@@ -192,7 +192,8 @@ const handle = async (message: ToBurstClients): Promise<void> => {
       const deadline = Date.now() + message.timeoutMs;
       lastMessageAt = epochNow();
       while (epochNow() - lastMessageAt < message.quietMs && Date.now() < deadline) await sleep(20);
-      return reply({ kind: "settled", messages, bytes, receipts });
+      const wireBytes = probes.reduce((n, p) => n + wireBytesOf(p.socket), 0);
+      return reply({ kind: "settled", messages, bytes, wireBytes, receipts });
     }
     case "collect":
       collect(message.emitted);

@@ -1,5 +1,5 @@
 import { WebSocket } from "ws";
-import { terminateAll } from "./sockets.js";
+import { OFFER_DEFLATE, terminateAll } from "./sockets.js";
 
 /**
  * Child process of boardFeed.ts: holds the WebSocket clients on its own event loop, so that receiving 1,000
@@ -30,7 +30,7 @@ let lastBytes = 0;
 
 const connectOne = (url: string, protocols: string[]) =>
   new Promise<Probe>((resolve, reject) => {
-    const socket = new WebSocket(url, protocols, { perMessageDeflate: false });
+    const socket = new WebSocket(url, protocols, { perMessageDeflate: OFFER_DEFLATE });
     const probe: Probe = { socket, arrivals: new Map() };
     let ready = false;
     socket.on("message", (raw) => {

@@ -4,9 +4,18 @@ import { customRandom } from "nanoid";
 
 const CASE_ID_LENGTH = 6;
 
+/** One formatter per time zone: making one costs more than the rest of a case id together. */
+const yearFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The year in the region's time zone (a case opened on 31 December 23:30 in Beijing belongs to that year). */
-const yearIn = (instant: string, timeZone: string): string =>
-  new Intl.DateTimeFormat("en", { timeZone, year: "numeric" }).format(new Date(instant));
+const yearIn = (instant: string, timeZone: string): string => {
+  let format = yearFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en", { timeZone, year: "numeric" });
+    yearFormats.set(timeZone, format);
+  }
+  return format.format(new Date(instant));
+};
 
 /** Bytes as many as asked for, derived from a seed: the same seed gives the same bytes, call after call. */
 const bytesFrom = (seed: string) => {

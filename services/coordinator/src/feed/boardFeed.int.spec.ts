@@ -1,7 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { WebSocket } from "ws";
+import { type ClientOptions, WebSocket } from "ws";
 import type { Principal } from "../auth/roles.js";
 import {
   attachBoardFeed,
@@ -85,12 +86,18 @@ const setUp = async (overrides: Partial<BoardFeedOptions<Item>> = {}) => {
   };
 
   /** A real client that keeps its own board from what it receives, as the web page does. */
-  const connect = async (token = "u1", after?: number, known: ReadonlyMap<string, Item> = new Map()) => {
+  const connect = async (
+    token = "u1",
+    after?: number,
+    known: ReadonlyMap<string, Item> = new Map(),
+    clientOptions: ClientOptions = {},
+  ) => {
     const query = after === undefined ? "" : `?after=${after}`;
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/board${query}`, [
-      BOARD_PROTOCOL,
-      `bearer.${token}`,
-    ]);
+    const socket = new WebSocket(
+      `ws://127.0.0.1:${port}/ws/board${query}`,
+      [BOARD_PROTOCOL, `bearer.${token}`],
+      clientOptions,
+    );
     const state = {
       socket,
       items: new Map<string, Item>(known),
@@ -167,6 +174,11 @@ const pause = (client: Client) =>
   (client.socket as unknown as { _socket: { pause(): void } })._socket.pause();
 const resume = (client: Client) =>
   (client.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+/** Bytes that do not compress, so that the byte bounds are reached whether the client takes compression or not. */
+const noise = (chars: number): string => randomBytes(Math.ceil((chars * 3) / 4)).toString("base64");
+/** The bytes this client has read from its TCP connection: what went over the wire, compressed or not. */
+const wireBytes = (client: Client): number =>
+  (client.socket as unknown as { _socket: { bytesRead: number } })._socket.bytesRead;
 const sameBoard = (client: Client, env: Env) =>
   client.items.size === env.board.size &&
   [...env.board].every(([id, item]) => client.items.get(id)?.payload === item.payload);
@@ -219,11 +231,10 @@ describe("board feed under bursts", () => {
     const other = await env.connect("u2");
     await until(() => slow.position === -1 && other.position === -1, "the snapshots");
     pause(slow);
-    const payload = "x".repeat(16 * 1024);
     let largest = 0;
     let behind = 0;
     for (let i = 0; i < 1_500; i++) {
-      env.emit(`i${i % 40}`, { id: `i${i % 40}`, payload: `${i}:${payload}` });
+      env.emit(`i${i % 40}`, { id: `i${i % 40}`, payload: `${i}:${noise(16 * 1024)}` });
       if (i % 50 === 49) {
         await new Promise((r) => setTimeout(r, 5));
         const stats = env.feed.stats();
@@ -248,9 +259,8 @@ describe("board feed under bursts", () => {
     const slow = await env.connect("u1");
     await until(() => slow.position === -1, "the snapshot");
     pause(slow);
-    const payload = "y".repeat(16 * 1024);
     for (let i = 0; i < 1_000; i++) {
-      env.emit(`i${i % 40}`, { id: `i${i % 40}`, payload: `${i}:${payload}` });
+      env.emit(`i${i % 40}`, { id: `i${i % 40}`, payload: `${i}:${noise(16 * 1024)}` });
       if (i % 50 === 49) await new Promise((r) => setTimeout(r, 5));
     }
     await until(() => env?.feed.clientCount() === 0, "the stalled client to be closed");
@@ -263,6 +273,37 @@ describe("board feed under bursts", () => {
     const again = await env.connect("u1", slow.position, slow.items);
     await until(() => again.position === env?.position(), "the resumed client's catch-up");
     expect(sameBoard(again, env)).toBe(true);
+  });
+
+  it("compresses each message once for every client that negotiated permessage-deflate; the others, and a client that limits the window, get it plain", async () => {
+    env = await setUp();
+    // A board whose snapshot stays over 64 KiB compressed: the frame then carries a 64-bit length.
+    for (let i = 0; i < 100; i++) env.emit(`n${i}`, { id: `n${i}`, payload: noise(1_500) });
+    const compressing = await env.connect("u1");
+    const plain = await env.connect("u2", undefined, new Map(), { perMessageDeflate: false });
+    const smallWindow = await env.connect("u3", undefined, new Map(), {
+      perMessageDeflate: { serverMaxWindowBits: 10 },
+    });
+    expect(compressing.socket.extensions).toBe("permessage-deflate");
+    expect(smallWindow.socket.extensions).toBe("");
+    const clients = [compressing, plain, smallWindow];
+    await until(() => clients.every((c) => c.position === 99), "the snapshots");
+    for (const client of clients) expect(sameBoard(client, env)).toBe(true);
+    const before = clients.map(wireBytes);
+    // Board items repeat their field names and much of their text, as real ones do.
+    for (let i = 0; i < 2_000; i++)
+      env.emit(`i${i % 300}`, {
+        id: `i${i % 300}`,
+        payload: `step ${i % 7} of case i${i % 300}, ${"转运".repeat(40)}`,
+      });
+    await until(() => clients.every((c) => c.position === 2_099), "the last change");
+    const [compressed, uncompressed, limited] = clients.map((c, i) => wireBytes(c) - (before[i] as number));
+    for (const client of clients) {
+      expect(client.positions).toEqual(Array.from({ length: 2_000 }, (_, i) => 100 + i));
+      expect(sameBoard(client, env)).toBe(true);
+    }
+    expect(compressed).toBeLessThan((uncompressed as number) / 4);
+    expect(limited).toBeGreaterThanOrEqual(uncompressed as number);
   });
 
   it("refuses a connection beyond the per-user bound with 429 and beyond the total with 503, both with Retry-After", async () => {

@@ -3,6 +3,15 @@ import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Principal } from "../auth/roles.js";
+import {
+  declineLimitedWindows,
+  deflateSenderOf,
+  SHARED_DEFLATE,
+  type SharedMessage,
+  sendShared,
+  sharedMessage,
+  sizeOn,
+} from "./sharedMessage.js";
 
 /** One change of the board: the item as it is after the event at `position`, or null when it left the board. */
 export interface BoardChange<Item> {
@@ -100,7 +109,7 @@ interface Entry {
 /** One message ready to send, and the `seq` a client has reached once it has been sent. */
 interface Chunk {
   seq: number;
-  data: Buffer;
+  message: SharedMessage;
 }
 
 interface Sequenced<Item> extends BoardChange<Item> {
@@ -118,7 +127,8 @@ interface Sequenced<Item> extends BoardChange<Item> {
  * arrive together are serialised once per view into one Buffer that every client of the view shares; a client
  * whose socket has not taken what it was sent gets nothing more until it has, and then one message with the
  * latest state of each item that changed meanwhile (only the latest state matters on a board); a client that
- * does not drain within `stallMs` is closed with 4408 and resumes with `?after=`.
+ * does not drain within `stallMs` is closed with 4408 and resumes with `?after=`. A client that negotiated
+ * permessage-deflate (browsers do) gets each shared message compressed once for all (see sharedMessage.ts).
  */
 export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
   const { source, log } = options;
@@ -140,7 +150,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: 4 * 1024,
-    perMessageDeflate: false,
+    perMessageDeflate: SHARED_DEFLATE,
     handleProtocols: (protocols) => (protocols.has(BOARD_PROTOCOL) ? BOARD_PROTOCOL : false),
   });
 
@@ -158,6 +168,8 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     principal: Principal;
     view: View;
     expiresAt: number | undefined;
+    /** How this connection takes compressed messages, or undefined when it takes them plain. */
+    deflate: ReturnType<typeof deflateSenderOf>;
     /** The client's address as the server saw it (for the access record). */
     from: string;
     /** The last change (by `seq`) this client has been sent or was covered by its snapshot. */
@@ -170,10 +182,10 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
   const connectionsPerUser = new Map<string, number>();
   let open = 0;
 
-  const encode = (message: unknown): Buffer => Buffer.from(JSON.stringify(message));
-  const sendBuffer = (client: Client, data: Buffer): void => {
-    if (client.socket.readyState === WebSocket.OPEN) client.socket.send(data, { binary: false });
-  };
+  const encode = (message: unknown): SharedMessage => sharedMessage(JSON.stringify(message));
+  const send = (client: Client, message: SharedMessage): void =>
+    sendShared(client.socket, client.deflate, message);
+  const sizeFor = (client: Client, message: SharedMessage): number => sizeOn(client.deflate, message);
 
   const wireChange = (principal: Principal, change: BoardChange<Item>): WireChange<Item> | undefined => {
     const item = change.item === null ? null : options.visibleTo(principal, change.item);
@@ -212,7 +224,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
         part.length === 1 && !coalesced
           ? `{"type":"change",${last.json.slice(1)}`
           : `{"type":"changes","position":${last.position},${coalesced ? '"coalesced":true,' : ""}"changes":[${part.map((e) => e.json).join(",")}]}`;
-      chunks.push({ seq: last.seq, data: Buffer.from(text) });
+      chunks.push({ seq: last.seq, message: sharedMessage(text) });
       start = end;
     }
     return chunks;
@@ -240,12 +252,12 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
   const deliver = (client: Client, chunks: readonly Chunk[], toSeq: number, at: number): void => {
     let sent = false;
     for (const chunk of chunks) {
-      if (!fits(client, chunk.data.length)) {
+      if (!fits(client, sizeFor(client, chunk.message))) {
         // The stall clock runs from the last progress, so a slow client that keeps draining is not cut off.
         client.behindSince = sent ? at : (client.behindSince ?? at);
         return;
       }
-      sendBuffer(client, chunk.data);
+      send(client, chunk.message);
       client.seq = chunk.seq;
       sent = true;
     }
@@ -289,12 +301,12 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
       if (merged === undefined && toSeq !== seq) return;
       chunks =
         merged === undefined
-          ? [{ seq, data: snapshotOf(client.view) }]
+          ? [{ seq, message: snapshotOf(client.view) }]
           : chunksOf(entriesFor(client.view, merged), true);
       cache.set(key, chunks);
     }
     const first = chunks[0];
-    if (first && client.socket.bufferedAmount + first.data.length > options.maxBufferedBytes) {
+    if (first && client.socket.bufferedAmount + sizeFor(client, first.message) > options.maxBufferedBytes) {
       closeClient(client, CLOSE_TOO_SLOW, TOO_SLOW_REASON);
       return;
     }
@@ -305,26 +317,26 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
    * The board as this view sees it now, serialised once per view and feed position (and at most a second
    * old, as alarms change with time): a thousand clients connecting at once share one Buffer per view.
    */
-  const snapshots = new Map<string, Buffer>();
+  const snapshots = new Map<string, SharedMessage>();
   let board: { seq: number; time: number; snapshot?: { position: number; items: Item[] } } = {
     seq: -1,
     time: Number.NEGATIVE_INFINITY,
   };
-  const snapshotOf = (view: View): Buffer => {
+  const snapshotOf = (view: View): SharedMessage => {
     const at = performance.now();
     if (board.seq !== seq || at - board.time > SNAPSHOT_CACHE_MS) {
       snapshots.clear();
       board = { seq, time: at };
     }
-    let data = snapshots.get(view.key);
-    if (!data) {
+    let message = snapshots.get(view.key);
+    if (!message) {
       board.snapshot ??= source.snapshot();
       const snapshot = board.snapshot;
       const items = snapshot.items.flatMap((item) => options.visibleTo(view.principal, item) ?? []);
-      data = encode({ type: "snapshot", position: snapshot.position, items });
-      snapshots.set(view.key, data);
+      message = encode({ type: "snapshot", position: snapshot.position, items });
+      snapshots.set(view.key, message);
     }
-    return data;
+    return message;
   };
 
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -471,14 +483,16 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
         ),
         false,
       );
-      if (missed.reduce((bytes, chunk) => bytes + chunk.data.length, 0) <= options.maxBufferedBytes) {
-        for (const chunk of missed) sendBuffer(client, chunk.data);
-        sendBuffer(client, encode({ type: "caught_up", position }));
+      if (
+        missed.reduce((bytes, chunk) => bytes + sizeFor(client, chunk.message), 0) <= options.maxBufferedBytes
+      ) {
+        for (const chunk of missed) send(client, chunk.message);
+        send(client, encode({ type: "caught_up", position }));
         return;
       }
     }
     // A fresh snapshot always goes out, whatever its size: it is the only way to serve this client.
-    sendBuffer(client, snapshotOf(client.view));
+    send(client, snapshotOf(client.view));
   };
 
   const refuse = (socket: Duplex, status: number, reason: string, detail: string, retryAfter?: number) => {
@@ -533,6 +547,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
       );
     const afterParam = url.searchParams.get("after");
     const after = afterParam !== null && /^-?\d{1,15}$/.test(afterParam) ? Number(afterParam) : undefined;
+    declineLimitedWindows(request);
     wss.handleUpgrade(request, socket, head, (ws) => {
       // Counted only once open (a handshake that fails never is); without a verifyClient hook ws completes the
       // handshake in this same turn, so no other upgrade slips between the check above and this count.
@@ -551,6 +566,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
         view,
         expiresAt: identity.expiresAt,
         seq,
+        deflate: deflateSenderOf(ws),
         from: request.socket.remoteAddress ?? "",
         behindSince: undefined,
       };
@@ -566,8 +582,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
       ws.on("error", () => detach(client));
       // Clients have nothing to say; any message is answered with the current position (a cheap liveness probe).
       ws.on("message", () => {
-        if (clients.has(client) && fits(client, 64))
-          sendBuffer(client, encode({ type: "heartbeat", position }));
+        if (clients.has(client) && fits(client, 64)) send(client, encode({ type: "heartbeat", position }));
       });
       start(client, after);
     });
@@ -575,8 +590,8 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
   options.server.on("upgrade", onUpgrade);
 
   const heartbeat = setInterval(() => {
-    const data = encode({ type: "heartbeat", position });
-    for (const client of clients) if (fits(client, data.length)) sendBuffer(client, data);
+    const message = encode({ type: "heartbeat", position });
+    for (const client of clients) if (fits(client, sizeFor(client, message))) send(client, message);
   }, options.heartbeatMs ?? 15_000);
   heartbeat.unref();
 
