@@ -1,5 +1,5 @@
 import { WebSocket } from "ws";
-import { OFFER_DEFLATE, terminateAll, wireBytesOf } from "./sockets.js";
+import { OFFER_DEFLATE, scan, terminateAll, wireBytesOf } from "./sockets.js";
 
 /**
  * Child process of boardBurst.ts: many board clients in groups (one group per view), recording when each item
@@ -69,29 +69,6 @@ const indexOf = (itemId: string): number => {
     itemIndex.set(itemId, index);
   }
   return index;
-};
-
-const ITEM_ID = Buffer.from('"itemId":"');
-const QUOTE = 0x22;
-
-/**
- * The item ids a message carries, found by scanning its bytes: parsing gigabytes of JSON here would make this
- * process, not the server, the bottleneck of the measurement. Ids are ASCII and JSON puts `type` first.
- */
-const scan = (raw: Buffer): { type: string; itemIds: string[] } => {
-  const head = raw.toString("latin1", 0, 24);
-  const type = /^\{"type":"([a-z_]+)"/.exec(head)?.[1] ?? "";
-  const itemIds: string[] = [];
-  if (type === "change" || type === "changes") {
-    let at = raw.indexOf(ITEM_ID);
-    while (at >= 0) {
-      const start = at + ITEM_ID.length;
-      const end = raw.indexOf(QUOTE, start);
-      itemIds.push(raw.toString("latin1", start, end));
-      at = raw.indexOf(ITEM_ID, end);
-    }
-  }
-  return { type, itemIds };
 };
 
 const connectOne = (group: Group) =>

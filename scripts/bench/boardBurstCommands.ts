@@ -10,6 +10,8 @@ export interface CommandBurst {
   institutionId: string | undefined;
   count: number;
   concurrency: number;
+  /** Cancel each referral right after it was made (a warm-up that leaves the board as it was). */
+  cancel?: boolean;
 }
 
 process.once("message", (burst: CommandBurst) => {
@@ -24,6 +26,17 @@ process.once("message", (burst: CommandBurst) => {
       });
       if (answer.status !== 201)
         throw new Error(`POST /api/referrals: ${answer.status} ${JSON.stringify(answer.body)}`);
+      if (!burst.cancel) continue;
+      const { id } = answer.body as { id: string };
+      const cancelled = await postJson(
+        `${burst.url}/api/referrals/${id}/cancel`,
+        { cancelledBy: "李医生", reason: "基准预热", occurredAt: new Date().toISOString() },
+        { authorization: `Bearer ${burst.token}`, "idempotency-key": newIdempotencyKey() },
+      );
+      if (cancelled.status !== 200)
+        throw new Error(
+          `POST /api/referrals/${id}/cancel: ${cancelled.status} ${JSON.stringify(cancelled.body)}`,
+        );
     }
   };
   Promise.all(Array.from({ length: burst.concurrency }, worker)).then(

@@ -23,3 +23,26 @@ export const terminateAll = (sockets: readonly WebSocket[]): Promise<void> =>
         }),
     ),
   ).then(() => undefined);
+
+const ITEM_ID = Buffer.from('"itemId":"');
+const QUOTE = 0x22;
+
+/**
+ * The item ids a message carries, found by scanning its bytes: parsing gigabytes of JSON in the clients would make
+ * them, not the server, the bottleneck of the measurement. Ids are ASCII and JSON puts `type` first.
+ */
+export const scan = (raw: Buffer): { type: string; itemIds: string[] } => {
+  const head = raw.toString("latin1", 0, 24);
+  const type = /^\{"type":"([a-z_]+)"/.exec(head)?.[1] ?? "";
+  const itemIds: string[] = [];
+  if (type === "change" || type === "changes") {
+    let at = raw.indexOf(ITEM_ID);
+    while (at >= 0) {
+      const start = at + ITEM_ID.length;
+      const end = raw.indexOf(QUOTE, start);
+      itemIds.push(raw.toString("latin1", start, end));
+      at = raw.indexOf(ITEM_ID, end);
+    }
+  }
+  return { type, itemIds };
+};

