@@ -123,7 +123,9 @@ const profile = (events: readonly RecordedEvent[]): string[] => {
     }
     const ms = now() - t0;
     lines.push(
-      `evolve ${model.name} alone: ${fmt(ms)} ms for ${applied} events = ${fmt((ms * 1000) / Math.max(1, applied), 2)} µs/event`,
+      applied === 0
+        ? `evolve ${model.name} alone: none of its events in the prefix (${fmt(ms)} ms to pass over the others)`
+        : `evolve ${model.name} alone: ${fmt(ms)} ms for ${applied} events = ${fmt((ms * 1000) / applied, 2)} µs/event`,
     );
   }
   return lines;
