@@ -94,10 +94,14 @@ const urgencyRank = (item: BoardItem): number =>
  * transfers get priority, 000 §十二(二), R-TRF-1), then emergency urgency, then oldest first.
  */
 export const compareByUrgency = (a: BoardViewItem, b: BoardViewItem): number =>
+  compareOpened(a, Date.parse(a.openedAt), b, Date.parse(b.openedAt));
+
+/** The same order, given each item's openedAt already parsed (epoch ms). */
+const compareOpened = (a: BoardViewItem, aOpened: number, b: BoardViewItem, bOpened: number): number =>
   Number(b.alarms.length > 0) - Number(a.alarms.length > 0) ||
   riskSeverity[b.riskGrade] - riskSeverity[a.riskGrade] ||
   urgencyRank(a) - urgencyRank(b) ||
-  Date.parse(a.openedAt) - Date.parse(b.openedAt) ||
+  aOpened - bOpened ||
   (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** One item at `now`: elapsed times and alarms. */
@@ -118,6 +122,8 @@ export const boardView = (
   now: Date,
   thresholds: BoardThresholds = defaultBoardThresholds,
 ): BoardViewItem[] =>
+  // openedAt parsed once per item, not twice per comparison: a board of 1,000 items sorted ≈ 20,000 dates.
   shownItems(items)
-    .map((item) => viewItem(item, now, thresholds))
-    .sort(compareByUrgency);
+    .map((item) => ({ view: viewItem(item, now, thresholds), opened: Date.parse(item.openedAt) }))
+    .sort((a, b) => compareOpened(a.view, a.opened, b.view, b.opened))
+    .map(({ view }) => view);
