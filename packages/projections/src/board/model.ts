@@ -14,9 +14,9 @@ export interface BoardCheckpointOptions {
   everyMinutes: number;
 }
 
-// 1,000: at 10,000,000 events (a board three times larger to decode than at 1,000,000) the board as-of p99 was
-// 93 ms with a 5,000-event interval, 54–60 ms with 2,000 and 46 ms with 1,000, for read-model bytes per event of
-// 499 → 575 (`BENCH_SCALE=10 BENCH_ONLY=service pnpm bench`). Existing checkpoints stay where they were taken.
+// 1,000: at 10,000,000 events (about 1,100 open items to decode) the board as-of p99 was 93 ms with a 5,000-event
+// interval, 54–60 ms with 2,000 and 46–51 ms with 1,000, for read-model bytes per event of 499 → 575
+// (`BENCH_SCALE=10 BENCH_ONLY=service pnpm bench`). Existing checkpoints stay where they were taken.
 export const defaultBoardCheckpoints: BoardCheckpointOptions = { everyEvents: 1_000, everyMinutes: 24 * 60 };
 
 const DDL = `
