@@ -381,24 +381,17 @@ export const runServiceHttp = async (): Promise<Result[]> => {
           `${service.url}/api/board?asOf=${new Date(sample.first + ((i * 0.618034) % 1) * span).toISOString()}`,
         50,
       );
-      await figure(
-        "case search by id p99",
-        auditor.token,
-        (i) => `${service.url}/api/cases?caseId=${encodeURIComponent(pick(sample.caseIds, i))}`,
-        20,
-      );
-      await figure(
-        "case search by name p99",
-        auditor.token,
-        (i) => `${service.url}/api/cases?name=${encodeURIComponent(pick(sample.names, i))}`,
-        20,
-      );
-      await figure(
-        "case search by institution p99",
-        auditor.token,
-        (i) => `${service.url}/api/cases?institutionId=${encodeURIComponent(pick(sample.institutionIds, i))}`,
-        20,
-      );
+      for (const [metric, parameter, values] of [
+        ["case search by id p99", "caseId", sample.caseIds],
+        ["case search by name p99", "name", sample.names],
+        ["case search by institution p99", "institutionId", sample.institutionIds],
+      ] as const)
+        await figure(
+          metric,
+          auditor.token,
+          (i) => `${service.url}/api/cases?${parameter}=${encodeURIComponent(pick(values, i))}`,
+          20,
+        );
     };
     await readFigures("during the start-up walk", "");
     const walkWait = await untilFullyVerified(service.url, auditor.token, 6 * 3_600_000);
