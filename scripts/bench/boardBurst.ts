@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { WebSocket, WebSocketServer } from "ws";
-import type { FromBurstClients, Group, GroupResult, Histogram, ToBurstClients } from "./boardBurstClients.js";
+import type { FromBurstClients, Group, GroupResult, ToBurstClients } from "./boardBurstClients.js";
 import type { CommandBurst } from "./boardBurstCommands.js";
 import {
   header,
@@ -18,7 +18,7 @@ import {
   statsLine,
 } from "./common.js";
 import { login, startBenchService } from "./service.js";
-import { OFFER_DEFLATE, scan } from "./sockets.js";
+import { type Histogram, latencyHistogram, OFFER_DEFLATE, scan } from "./sockets.js";
 
 const CLIENTS = 1_000;
 const TICK_BURSTS = 2;
@@ -154,8 +154,7 @@ const statsOf = (histograms: Histogram[]): Stats => {
 const sendRecorder = (emittedAt: (itemId: string) => number | undefined) => {
   const original = WebSocket.prototype.send;
   const idsOf = new WeakMap<Buffer, string[]>();
-  let histogram: Histogram = { buckets: [], count: 0, sum: 0, max: 0 };
-  let buckets = new Map<number, number>();
+  const latencies = latencyHistogram();
   WebSocket.prototype.send = function (this: WebSocket, ...args: Parameters<typeof original>) {
     const [data] = args;
     if (Buffer.isBuffer(data)) {
@@ -167,25 +166,14 @@ const sendRecorder = (emittedAt: (itemId: string) => number | undefined) => {
       const at = epochNow();
       for (const id of ids) {
         const emitted = emittedAt(id);
-        if (emitted === undefined) continue;
-        const ms = at - emitted;
-        const bucket = Math.max(0, Math.floor(ms * 10));
-        buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
-        histogram.count++;
-        histogram.sum += ms;
-        histogram.max = Math.max(histogram.max, ms);
+        if (emitted !== undefined) latencies.record(at - emitted);
       }
     }
     return original.apply(this, args);
   } as typeof original;
   return {
     /** The figures since the last call. */
-    take: (): Stats => {
-      const stats = statsOf([{ ...histogram, buckets: [...buckets] }]);
-      histogram = { buckets: [], count: 0, sum: 0, max: 0 };
-      buckets = new Map();
-      return stats;
-    },
+    take: (): Stats => statsOf([latencies.take()]),
     stop: () => {
       WebSocket.prototype.send = original;
     },

@@ -1,5 +1,12 @@
 import { WebSocket } from "ws";
-import { OFFER_DEFLATE, scan, terminateAll, wireBytesOf } from "./sockets.js";
+import {
+  type Histogram,
+  latencyHistogram,
+  OFFER_DEFLATE,
+  scan,
+  terminateAll,
+  wireBytesOf,
+} from "./sockets.js";
 
 /**
  * Child process of boardBurst.ts: many board clients in groups (one group per view), recording when each item
@@ -27,13 +34,6 @@ export interface GroupResult {
   missing: number;
   /** Connections the server closed while measuring, by close code. */
   closes: Record<string, number>;
-}
-/** Latencies in 0.1 ms buckets: several client processes' figures add up exactly. */
-export interface Histogram {
-  buckets: [number, number][];
-  count: number;
-  sum: number;
-  max: number;
 }
 export type FromBurstClients =
   | { kind: "connected"; count: number; ms: number }
@@ -103,17 +103,7 @@ const connectOne = (group: Group) =>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let buckets = new Map<number, number>();
-let count = 0;
-let sum = 0;
-let max = 0;
-const record = (ms: number): void => {
-  const bucket = Math.max(0, Math.floor(ms * 10));
-  buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
-  count++;
-  sum += ms;
-  max = Math.max(max, ms);
-};
+const latencies = latencyHistogram();
 const tally = new Map<string, { items: number; missing: number }>();
 
 /** Latencies of the burst just received against when each item's change was emitted; then forgets arrivals. */
@@ -130,7 +120,7 @@ const collect = (emitted: [string, number][]): void => {
       if (got.length === 0) continue;
       counts.items++;
       counts.missing += members.length - got.length;
-      for (const m of got) record((m.arrivals.get(index) as number) - at);
+      for (const m of got) latencies.record((m.arrivals.get(index) as number) - at);
     }
   }
   for (const p of probes) p.arrivals.clear();
@@ -144,13 +134,8 @@ const results = (): FromBurstClients => {
     ...counts,
     closes: Object.fromEntries(closes.get(label) ?? new Map<string, number>()),
   }));
-  const latency: Histogram = { buckets: [...buckets], count, sum, max };
-  buckets = new Map();
-  count = 0;
-  sum = 0;
-  max = 0;
   tally.clear();
-  return { kind: "results", latency, groups: summary };
+  return { kind: "results", latency: latencies.take(), groups: summary };
 };
 
 const handle = async (message: ToBurstClients): Promise<void> => {

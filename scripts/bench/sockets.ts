@@ -1,5 +1,38 @@
 import { WebSocket } from "ws";
 
+/** Latencies in 0.1 ms buckets: several processes' figures add up exactly. */
+export interface Histogram {
+  buckets: [number, number][];
+  count: number;
+  sum: number;
+  max: number;
+}
+
+/** Records latencies into a histogram; `take` hands over what was recorded and starts afresh. */
+export const latencyHistogram = () => {
+  let buckets = new Map<number, number>();
+  let count = 0;
+  let sum = 0;
+  let max = 0;
+  return {
+    record: (ms: number): void => {
+      const bucket = Math.max(0, Math.floor(ms * 10));
+      buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
+      count++;
+      sum += ms;
+      max = Math.max(max, ms);
+    },
+    take: (): Histogram => {
+      const histogram: Histogram = { buckets: [...buckets], count, sum, max };
+      buckets = new Map();
+      count = 0;
+      sum = 0;
+      max = 0;
+      return histogram;
+    },
+  };
+};
+
 /**
  * Whether the bench's board clients offer permessage-deflate, as browsers always do (BENCH_WS_DEFLATE=1). Off by
  * default: a thousand clients on the server's own two cores would each decompress what real clients decompress

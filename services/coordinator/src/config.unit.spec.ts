@@ -59,7 +59,7 @@ describe("configuration", () => {
     ).toThrow(/32 characters/);
   });
 
-  it("each instance names its own read-model file; board checkpoints default to 2,000 events or a day", () => {
+  it("each instance names its own read-model file; board checkpoints default to 1,000 events or a day", () => {
     const config = loadConfig({ MTC_MODE: "demo" });
     expect(config.instanceId).toBe("main");
     expect(config.boardCheckpoints).toEqual({ everyEvents: 1_000, everyMinutes: 24 * 60 });

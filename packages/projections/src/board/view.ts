@@ -91,13 +91,10 @@ const urgencyRank = (item: BoardItem): number =>
 
 /**
  * Default board order: alarms first, then risk (purple/red > orange > yellow > green; maternal and neonatal
- * transfers get priority, 000 §十二(二), R-TRF-1), then emergency urgency, then oldest first.
+ * transfers get priority, 000 §十二(二), R-TRF-1), then emergency urgency, then oldest first (openedAt given
+ * parsed, epoch ms).
  */
-export const compareByUrgency = (a: BoardViewItem, b: BoardViewItem): number =>
-  compareOpened(a, Date.parse(a.openedAt), b, Date.parse(b.openedAt));
-
-/** The same order, given each item's openedAt already parsed (epoch ms). */
-const compareOpened = (a: BoardViewItem, aOpened: number, b: BoardViewItem, bOpened: number): number =>
+const compareByUrgency = (a: BoardViewItem, aOpened: number, b: BoardViewItem, bOpened: number): number =>
   Number(b.alarms.length > 0) - Number(a.alarms.length > 0) ||
   riskSeverity[b.riskGrade] - riskSeverity[a.riskGrade] ||
   urgencyRank(a) - urgencyRank(b) ||
@@ -125,5 +122,5 @@ export const boardView = (
   // openedAt parsed once per item, not twice per comparison: a board of 1,000 items sorted ≈ 20,000 dates.
   shownItems(items)
     .map((item) => ({ view: viewItem(item, now, thresholds), opened: Date.parse(item.openedAt) }))
-    .sort((a, b) => compareOpened(a.view, a.opened, b.view, b.opened))
+    .sort((a, b) => compareByUrgency(a.view, a.opened, b.view, b.opened))
     .map(({ view }) => view);
