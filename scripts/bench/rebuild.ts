@@ -1,4 +1,4 @@
-import { openSqliteEventStore, type RecordedEvent } from "@mtc/eventstore";
+import { type EventStore, openSqliteEventStore, type RecordedEvent } from "@mtc/eventstore";
 import {
   allModels,
   applyToBoard,
@@ -18,6 +18,8 @@ import { fmt, header, log, memLine, now, printResult, type Result, scaled, tempD
 import { BENCH_UNTIL, benchReference, benchRegion, copyRegion } from "./region.js";
 
 const PROFILE_PREFIX = 100_000;
+/** The log size the scale run's rebuild time is compared with (issue 7 §4): one year of the bench's region. */
+const REFERENCE_EVENTS = 1_000_000;
 
 /** Every column of every event, in log order: what both baselines read. */
 const LOG_ROWS =
@@ -162,6 +164,57 @@ const boardScaling = (): string[] => {
   });
 };
 
+// CPU seconds beside wall seconds: on a shared machine the wall clock also measures the neighbours.
+const cpuSince = (start: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
+
+/**
+ * The production path: a service starting without a read-model file rebuilds every model through the runner's
+ * catch-up (paged reads, one transaction a page, row writes), exactly as at a version change.
+ */
+const runnerRebuild = async (store: EventStore, file: string) => {
+  const runner = createReadModelRunner({
+    store,
+    path: file,
+    models: allModels(),
+    categories: categoriesOf(allModels()),
+  });
+  const t0 = now();
+  const cpu0 = process.cpuUsage();
+  await runner.start();
+  await runner.whenReady();
+  const seconds = (now() - t0) / 1000;
+  const cpuSeconds = cpuSince(cpu0);
+  const status = runner.status();
+  const failed =
+    status.reduce((sum, s) => sum + s.failedDocuments, 0) + status.filter((s) => s.failure).length;
+  const open = runner.reader().prepare<[], number>("SELECT count(*) FROM board_items").pluck().get() ?? 0;
+  await runner.close();
+  return { seconds, cpuSeconds, models: status.length, failed, open, bytes: databaseBytes(file) };
+};
+
+/**
+ * The 1,000,000-event region (one year) rebuilt the same way in the same run, for the scale run's ratio
+ * (issue 7 §4: ≤ 11× the 1M time). Rebuilt before and after the large log, so that a machine that gets
+ * slower or faster during a long run moves both sides.
+ */
+const referenceRebuild = async (tmp: ReturnType<typeof tempDir>, label: string): Promise<number> => {
+  const region = await benchRegion(REFERENCE_EVENTS);
+  const path = tmp.file(`one-year-${label}.db`);
+  copyRegion(region, path);
+  const store = openSqliteEventStore({ path });
+  try {
+    global.gc?.();
+    const run = await runnerRebuild(store, tmp.file(`one-year-${label}-readmodels.db`));
+    log(`  (1M, ${label}) the one-year region, rebuilt the same way: ${run.seconds.toFixed(2)} s`);
+    return run.seconds;
+  } finally {
+    await store.close();
+  }
+};
+
 export const runRebuild = async (): Promise<Result[]> => {
   header("2. rebuild — all read models into their SQLite file vs raw better-sqlite3 read + JSON.parse");
   const total = scaled(1_000_000, 1_000);
@@ -183,11 +236,6 @@ export const runRebuild = async (): Promise<Result[]> => {
     copyRegion(region, path);
     log(`  copied the log in ${((now() - t0) / 1000 - region.seconds).toFixed(1)} s`);
 
-    // CPU seconds beside wall seconds: on a shared machine the wall clock also measures the neighbours.
-    const cpuSince = (start: NodeJS.CpuUsage) => {
-      const used = process.cpuUsage(start);
-      return (used.user + used.system) / 1e6;
-    };
     t0 = now();
     let cpu0 = process.cpuUsage();
     const rawCount = rawRead(path);
@@ -207,39 +255,22 @@ export const runRebuild = async (): Promise<Result[]> => {
         "the floor of any per-event SQLite index, before any model's work",
     );
 
-    // The production path: a service starting without a read-model file rebuilds every model through the
-    // runner's catch-up (paged reads, one transaction a page, row writes), exactly as at a version change.
+    const oneYear = total > REFERENCE_EVENTS ? [await referenceRebuild(tmp, "before")] : [];
     const store = openSqliteEventStore({ path });
     global.gc?.();
     const file = tmp.file("readmodels-bench.db");
-    const runner = createReadModelRunner({
-      store,
-      path: file,
-      models: allModels(),
-      categories: categoriesOf(allModels()),
-    });
-    t0 = now();
-    cpu0 = process.cpuUsage();
-    await runner.start();
-    await runner.whenReady();
-    const rebuildS = (now() - t0) / 1000;
-    const rebuildCpuS = cpuSince(cpu0);
+    const run = await runnerRebuild(store, file);
+    const rebuildS = run.seconds;
     const count = rawCount;
     const rebuildRate = count / rebuildS;
-    const status = runner.status();
-    const failed =
-      status.reduce((sum, s) => sum + s.failedDocuments, 0) + status.filter((s) => s.failure).length;
-    const open = runner.reader().prepare<[], number>("SELECT count(*) FROM board_items").pluck().get() ?? 0;
-    await runner.close();
-    const bytes = databaseBytes(file);
     log(
-      `  (b) read-model runner, rebuild from zero (all ${status.length} models): ${fmt(count)} events in ` +
-        `${rebuildS.toFixed(2)} s = ${fmt(rebuildRate)} events/s (cpu ${rebuildCpuS.toFixed(2)} s: ratio by cpu ` +
-        `${(rawCpuS / rebuildCpuS).toFixed(2)}); ${memLine()}`,
+      `  (b) read-model runner, rebuild from zero (all ${run.models} models): ${fmt(count)} events in ` +
+        `${rebuildS.toFixed(2)} s = ${fmt(rebuildRate)} events/s (cpu ${run.cpuSeconds.toFixed(2)} s: ratio by cpu ` +
+        `${(rawCpuS / run.cpuSeconds).toFixed(2)}); ${memLine()}`,
     );
     log(
-      `      failed documents: ${failed === 0 ? "none (every event applied)" : failed}; board items open: ${open}; ` +
-        `read-model file ${fmt(bytes / 1024 / 1024)} MB = ${fmt(bytes / count)} bytes/event`,
+      `      failed documents: ${run.failed === 0 ? "none (every event applied)" : run.failed}; board items open: ${run.open}; ` +
+        `read-model file ${fmt(run.bytes / 1024 / 1024)} MB = ${fmt(run.bytes / count)} bytes/event`,
     );
     // The operator's offline rebuild of the same log: a temporary file without WAL or fsync (ADR 7).
     cpu0 = process.cpuUsage();
@@ -252,7 +283,7 @@ export const runRebuild = async (): Promise<Result[]> => {
     );
     const prefix = (await store.readAll({ maxCount: Math.min(count, PROFILE_PREFIX) })).slice();
     await store.close();
-    if (failed > 0) throw new Error("some events did not apply: the generator is wrong");
+    if (run.failed > 0) throw new Error("some events did not apply: the generator is wrong");
 
     const result: Result = {
       section: "rebuild",
@@ -266,12 +297,31 @@ export const runRebuild = async (): Promise<Result[]> => {
         `${(floorCount / floorS / rawRate).toFixed(2)}× raw`,
     };
     printResult(result);
+    const results = [result];
+    if (oneYear.length > 0) {
+      oneYear.push(await referenceRebuild(tmp, "after"));
+      const oneYearS = oneYear.reduce((a, b) => a + b, 0) / oneYear.length;
+      const ratio: Result = {
+        section: "rebuild",
+        metric: `rebuild time, ${fmt(total)} / 1,000,000 events`,
+        unit: "×",
+        value: rebuildS / oneYearS,
+        baseline: total / REFERENCE_EVENTS,
+        // ≤ 11× at ten times the size: at most a tenth above proportional, at any scale.
+        target: { kind: "max", threshold: (1.1 * total) / REFERENCE_EVENTS },
+        note:
+          `${rebuildS.toFixed(1)} s against the one-year region's ${oneYearS.toFixed(1)} s (mean of ` +
+          `${oneYear.map((s) => s.toFixed(1)).join(" and ")} s, rebuilt before and after in this run); baseline: the ratio of the sizes`,
+      };
+      printResult(ratio);
+      results.push(ratio);
+    }
 
     log(`  profile on the first ${fmt(prefix.length)} events (in memory, no SQLite):`);
     for (const line of profile(prefix)) log(`      ${line}`);
     log("  board evolve vs cases open at once (in-memory log of 20,000 events each, no store):");
     for (const line of boardScaling()) log(`      ${line}`);
-    return [result];
+    return results;
   } finally {
     tmp.cleanup();
   }

@@ -130,7 +130,17 @@ export const createApplier = (
     onFailure?.(slot.model.name, key, position, reason);
   };
 
-  const flush = (slot: Slot, cache: Map<string, Entry>, changes: DocumentChange[] | undefined): void => {
+  /**
+   * Writes the cache's changed documents. With `keep`, the documents stay cached as written (a boundary inside
+   * a batch: the next events of the batch find them without reading and parsing their rows again); else the
+   * cache is emptied (the batch's end, or the cache at its bound).
+   */
+  const flush = (
+    slot: Slot,
+    cache: Map<string, Entry>,
+    changes: DocumentChange[] | undefined,
+    keep = false,
+  ): void => {
     const rows = slot.rows as DocumentRows<unknown>;
     for (const [key, entry] of cache) {
       if (!entry.dirty) continue;
@@ -139,8 +149,12 @@ export const createApplier = (
       } else rows.put(key, entry.doc, entry.before);
       if (changes && entry.before !== entry.doc)
         changes.push({ key, before: entry.before, after: entry.doc, position: entry.position });
+      if (keep) {
+        entry.before = entry.doc;
+        entry.dirty = false;
+      }
     }
-    cache.clear();
+    if (!keep) cache.clear();
   };
 
   const run = db.transaction((slots: readonly Slot[], events: readonly RecordedEvent[]) => {
@@ -206,7 +220,7 @@ export const createApplier = (
         const due = boundaries[i];
         if (due?.(recorded)) {
           // A boundary the model asked for, as if the batch ended here (board checkpoints every N events).
-          flush(slot, cache, changes.get(model.name));
+          flush(slot, cache, changes.get(model.name), true);
           model.afterBatch?.(db, recorded);
           boundaries[i] = model.boundaryDue?.(db);
         }

@@ -4,7 +4,10 @@ import { join } from "node:path";
 import type { RecordedEvent } from "@mtc/eventstore";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { boardModel } from "../board/model.js";
+import type { BoardItem } from "../board/state.js";
 import { allModels } from "../index.js";
+import type { DocumentModel } from "../shared/readModel.js";
 import { at, createLog, data } from "../testing/fixtures.js";
 import { createApplier, loadSlots } from "./apply.js";
 import { openReadModelDatabase } from "./database.js";
@@ -132,5 +135,49 @@ describe("document rows written batch after batch (real SQLite file)", () => {
     expect(oneByOne.cases).toContainEqual(
       expect.objectContaining({ case_id: "c1", id_card_number: "11010519491231002X" }),
     );
+  });
+});
+
+describe("boundaries a model asks for inside a batch (board checkpoints every N events; real SQLite file)", () => {
+  it("write the same rows as batches of one event, and each document is read from its row once a batch", () => {
+    dir = mkdtempSync(join(tmpdir(), "mtc-rows-"));
+    const events = twoCases();
+    // Every second event: the fixture log's positions go up by three.
+    const board = boardModel({ everyEvents: 6, everyMinutes: 24 * 60 });
+    let reads = 0;
+    const counted: DocumentModel<BoardItem> = {
+      ...board,
+      rows: (db, options) => {
+        const rows = board.rows(db, options);
+        return {
+          ...rows,
+          get: (key) => {
+            reads++;
+            return rows.get(key);
+          },
+        };
+      },
+    };
+    const build = (name: string, batchSize: number): string => {
+      const path = join(dir, `${name}.db`);
+      const { db } = openReadModelDatabase(path);
+      const slots = loadSlots(db, [counted], -1);
+      const applier = createApplier(db, { cacheSize: 100, emitting: new Set() });
+      for (let i = 0; i < events.length; i += batchSize) applier.apply(slots, events.slice(i, i + batchSize));
+      db.close();
+      return path;
+    };
+    const oneByOne = dumpReadModels(build("one-by-one", 1), [counted]);
+    reads = 0;
+    const atOnce = build("at-once", events.length);
+    // Four items (a referral and a transfer of each case), six boundaries: each item is read once, not again
+    // after every boundary it outlived.
+    expect(reads).toBe(4);
+    expect(dumpReadModels(atOnce, [counted])).toEqual(oneByOne);
+    expect(oneByOne.board_items).toHaveLength(4);
+    const db = new Database(atOnce, { readonly: true });
+    const checkpoints = db.prepare<[], number>("SELECT count(*) FROM board_checkpoints").pluck().get();
+    db.close();
+    expect(checkpoints).toBe(events.length / 2);
   });
 });
