@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { inflateRawSync } from "node:zlib";
 import { WebSocket, WebSocketServer } from "ws";
 import type { FromBurstClients, Group, GroupResult, ToBurstClients } from "./boardBurstClients.js";
 import type { CommandBurst } from "./boardBurstCommands.js";
@@ -147,31 +148,42 @@ const statsOf = (histograms: Histogram[]): Stats => {
   };
 };
 
+/** ws's frame writer, which every message of a ws server ends in (its `Sender` has no published types). */
+interface FrameSender {
+  sendFrame(this: unknown, list: Buffer[], cb?: unknown): void;
+}
+/** RFC 7692 §7.2.2: the tail a sender leaves off a compressed message, put back to inflate it. */
+const DEFLATE_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+const RSV1 = 0x40;
+
 /**
- * When the server handed each change to each client's socket, against its emission: ws's `send` is wrapped
- * while the bursts run (the service runs in this process; plain clients only: compressed frames bypass `send`).
- * A receipt's latency is this plus the kernel and the co-located client processes. The wrapper scans each shared
- * message once and then only notes the time of each send: the latencies are worked out by `take`, so that the
- * recording does not slow down the thread it measures (recording every change of every send at once took a
- * quarter of the service's time in a profile of the bursts).
+ * When the server handed each change to each client's socket, against its emission: ws's frame writer is
+ * wrapped while the bursts run (the service runs in this process), so compressed frames, which the feed writes
+ * itself, are counted as well as plain ones. A receipt's latency is this plus the kernel and the co-located
+ * client processes. Each shared message is scanned once (inflated first when compressed); a send only notes its
+ * time, and `take` works out the latencies, so that the recording does not slow down the thread it measures
+ * (recording every change of every send at once took a quarter of the service's time in a profile of the bursts).
  */
-const sendRecorder = (emittedAt: (itemId: string) => number | undefined) => {
-  const original = WebSocket.prototype.send;
+const sendRecorder = async (emittedAt: (itemId: string) => number | undefined) => {
+  const { Sender } = (await import("ws")) as unknown as { Sender: { prototype: FrameSender } };
+  const original = Sender.prototype.sendFrame;
   const emittedOf = new WeakMap<Buffer, number[]>();
   let sends: { at: number; emitted: number[] }[] = [];
-  WebSocket.prototype.send = function (this: WebSocket, ...args: Parameters<typeof original>) {
-    const [data] = args;
-    if (Buffer.isBuffer(data)) {
+  Sender.prototype.sendFrame = function (this: unknown, list: Buffer[], cb?: unknown) {
+    const [header, payload] = list;
+    if (header && payload) {
       const at = epochNow();
-      let emitted = emittedOf.get(data);
+      let emitted = emittedOf.get(payload);
       if (!emitted) {
-        emitted = scan(data).itemIds.flatMap((id) => emittedAt(id) ?? []);
-        emittedOf.set(data, emitted);
+        const compressed = ((header[0] ?? 0) & RSV1) !== 0;
+        const plain = compressed ? inflateRawSync(Buffer.concat([payload, DEFLATE_TAIL])) : payload;
+        emitted = scan(plain).itemIds.flatMap((id) => emittedAt(id) ?? []);
+        emittedOf.set(payload, emitted);
       }
-      sends.push({ at, emitted });
+      if (emitted.length > 0) sends.push({ at, emitted });
     }
-    return original.apply(this, args);
-  } as typeof original;
+    original.call(this, list, cb);
+  };
   return {
     /** The latencies of the sends since the last call. */
     take: (): Histogram => {
@@ -181,7 +193,7 @@ const sendRecorder = (emittedAt: (itemId: string) => number | undefined) => {
       return latencies.take();
     },
     stop: () => {
-      WebSocket.prototype.send = original;
+      Sender.prototype.sendFrame = original;
     },
   };
 };
@@ -313,7 +325,7 @@ export const runBoardBurst = async (): Promise<Result[]> => {
   let ticks: Stats;
   let commandsSent: Stats | undefined;
   let ticksSent: Stats | undefined;
-  const sends = OFFER_DEFLATE ? undefined : sendRecorder((itemId) => emitted.get(itemId));
+  const sends = await sendRecorder((itemId) => emitted.get(itemId));
   let commandsMs = 0;
   let loopDelayP99 = 0;
   let rssBefore = 0;
@@ -361,7 +373,7 @@ export const runBoardBurst = async (): Promise<Result[]> => {
       rssBefore = process.memoryUsage.rss();
       log(`  before the bursts: ${memLine()}`);
       const sampler = rssSampler();
-      sends?.take();
+      sends.take();
 
       // (a) through the command API, from a process of its own
       const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -380,7 +392,7 @@ export const runBoardBurst = async (): Promise<Result[]> => {
       const a = await board.results();
       loadA = loadOf(beforeA, afterA, receivingClients(a.groups), commandsMs);
       commands = a.latency;
-      commandsSent = sends && statsOf([sends.take()]);
+      commandsSent = statsOf([sends.take()]);
       log(
         `  (a) ${perBurst} referrals in ${commandsMs.toFixed(0)} ms; service event-loop delay p99 ` +
           `${loopDelayP99.toFixed(0)} ms; peak RSS so far ${mb(sampler.peak())}; now ${memLine()}`,
@@ -405,7 +417,7 @@ export const runBoardBurst = async (): Promise<Result[]> => {
       const b = await board.results();
       ticks = b.latency;
       loadB = loadOf(afterA, received, receivingClients(b.groups), 0, TICK_BURSTS);
-      ticksSent = sends && statsOf([sends.take()]);
+      ticksSent = statsOf([sends.take()]);
       for (const g of b.groups) log(groupLine(g));
       await sleep(2_000);
       sampler.stop();
@@ -415,7 +427,7 @@ export const runBoardBurst = async (): Promise<Result[]> => {
       await board.close();
     }
   } finally {
-    sends?.stop();
+    sends.stop();
     unsubscribe();
     await stop();
   }

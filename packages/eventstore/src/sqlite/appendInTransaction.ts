@@ -35,12 +35,14 @@ export function appendInTransaction(
   const repeated = findRepeatedAppend(q, streamId, events);
   if (repeated) return repeated;
 
-  const current = q.streamRevision.get(streamId)?.revision;
+  const head = q.streamHead.get(streamId);
+  const current = head?.revision;
   checkExpectedRevision(streamId, expected, current);
 
   let revision = current ?? -1;
-  // Both chains continue from what the file holds now, inside this write transaction (ADR 0006).
-  let streamPrev = current === undefined ? GENESIS_HASH : streamHashAt(q, streamId, current);
+  // Both chains continue from what the file holds now, inside this write transaction (ADR 0006); a row missing
+  // its hash chains on from genesis and fails verification visibly.
+  let streamPrev = head ? (head.stream_hash ?? GENESIS_HASH) : GENESIS_HASH;
   const last = q.lastGlobal.get();
   let globalPrev = last ? (last.global_hash ?? GENESIS_HASH) : GENESIS_HASH;
   let position = Math.max(last?.position ?? 0, q.usedPosition.get()?.seq ?? 0);
@@ -81,7 +83,6 @@ export function appendInTransaction(
     streamPrev = links.streamHash;
     globalPrev = links.globalHash;
   }
-  q.upsertStream.run(streamId, revision);
   return { nextExpectedRevision: revision, position };
 }
 
@@ -103,9 +104,4 @@ function findRepeatedAppend(
       result = { nextExpectedRevision: row.revision, position: row.position };
   }
   return result;
-}
-
-/** A stream's last link; a row missing its hash chains on from genesis and fails verification visibly. */
-function streamHashAt(q: Statements, streamId: string, revision: number): string {
-  return q.streamHashAt.get(streamId, revision)?.stream_hash ?? GENESIS_HASH;
 }

@@ -94,8 +94,18 @@ export function openSqliteEventStore({
   const appendOne = db.transaction((append: PendingAppend) =>
     appendInTransaction(q, append.streamId, append.events, append.expected, clock().toISOString()),
   );
-  const commitBatch = db.transaction((batch: PendingAppend[]): Outcome[] =>
-    batch.map((append) => {
+  const commitBatch = db.transaction((batch: PendingAppend[]): Outcome[] => {
+    const [alone] = batch;
+    // Alone in its transaction, an append needs no savepoint: whatever it throws rolls the whole transaction back,
+    // and the batch's failure is its own (sequential appends: one SAVEPOINT and RELEASE fewer each).
+    if (alone && batch.length === 1)
+      return [
+        {
+          ok: true,
+          result: appendInTransaction(q, alone.streamId, alone.events, alone.expected, clock().toISOString()),
+        },
+      ];
+    return batch.map((append) => {
       try {
         return { ok: true, result: appendOne(append) };
       } catch (error) {
@@ -104,8 +114,8 @@ export function openSqliteEventStore({
         if (classifySqliteError(error)) throw error;
         return { ok: false, error };
       }
-    }),
-  );
+    });
+  });
 
   // Group commit: appends arriving in the same tick share one BEGIN IMMEDIATE … COMMIT, so one fsync.
   function flush(): void {

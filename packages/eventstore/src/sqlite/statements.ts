@@ -22,8 +22,9 @@ export interface NewEventRow {
 export function prepareStatements(db: Database.Database) {
   return {
     eventById: db.prepare<[string], EventRow>(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`),
-    streamRevision: db.prepare<[string], { revision: number }>(
-      "SELECT revision FROM streams WHERE stream_id = ?",
+    // The stream's last revision and link, read inside the write transaction from the events themselves.
+    streamHead: db.prepare<[string], { revision: number; stream_hash: string | null }>(
+      "SELECT revision, stream_hash FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1",
     ),
     insertEvent: db.prepare<[NewEventRow]>(
       `INSERT INTO events (position, event_id, stream_id, category, revision, type, data, metadata, recorded_at,
@@ -37,18 +38,11 @@ export function prepareStatements(db: Database.Database) {
     ),
     // AUTOINCREMENT never reuses a position, also after the tail was deleted: a truncation cannot be papered over.
     usedPosition: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
-    streamHashAt: db.prepare<[string, number], { stream_hash: string | null }>(
-      "SELECT stream_hash FROM events WHERE stream_id = ? AND revision = ?",
-    ),
     chainPage: db.prepare<[number, number], ChainRow>(
       `SELECT ${CHAIN_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
     ),
     streamChainPage: db.prepare<[string, number, number], ChainRow>(
       `SELECT ${CHAIN_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
-    ),
-    upsertStream: db.prepare<[string, number]>(
-      `INSERT INTO streams (stream_id, revision) VALUES (?, ?)
-       ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision`,
     ),
     streamPage: db.prepare<[string, number, number], EventRow>(
       `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
