@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { inflateRawSync } from "node:zlib";
+import { constants, inflateRawSync } from "node:zlib";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { FromBurstClients, Group, GroupResult, ToBurstClients } from "./boardBurstClients.js";
 import type { CommandBurst } from "./boardBurstCommands.js";
@@ -176,7 +176,9 @@ const sendRecorder = async (emittedAt: (itemId: string) => number | undefined) =
       let emitted = emittedOf.get(payload);
       if (!emitted) {
         const compressed = ((header[0] ?? 0) & RSV1) !== 0;
-        const plain = compressed ? inflateRawSync(Buffer.concat([payload, DEFLATE_TAIL])) : payload;
+        const plain = compressed
+          ? inflateRawSync(Buffer.concat([payload, DEFLATE_TAIL]), { finishFlush: constants.Z_SYNC_FLUSH })
+          : payload;
         emitted = scan(plain).itemIds.flatMap((id) => emittedAt(id) ?? []);
         emittedOf.set(payload, emitted);
       }
@@ -487,6 +489,8 @@ export const runBoardBurst = async (): Promise<Result[]> => {
     log(`      of which the server, emitted → handed to the socket: ${statsLine(commandsSent)}`);
   log(`  (b) one tick, change emitted → receipt:  ${statsLine(ticks)}`);
   if (ticksSent) log(`      of which the server, emitted → handed to the socket: ${statsLine(ticksSent)}`);
+  // The bare server sends plain: with BENCH_WS_DEFLATE=1 its bytes are what the clients received once inflated.
+  if (OFFER_DEFLATE) log("  baseline: plain messages of the size the clients received once inflated");
   log(`  baseline (a), a bare ws server sending ${loadLine(loadA)}: ${statsLine(baselineA)}`);
   log(
     `  baseline (b), a bare ws server sending, ${TICK_BURSTS} times, ${loadLine(loadB)}: ${statsLine(baselineB)}`,
