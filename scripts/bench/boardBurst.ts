@@ -162,7 +162,8 @@ const RSV1 = 0x40;
  * itself, are counted as well as plain ones. A receipt's latency is this plus the kernel and the co-located
  * client processes. Each shared message is scanned once (inflated first when compressed); a send only notes its
  * time, and `take` works out the latencies, so that the recording does not slow down the thread it measures
- * (recording every change of every send at once took a quarter of the service's time in a profile of the bursts).
+ * (recording every change of every send at once was about 5 % of the service thread's busy time in a profile
+ * of the bursts).
  */
 const sendRecorder = async (emittedAt: (itemId: string) => number | undefined) => {
   const { Sender } = (await import("ws")) as unknown as { Sender: { prototype: FrameSender } };
