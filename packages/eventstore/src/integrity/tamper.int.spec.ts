@@ -120,8 +120,13 @@ describe("Hash-chained log: tamper suite (issue 8 finding 5)", () => {
     });
     const store = openSqliteEventStore({ path });
     await store.append("referral-old", [newEvent("New")], 2);
+    // The next revision came from the events themselves; the old table of stream heads is gone.
+    await expect(store.append("referral-old", [newEvent("Stale")], 2)).rejects.toThrow();
     await store.close();
     expect(await verifyBoth({ path })).toMatchObject({ ok: true, checked: 4 });
+    tamper(path, (db) =>
+      expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'streams'").all()).toEqual([]),
+    );
   });
 
   it("names an edited row (its data changed) at its position", async () => {

@@ -23,9 +23,6 @@ CREATE TABLE IF NOT EXISTS events (
   UNIQUE (stream_id, revision)
 );
 CREATE INDEX IF NOT EXISTS events_by_category ON events (category, position);
--- A stream's head is its last row in the (stream_id, revision) index. The table that also kept it cost every
--- append two more B-tree writes (its rows and their key index) and said nothing the events do not.
-DROP TABLE IF EXISTS streams;
 `;
 
 /** Opens the file with the durability the audit trail needs, and refuses to run without it. */
@@ -37,6 +34,7 @@ export function openDatabase(path: string): Database.Database {
     db.pragma("synchronous = FULL");
     assertDurable(db);
     db.exec(SCHEMA);
+    dropStreamHeads(db);
     addHashChain(db);
     return db;
   } catch (error) {
@@ -55,6 +53,21 @@ export function assertDurable(db: Database.Database): void {
     throw new Error(
       `SQLite event store ${db.name}: synchronous is ${String(synchronous)}, FULL (2) required`,
     );
+  }
+}
+
+/**
+ * Files written before stream heads came from the events' own `(stream_id, revision)` index have a `streams`
+ * table of heads: it cost every append two more B-tree writes and said nothing the events do not, and nothing
+ * reads it now, so it is dropped. A file that cannot be written keeps it until it can.
+ */
+function dropStreamHeads(db: Database.Database): void {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'streams'").get();
+  if (!exists) return;
+  try {
+    db.exec("DROP TABLE streams");
+  } catch (error) {
+    if (!(error instanceof Database.SqliteError && error.code.startsWith("SQLITE_READONLY"))) throw error;
   }
 }
 
