@@ -56,8 +56,8 @@ export function globalHashOf(prev: string, event: RecordedEvent, streamHash: str
  * Both links of an event, from the previous links of its stream and of the log. The same bytes as
  * `streamHashOf` and `globalHashOf` (hashing.unit.spec checks it on generated events), made faster: both links
  * contain the event's data and metadata, which are canonicalised once here, not once per link, and the two
- * objects around them have fixed keys, written in their RFC 8785 order. Every append and every step of the
- * integrity walk hashes an event: 16 → 9 µs for a 400-byte event.
+ * objects around them have fixed keys, written in their RFC 8785 order. Every append hashes its events: 16 → 7 µs
+ * for a 400-byte event. The verifier keeps the reference functions, so it does not share this shortcut.
  */
 export function chainEvent(
   event: RecordedEvent,

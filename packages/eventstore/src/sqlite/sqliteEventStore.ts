@@ -91,20 +91,14 @@ export function openSqliteEventStore({
   };
 
   // Called inside the batch transaction, better-sqlite3 runs this in a SAVEPOINT: a conflict undoes only its own append.
-  const appendOne = db.transaction((append: PendingAppend) =>
-    appendInTransaction(q, append.streamId, append.events, append.expected, clock().toISOString()),
-  );
+  const appendNow = (append: PendingAppend): AppendResult =>
+    appendInTransaction(q, append.streamId, append.events, append.expected, clock().toISOString());
+  const appendOne = db.transaction(appendNow);
   const commitBatch = db.transaction((batch: PendingAppend[]): Outcome[] => {
     const [alone] = batch;
     // Alone in its transaction, an append needs no savepoint: whatever it throws rolls the whole transaction back,
     // and the batch's failure is its own (sequential appends: one SAVEPOINT and RELEASE fewer each).
-    if (alone && batch.length === 1)
-      return [
-        {
-          ok: true,
-          result: appendInTransaction(q, alone.streamId, alone.events, alone.expected, clock().toISOString()),
-        },
-      ];
+    if (alone && batch.length === 1) return [{ ok: true, result: appendNow(alone) }];
     return batch.map((append) => {
       try {
         return { ok: true, result: appendOne(append) };
