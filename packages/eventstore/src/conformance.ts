@@ -224,6 +224,24 @@ export function describeEventStoreConformance(name: string, open: () => Promise<
       ]);
     });
 
+    it("fills a page of a sparse category across long runs of other events, and ends it only at the head", async () => {
+      const [sparse, noise] = [newCategory(), newCategory()];
+      const after = await store.headPosition();
+      await store.append(newStream(sparse), [newEvent("A")], "no_stream");
+      await store.append(newStream(noise), numbered(40, "N"), "no_stream");
+      await store.append(newStream(sparse), [newEvent("B")], "no_stream");
+      await store.append(newStream(noise), numbered(40, "M"), "no_stream");
+      await store.append(newStream(sparse), [newEvent("C")], "no_stream");
+
+      const first = await store.readAll({ after, maxCount: 2, categories: [sparse] });
+      expect(first.map((e) => e.type)).toEqual(["A", "B"]);
+      const rest = await store.readAll({ after: first.at(-1)?.position, maxCount: 2, categories: [sparse] });
+      expect(rest.map((e) => e.type)).toEqual(["C"]);
+      const both = await store.readAll({ after, maxCount: 100, categories: [noise, sparse] });
+      expect(both).toHaveLength(83);
+      expectStrictlyIncreasing(both.map((e) => e.position));
+    });
+
     it("subscribes from a position: catch-up then live, no gap, no duplicate, onCaughtUp once, close stops", async () => {
       const category = newCategory();
       const streamId = newStream(category);

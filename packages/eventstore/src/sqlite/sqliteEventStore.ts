@@ -17,11 +17,13 @@ import { openDatabase } from "./database.js";
 import { classifySqliteError, unavailable } from "./errors.js";
 import { createNotifier } from "./notifier.js";
 import { startPollingSubscription } from "./pollingSubscription.js";
-import { toChainedEvent, toRecordedEvent } from "./rows.js";
+import { type EventRow, toChainedEvent, toRecordedEvent } from "./rows.js";
 import { prepareStatements } from "./statements.js";
 import { checkpointInBackground, type WalCheckpointer } from "./walCheckpointer.js";
 
 const PAGE_SIZE = 500;
+/** A page of some categories is first looked for among this many log positions per row asked (`pageInCategories`). */
+const WINDOW_PER_ROW = 4;
 const POLL_MS = 200;
 /** Below this much free space the probe calls the disk full: a commit writes whole pages to the WAL. */
 const MIN_FREE_BYTES = 1024 * 1024;
@@ -175,9 +177,24 @@ export function openSqliteEventStore({
   function readAllSync({ after = -1, maxCount = PAGE_SIZE, categories }: ReadAllOptions): RecordedEvent[] {
     const rows = () =>
       categories
-        ? q.allPageInCategories.all(after, JSON.stringify(categories), maxCount)
+        ? pageInCategories(after, maxCount, JSON.stringify(categories))
         : q.allPage.all(after, maxCount);
     return read(rows).map(toRecordedEvent);
+  }
+
+  /**
+   * A page of some categories. The categories' index yields each category's rows in order, but a page of
+   * several categories must then be sorted: when they make up most of the log (the read models read every
+   * domain category) that costs more than the read itself (1,000,000 events in pages of 5,000: 6.2 s against
+   * 3.9 s along the positions). So the page is first read along the positions, over a window of
+   * `WINDOW_PER_ROW` positions per row asked; only categories too sparse to fill it go on through the index
+   * (one sort of a page), so that a page never walks the whole log.
+   */
+  function pageInCategories(after: number, maxCount: number, categories: string): EventRow[] {
+    const until = Math.min(after + maxCount * WINDOW_PER_ROW, Number.MAX_SAFE_INTEGER);
+    const page = q.allWindowInCategories.all(after, until, categories, maxCount);
+    if (page.length >= maxCount || until >= (q.head.get()?.head ?? -1)) return page;
+    return page.concat(q.allPageInCategories.all(until, categories, maxCount - page.length));
   }
 
   return {

@@ -56,6 +56,12 @@ export function prepareStatements(db: Database.Database) {
        WHERE position > ? AND category IN (SELECT value FROM json_each(?))
        ORDER BY position LIMIT ?`,
     ),
+    // The same along the positions (`+category` keeps SQLite off the category index), within (after, until].
+    allWindowInCategories: db.prepare<[number, number, string, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events
+       WHERE position > ? AND position <= ? AND +category IN (SELECT value FROM json_each(?))
+       ORDER BY position LIMIT ?`,
+    ),
     head: db.prepare<[], { head: number | null }>("SELECT MAX(position) AS head FROM events"),
   };
 }

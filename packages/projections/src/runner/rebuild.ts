@@ -11,7 +11,6 @@ import {
   openReadModelDatabase,
   removeDatabase,
 } from "./database.js";
-import { logReader } from "./readLog.js";
 
 export interface RebuildOptions {
   store: EventStore;
@@ -65,14 +64,12 @@ export const rebuildInto = async (
     const head = await store.headPosition();
     const slots = loadSlots(db, models, head, only, { load: true }).filter((s) => only.has(s.model.name));
     const applier = createApplier(db, { cacheSize: 20_000, emitting: new Set() });
-    const reading = logReader(store, categories);
     let after = -1;
     for (;;) {
       if (options.signal?.aborted) throw new Error("rebuild aborted");
-      const page = await store.readAll({ after, maxCount: pageSize, ...reading.filter });
-      const kept = page.filter(reading.keep);
-      applier.apply(slots, kept);
-      events += kept.length;
+      const page = await store.readAll({ after, maxCount: pageSize, categories });
+      applier.apply(slots, page);
+      events += page.length;
       const last = page.at(-1);
       if (last) after = last.position;
       for (const slot of slots)

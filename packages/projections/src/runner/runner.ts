@@ -19,7 +19,6 @@ import {
   removeDatabase,
   writeHeartbeat,
 } from "./database.js";
-import { logReader } from "./readLog.js";
 
 /** How often the background checkpointer looks at the WAL's size. */
 const CHECKPOINTER_INTERVAL_MS = 250;
@@ -137,7 +136,6 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
   const deferredCategories = new Set(options.deferredCategories ?? []);
   const deferMs = options.deferMs ?? 500;
   const pace = options.pace ?? tick;
-  const reading = logReader(store, categories);
   const listeners = new Set<ChangeListener>();
   const stateListeners = new Set<StateListener>();
   const announce = (model: string, state: ModelState): void => {
@@ -246,9 +244,9 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
     loop.current = token;
     const subscription = store.subscribeAll({
       after: loop.position,
-      ...reading.filter,
+      categories,
       onEvent: (event) => {
-        if (loop.current !== token || !reading.keep(event)) return;
+        if (loop.current !== token) return;
         loop.pending.push(event);
         if (loop.pending.length >= liveBatchSize) flushPending(loop);
         else if (deferredCategories.has(categoryOf(event.streamId)) && waiters.length === 0) {
@@ -282,8 +280,8 @@ export const createReadModelRunner = (options: ReadModelRunnerOptions): ReadMode
     for (let after = loop.position; ; ) {
       await pace(names);
       if (closed) return;
-      const page = await store.readAll({ after, maxCount: pageSize, ...reading.filter });
-      if (closed || !commit(loop, page.filter(reading.keep))) return;
+      const page = await store.readAll({ after, maxCount: pageSize, categories });
+      if (closed || !commit(loop, page)) return;
       after = page.at(-1)?.position ?? after;
       if (Date.now() - lastLog >= PROGRESS_LOG_MS) {
         lastLog = Date.now();
