@@ -42,9 +42,9 @@ export function appendInTransaction(
   let revision = current ?? -1;
   // Both chains continue from what the file holds now, inside this write transaction (ADR 0006); a row missing
   // its hash chains on from genesis and fails verification visibly.
-  let streamPrev = head ? (head.stream_hash ?? GENESIS_HASH) : GENESIS_HASH;
+  let streamPrev = head?.stream_hash ?? GENESIS_HASH;
   const last = q.lastGlobal.get();
-  let globalPrev = last ? (last.global_hash ?? GENESIS_HASH) : GENESIS_HASH;
+  let globalPrev = last?.global_hash ?? GENESIS_HASH;
   let position = Math.max(last?.position ?? 0, q.usedPosition.get()?.seq ?? 0);
   for (const event of events) {
     revision++;
