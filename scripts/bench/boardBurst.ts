@@ -346,7 +346,7 @@ export const runBoardBurst = async (): Promise<Result[]> => {
     const groups: Group[] = users.map((label, i) => ({
       label,
       url: wsUrl,
-      protocols: ["mtc.board.v1", `bearer.${tokens[i]?.token}`],
+      protocols: ["mtc.board.v2", `bearer.${tokens[i]?.token}`],
       count: Math.round(clients * (shares[i] as number)),
     }));
     // Warm-up before any client connects: a burst of referrals made and cancelled, so that the page caches

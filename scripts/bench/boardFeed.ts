@@ -120,7 +120,7 @@ export const runBoardFeed = async (): Promise<Result[]> => {
     const wsUrl = `${service.url.replace(/^http/, "ws")}/ws/board`;
     const board = startClients();
     try {
-      const connected = await board.connect(wsUrl, ["mtc.board.v1", `bearer.${dispatcher.token}`], clients);
+      const connected = await board.connect(wsUrl, ["mtc.board.v2", `bearer.${dispatcher.token}`], clients);
       log(
         `  ${connected.count} board clients connected and got their snapshot in ${connected.ms.toFixed(0)} ms`,
       );

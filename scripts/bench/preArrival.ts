@@ -44,7 +44,7 @@ export const runPreArrival = async (): Promise<Result[]> => {
     const screens = startClients();
     try {
       const wsUrl = `${service.url.replace(/^http/, "ws")}/ws/arrivals`;
-      const connected = await screens.connect(wsUrl, ["mtc.board.v1", `bearer.${centre.token}`], clients);
+      const connected = await screens.connect(wsUrl, ["mtc.board.v2", `bearer.${centre.token}`], clients);
       log(`  ${connected.count} clients connected and got their snapshot in ${connected.ms.toFixed(0)} ms`);
       for (let i = 0; i < departures + 1; i++) {
         const now = () => new Date().toISOString();

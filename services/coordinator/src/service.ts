@@ -142,6 +142,7 @@ export const startService = async (
     server: app.server,
     path: "/ws/board",
     source: readModels.boardSource,
+    idOf: (item) => item.id,
     visibleTo: (principal, item) =>
       concerns(principal, readModels.partiesOfBoardItem(item)) ? maskIdentities(principal, item) : null,
     viewKey: (principal) => `${principal.role}:${principal.institutionId ?? ""}`,
@@ -188,6 +189,7 @@ export const startService = async (
     server: app.server,
     path: "/ws/arrivals",
     source: arrivals.source,
+    idOf: (item) => item.id,
     visibleTo: arrivals.visibleTo,
     viewKey: (principal) => `${principal.role}:${principal.institutionId ?? ""}`,
     authenticate: (token) => {

@@ -58,4 +58,35 @@ describe.skipIf(!hasChromium)("board page: the WebSocket is cut and comes back",
     expect(await page.locator(`[data-testid="board-row"][data-item-id="${first}"]`).count()).toBe(1);
     await screenshot(page, "board-reconnected");
   });
+
+  it("speaks mtc.board.v2: a step change arrives as a patch of the row it holds, and the row shows it", async () => {
+    const { page } = await openAs(browser, proxy.url, "dispatcher");
+    const frames: string[] = [];
+    page.on("websocket", (socket) => {
+      socket.on("framereceived", (frame) => frames.push(String(frame.payload)));
+    });
+    await page.reload();
+    const state = page.getByTestId("connection-state");
+    await expect.poll(() => state.getAttribute("data-state")).toBe("live");
+    const itemId = await raise();
+    const row = page.locator(`[data-testid="board-row"][data-item-id="${itemId}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute("data-step")).toBe("requested");
+
+    const centre = await apiClient(harness.service.url, "centre");
+    const accepted = await centre.command(`/api/referrals/${itemId.slice("referral-".length)}/accept`, {
+      acceptedBy: "张主任",
+      occurredAt: new Date().toISOString(),
+    });
+    expect(accepted.status).toBe(200);
+    await expect.poll(() => row.getAttribute("data-step"), { timeout: 10_000 }).toBe("accepted");
+    const patch = frames
+      .flatMap((text) => {
+        const message = JSON.parse(text) as { type: string; changes?: object[] };
+        return message.type === "changes" ? (message.changes ?? []) : [message];
+      })
+      .find((change) => (change as { itemId?: string }).itemId === itemId && "patch" in change);
+    expect(patch).toMatchObject({ patch: { step: "accepted" } });
+    expect(patch).not.toHaveProperty("item");
+  });
 });

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Parser } from "@asyncapi/parser";
 import { describe, expect, it } from "vitest";
-import { BOARD_PROTOCOL, CLOSE_TOKEN_EXPIRED, CLOSE_TOO_SLOW } from "./boardFeed.js";
+import { BOARD_PROTOCOL, BOARD_PROTOCOL_PATCHES, CLOSE_TOKEN_EXPIRED, CLOSE_TOO_SLOW } from "./boardFeed.js";
 
 const DOCUMENT = path.resolve(import.meta.dirname, "../../../../docs/asyncapi.yaml");
 
@@ -27,7 +27,14 @@ describe("the board feed's AsyncAPI document", () => {
 
   it("names the subprotocol and the close codes the feed uses", async () => {
     const text = await readFile(DOCUMENT, "utf8");
-    for (const term of [BOARD_PROTOCOL, `\`${CLOSE_TOKEN_EXPIRED}\``, `\`${CLOSE_TOO_SLOW}\``, "?after="])
+    for (const term of [
+      BOARD_PROTOCOL,
+      BOARD_PROTOCOL_PATCHES,
+      `\`${CLOSE_TOKEN_EXPIRED}\``,
+      `\`${CLOSE_TOO_SLOW}\``,
+      "?after=",
+      "&epoch=",
+    ])
       expect(text).toContain(term);
   });
 });

@@ -7,6 +7,7 @@ import type { Principal } from "../auth/roles.js";
 import {
   attachBoardFeed,
   BOARD_PROTOCOL,
+  BOARD_PROTOCOL_PATCHES,
   type BoardChange,
   type BoardFeedOptions,
   CLOSE_TOKEN_EXPIRED,
@@ -14,20 +15,21 @@ import {
   CLOSE_TRY_AGAIN_LATER,
   type FeedIdentity,
 } from "./boardFeed.js";
+import { applyPatch, type ItemPatch } from "./itemPatch.js";
 
 interface Item {
   id: string;
   payload: string;
+  alarm?: string;
 }
 
-interface Wire {
+type WireChange = { position: number; itemId: string; item?: Item | null } & Partial<ItemPatch>;
+interface Wire extends WireChange {
   type: string;
-  position: number;
-  itemId?: string;
-  item?: Item | null;
+  epoch?: string;
   items?: Item[];
   coalesced?: boolean;
-  changes?: { position: number; itemId: string; item: Item | null }[];
+  changes?: WireChange[];
 }
 
 const dispatcher: Principal = { userId: "u1", displayName: "U1", role: "dispatcher" };
@@ -45,8 +47,11 @@ const until = async (condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 };
 
-/** The feed on a real HTTP server with real clients; the board is a plain map that emits its changes. */
-const setUp = async (overrides: Partial<BoardFeedOptions<Item>> = {}) => {
+/**
+ * The feed on a real HTTP server with real clients; the board is a plain map that emits its changes. Clients
+ * speak `protocol` (v2: patches).
+ */
+const setUpFeed = async (overrides: Partial<BoardFeedOptions<Item>> = {}, protocol = BOARD_PROTOCOL) => {
   const listeners = new Set<(c: BoardChange<Item>) => void>();
   const board = new Map<string, Item>();
   let position = -1;
@@ -62,6 +67,7 @@ const setUp = async (overrides: Partial<BoardFeedOptions<Item>> = {}) => {
         return () => listeners.delete(listener);
       },
     },
+    idOf: (item) => item.id,
     visibleTo: (_p, item) => item,
     viewKey: () => "all",
     authenticate: (token) => {
@@ -76,32 +82,46 @@ const setUp = async (overrides: Partial<BoardFeedOptions<Item>> = {}) => {
     ...overrides,
   });
   const { port } = server.address() as { port: number };
-  /** Sets an item (or removes it with null) at the next position, as the read model does after a commit. */
-  const emit = (itemId: string, item: Item | null) => {
-    position++;
+  /**
+   * Sets an item (or removes it with null) at the next position, as the read model does after a commit; with
+   * `tick`, at the current position, as an alarm tick does.
+   */
+  const emit = (itemId: string, item: Item | null, tick = false) => {
+    if (!tick) position++;
     const before = board.get(itemId) ?? null;
     if (item) board.set(itemId, item);
     else board.delete(itemId);
     for (const l of listeners) l({ position, itemId, item, before });
   };
 
-  /** A real client that keeps its own board from what it receives, as the web page does. */
+  /**
+   * A real client that keeps its own board from what it receives, as the web page does; `resumeFrom` is an
+   * earlier client whose board, position and feed epoch it resumes from (`?after=`).
+   */
   const connect = async (
     token = "u1",
-    after?: number,
-    known: ReadonlyMap<string, Item> = new Map(),
+    resumeFrom?: { items: ReadonlyMap<string, Item>; position: number; epoch: string | undefined },
     clientOptions: ClientOptions = {},
+    speaks = protocol,
   ) => {
-    const query = after === undefined ? "" : `?after=${after}`;
+    const query =
+      resumeFrom === undefined
+        ? ""
+        : `?after=${resumeFrom.position}${resumeFrom.epoch ? `&epoch=${resumeFrom.epoch}` : ""}`;
     const socket = new WebSocket(
       `ws://127.0.0.1:${port}/ws/board${query}`,
-      [BOARD_PROTOCOL, `bearer.${token}`],
+      [speaks, `bearer.${token}`],
       clientOptions,
     );
     const state = {
       socket,
-      items: new Map<string, Item>(known),
+      items: new Map<string, Item>(resumeFrom?.items ?? []),
       position: -2,
+      epoch: undefined as string | undefined,
+      /** Patches of items this client did not hold: a protocol error. */
+      orphanPatches: [] as string[],
+      /** Bytes of the change messages received (as the text the client parses). */
+      changeBytes: 0,
       /** Positions of the changes received one by one (not coalesced), in arrival order. */
       positions: [] as number[],
       types: [] as string[],
@@ -109,22 +129,29 @@ const setUp = async (overrides: Partial<BoardFeedOptions<Item>> = {}) => {
         socket.once("close", (code, reason) => resolve({ code, reason: String(reason) })),
       ),
     };
-    const apply = (itemId: string, item: Item | null) => {
-      if (item) state.items.set(itemId, item);
+    const apply = ({ itemId, item, patch, unset }: WireChange) => {
+      if (patch) {
+        const held = state.items.get(itemId);
+        if (held) state.items.set(itemId, applyPatch(held, { patch, unset }));
+        else state.orphanPatches.push(itemId);
+      } else if (item) state.items.set(itemId, item);
       else state.items.delete(itemId);
     };
     socket.on("message", (raw) => {
       const message = JSON.parse(String(raw)) as Wire;
       state.types.push(message.coalesced ? "coalesced" : message.type);
+      if (message.epoch !== undefined) state.epoch = message.epoch;
       if (message.type === "snapshot") {
         state.items.clear();
         for (const item of message.items ?? []) state.items.set(item.id, item);
       } else if (message.type === "change") {
-        apply(message.itemId as string, message.item ?? null);
+        state.changeBytes += Buffer.byteLength(String(raw));
+        apply(message);
         state.positions.push(message.position);
       } else if (message.type === "changes") {
+        state.changeBytes += Buffer.byteLength(String(raw));
         for (const change of message.changes ?? []) {
-          apply(change.itemId, change.item);
+          apply(change);
           if (!message.coalesced) state.positions.push(change.position);
         }
       }
@@ -140,7 +167,7 @@ const setUp = async (overrides: Partial<BoardFeedOptions<Item>> = {}) => {
   /** The status, Retry-After and body of a refused upgrade. */
   const refusal = (token: string) =>
     new Promise<{ status: number; retryAfter: string | undefined; body: string }>((resolve, reject) => {
-      const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/board`, [BOARD_PROTOCOL, `bearer.${token}`]);
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/board`, [protocol, `bearer.${token}`]);
       socket.on("unexpected-response", (_req, res) => {
         let body = "";
         res.on("data", (chunk: Buffer) => {
@@ -168,7 +195,7 @@ const setUp = async (overrides: Partial<BoardFeedOptions<Item>> = {}) => {
   };
 };
 
-type Env = Awaited<ReturnType<typeof setUp>>;
+type Env = Awaited<ReturnType<typeof setUpFeed>>;
 type Client = Awaited<ReturnType<Env["connect"]>>;
 const pause = (client: Client) =>
   (client.socket as unknown as { _socket: { pause(): void } })._socket.pause();
@@ -180,11 +207,13 @@ const noise = (chars: number): string => randomBytes(Math.ceil((chars * 3) / 4))
 const wireBytes = (client: Client): number =>
   (client.socket as unknown as { _socket: { bytesRead: number } })._socket.bytesRead;
 const sameBoard = (client: Client, env: Env) =>
+  client.orphanPatches.length === 0 &&
   client.items.size === env.board.size &&
-  [...env.board].every(([id, item]) => client.items.get(id)?.payload === item.payload);
+  [...env.board].every(([id, item]) => JSON.stringify(client.items.get(id)) === JSON.stringify(item));
 
-describe("board feed under bursts", () => {
+describe.each([BOARD_PROTOCOL, BOARD_PROTOCOL_PATCHES])("board feed under bursts (%s)", (protocol) => {
   let env: Env | undefined;
+  const setUp = (overrides: Partial<BoardFeedOptions<Item>> = {}) => setUpFeed(overrides, protocol);
   afterEach(async () => {
     await env?.close();
     env = undefined;
@@ -270,7 +299,7 @@ describe("board feed under bursts", () => {
     expect(closed.reason).toMatch(/after=/);
 
     env.emit("i1", null);
-    const again = await env.connect("u1", slow.position, slow.items);
+    const again = await env.connect("u1", slow);
     await until(() => again.position === env?.position(), "the resumed client's catch-up");
     expect(sameBoard(again, env)).toBe(true);
   });
@@ -280,8 +309,8 @@ describe("board feed under bursts", () => {
     // A board whose snapshot stays over 64 KiB compressed: the frame then carries a 64-bit length.
     for (let i = 0; i < 100; i++) env.emit(`n${i}`, { id: `n${i}`, payload: noise(1_500) });
     const compressing = await env.connect("u1");
-    const plain = await env.connect("u2", undefined, new Map(), { perMessageDeflate: false });
-    const smallWindow = await env.connect("u3", undefined, new Map(), {
+    const plain = await env.connect("u2", undefined, { perMessageDeflate: false });
+    const smallWindow = await env.connect("u3", undefined, {
       perMessageDeflate: { serverMaxWindowBits: 10 },
     });
     expect(compressing.socket.extensions).toBe("permessage-deflate");
@@ -350,6 +379,86 @@ describe("board feed under bursts", () => {
   });
 });
 
+describe(`patches (${BOARD_PROTOCOL_PATCHES})`, () => {
+  let env: Env | undefined;
+  afterEach(async () => {
+    await env?.close();
+    env = undefined;
+  });
+  /** Items of about 2 KB whose alarm comes and goes, as the board's do at every tick. */
+  const large = (id: string, alarm?: string): Item => ({
+    id,
+    payload: `${id}:${"孕34周，产前出血，血压 90/60；".repeat(40)}`,
+    ...(alarm ? { alarm } : {}),
+  });
+
+  it("a v2 client gets only the fields that changed and ends with the same board as a v1 client", async () => {
+    env = await setUpFeed({}, BOARD_PROTOCOL_PATCHES);
+    for (let i = 0; i < 100; i++) env.emit(`i${i}`, large(`i${i}`));
+    const v2 = await env.connect("u1");
+    const v1 = await env.connect("u2", undefined, {}, BOARD_PROTOCOL);
+    expect(v2.socket.protocol).toBe(BOARD_PROTOCOL_PATCHES);
+    expect(v1.socket.protocol).toBe(BOARD_PROTOCOL);
+    await until(() => v1.position === 99 && v2.position === 99, "the snapshots");
+    // Ticks set and clear the alarm of every item (a field set, then unset); commits replace, add and remove.
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 100; i++)
+        env.emit(`i${i}`, large(`i${i}`, round % 2 === 0 ? "overdue" : undefined), true);
+      env.emit(`i${round}`, { id: `i${round}`, payload: `replaced ${round}` });
+      env.emit(`new${round}`, large(`new${round}`));
+      env.emit(`i${50 + round}`, null);
+    }
+    const end = env.position();
+    await until(() => v1.position === end && v2.position === end, "the last change");
+    expect(sameBoard(v1, env)).toBe(true);
+    expect(sameBoard(v2, env)).toBe(true);
+    expect(v2.positions).toEqual(v1.positions);
+    // The same changes in a tenth of the bytes or less: a tick is the item's id and its alarm.
+    expect(v2.changeBytes).toBeLessThan(v1.changeBytes / 10);
+  });
+
+  it("a change that shows a v2 view no difference is not sent to it; a v1 view gets the item again", async () => {
+    env = await setUpFeed({}, BOARD_PROTOCOL_PATCHES);
+    env.emit("a", large("a"));
+    const v2 = await env.connect("u1");
+    const v1 = await env.connect("u2", undefined, {}, BOARD_PROTOCOL);
+    await until(() => v1.position === 0 && v2.position === 0, "the snapshots");
+    env.emit("a", large("a"));
+    env.emit("b", large("b"));
+    await until(() => v1.position === 2 && v2.position === 2, "the changes");
+    expect(v1.positions).toEqual([1, 2]);
+    expect(v2.positions).toEqual([2]);
+    expect(sameBoard(v2, env)).toBe(true);
+  });
+
+  it("a v2 client resumes exactly only from this feed's epoch, and gets again the changes at its position (an alarm tick repeats it)", async () => {
+    env = await setUpFeed({}, BOARD_PROTOCOL_PATCHES);
+    env.emit("a", large("a"));
+    env.emit("b", large("b"));
+    const first = await env.connect("u1");
+    await until(() => first.position === 1, "the snapshot");
+    env.emit("a", large("a", "overdue"));
+    await until(() => first.positions.length === 1, "the change");
+    first.socket.close();
+    await first.closed;
+    // A tick at the position the client stopped at, which it never received.
+    env.emit("b", large("b", "overdue"), true);
+    const resumed = await env.connect("u1", first);
+    await until(() => resumed.types.includes("caught_up"), "the catch-up");
+    expect(resumed.types).not.toContain("snapshot");
+    expect(sameBoard(resumed, env)).toBe(true);
+    // Later patches apply to what it holds.
+    env.emit("b", large("b"), true);
+    await until(() => resumed.items.get("b")?.alarm === undefined, "the alarm cleared");
+    expect(sameBoard(resumed, env)).toBe(true);
+
+    // Another feed's (or an earlier life's) epoch: what the client holds is not known, so a snapshot.
+    const elsewhere = await env.connect("u1", { ...resumed, epoch: "another-instance" });
+    await until(() => elsewhere.types.includes("snapshot"), "the snapshot");
+    expect(sameBoard(elsewhere, env)).toBe(true);
+  });
+});
+
 describe("live changes are recorded before they are sent (issue 8 §6)", () => {
   let env: Env | undefined;
   afterEach(async () => {
@@ -363,7 +472,7 @@ describe("live changes are recorded before they are sent (issue 8 §6)", () => {
     const written = new Promise<void>((resolve) => {
       release = resolve;
     });
-    env = await setUp({
+    env = await setUpFeed({
       beforeDeliver: async (principal, from, items) => {
         calls.push({ userId: principal.userId, from, items: items.map((item) => item.id) });
         await written;
@@ -393,7 +502,7 @@ describe("live changes are recorded before they are sent (issue 8 §6)", () => {
   });
 
   it(`a record that cannot be written closes that user's clients with ${CLOSE_TRY_AGAIN_LATER} before anything is sent; the others are served`, async () => {
-    env = await setUp({
+    env = await setUpFeed({
       beforeDeliver: (principal) => {
         if (principal.userId === "u2") return Promise.reject(new Error("disk full"));
         // A hook that throws instead of rejecting is a failed record too, never a crash of the feed.

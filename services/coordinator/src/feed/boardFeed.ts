@@ -1,8 +1,10 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Principal } from "../auth/roles.js";
+import { type ItemPatch, patchOf } from "./itemPatch.js";
 import {
   declineLimitedWindows,
   deflateSenderOf,
@@ -35,10 +37,12 @@ export interface FeedIdentity {
   expiresAt: number | undefined;
 }
 
-export interface BoardFeedOptions<Item> {
+export interface BoardFeedOptions<Item extends object> {
   server: Server;
   path: string;
   source: BoardSource<Item>;
+  /** The id of an item of the snapshot (a change carries its own). */
+  idOf(item: Item): string;
   /** The item as this principal may see it (scoped and masked), or null when it does not concern them. */
   visibleTo(principal: Principal, item: Item): Item | null;
   /** Principals with the same key see the same view, so a change is serialised once per key, not per client. */
@@ -76,6 +80,12 @@ export interface BoardFeedOptions<Item> {
 }
 
 export const BOARD_PROTOCOL = "mtc.board.v1";
+/**
+ * v2: the same messages, except that a change to an item the client already holds carries only the fields that
+ * changed (`patch`, `unset`; itemPatch.ts) instead of the whole item. Offered first by the web pages; a client
+ * that offers only v1 gets whole items.
+ */
+export const BOARD_PROTOCOL_PATCHES = "mtc.board.v2";
 const BEARER_PREFIX = "bearer.";
 
 /** Close codes of the feed (4000–4999 are for applications, RFC 6455 §7.4.2). */
@@ -87,15 +97,10 @@ export const CLOSE_TRY_AGAIN_LATER = 1013;
 const RETRY_AFTER_PER_USER_S = 10;
 const RETRY_AFTER_FULL_S = 30;
 const DRAIN_POLL_MS = 25;
-const SNAPSHOT_CACHE_MS = 1_000;
 const TOO_SLOW_REASON = "too far behind; reconnect with ?after=<last position>";
 
-/** What a client receives about one item; `changes` messages carry a list of these. */
-interface WireChange<Item> {
-  position: number;
-  itemId: string;
-  item: Item | null;
-}
+/** What a client receives about one item (the whole item, null when it left, or a patch of the one it holds). */
+type WireChange<Item> = { position: number; itemId: string } & ({ item: Item | null } | ItemPatch);
 
 /** One change as a view sees it, serialised once. */
 interface Entry {
@@ -115,6 +120,8 @@ interface Chunk {
 interface Sequenced<Item> extends BoardChange<Item> {
   /** Arrival order: alarm ticks repeat a log position, so positions alone do not order the feed. */
   seq: number;
+  /** The item as the feed last told it (see `latest`), the base of this change's patch; null when unknown. */
+  previous: Item | null;
 }
 
 /**
@@ -130,7 +137,7 @@ interface Sequenced<Item> extends BoardChange<Item> {
  * does not drain within `stallMs` is closed with 4408 and resumes with `?after=`. A client that negotiated
  * permessage-deflate (browsers do) gets each shared message compressed once for all (see sharedMessage.ts).
  */
-export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
+export const attachBoardFeed = <Item extends object>(options: BoardFeedOptions<Item>) => {
   const { source, log } = options;
   const replayLimit = options.replayBufferSize ?? 10_000;
   const stallMs = options.stallMs ?? 30_000;
@@ -143,20 +150,35 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
 
   let seq = 0;
   const replay: Sequenced<Item>[] = [];
-  // Every change after `floor` is in `replay`: a client that saw up to `floor` or later can be answered exactly.
-  let floor = source.snapshot().position;
+  // Each item as the feed last told it. A client that has had every change in order since its snapshot holds
+  // exactly these, so they are the snapshot new clients get and the base of every patch. Bounded by the board.
+  const latest = new Map<string, Item>();
+  const initial = source.snapshot();
+  for (const item of initial.items) latest.set(options.idOf(item), item);
+  // Every change after `floor` is in `replay`: a client that saw a change after `floor` can be answered exactly.
+  let floor = initial.position;
   let position = floor;
+  // This feed's life (a process, an instance): a v2 client resumes exactly only where it was told `latest` by the
+  // same one. Another instance, or this one after a restart, may hold other alarm states than the client does.
+  const epoch = randomUUID();
 
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: 4 * 1024,
     perMessageDeflate: SHARED_DEFLATE,
-    handleProtocols: (protocols) => (protocols.has(BOARD_PROTOCOL) ? BOARD_PROTOCOL : false),
+    handleProtocols: (protocols) =>
+      protocols.has(BOARD_PROTOCOL_PATCHES)
+        ? BOARD_PROTOCOL_PATCHES
+        : protocols.has(BOARD_PROTOCOL)
+          ? BOARD_PROTOCOL
+          : false,
   });
 
   interface View {
     key: string;
     principal: Principal;
+    /** Its clients speak v2: changes to items they hold go out as patches. */
+    patches: boolean;
     clients: Set<Client>;
     /** Changes up to this `seq` have their access records written for this view's readers: they may go out. */
     recordedSeq: number;
@@ -187,17 +209,34 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     sendShared(client.socket, client.deflate, message);
   const sizeFor = (client: Client, message: SharedMessage): number => sizeOn(client.deflate, message);
 
-  const wireChange = (principal: Principal, change: BoardChange<Item>): WireChange<Item> | undefined => {
+  /**
+   * The change as this view is told it. `inOrder`: the clients have had every change before this one, so they
+   * hold `change.previous` as the view sees it and a v2 view gets a patch of it (nothing when the view sees no
+   * difference). Otherwise (coalesced, resumed) they get the whole item.
+   */
+  const wireChange = (
+    view: View,
+    change: Sequenced<Item>,
+    inOrder: boolean,
+  ): WireChange<Item> | undefined => {
+    const { principal } = view;
     const item = change.item === null ? null : options.visibleTo(principal, change.item);
-    const wasVisible = change.before !== null && options.visibleTo(principal, change.before) !== null;
-    if (item === null && !wasVisible) return undefined;
+    const previous = change.previous === null ? null : options.visibleTo(principal, change.previous);
+    const wasVisible =
+      previous !== null || (change.before !== null && options.visibleTo(principal, change.before) !== null);
+    if (item === null)
+      return wasVisible ? { position: change.position, itemId: change.itemId, item } : undefined;
+    if (view.patches && inOrder && previous !== null) {
+      const patch = patchOf(previous, item);
+      return patch && { position: change.position, itemId: change.itemId, ...patch };
+    }
     return { position: change.position, itemId: change.itemId, item };
   };
 
   /** The changes of `list` this view is told about, each serialised once, with the `seq` it brings a client to. */
-  const entriesFor = (view: View, list: readonly Sequenced<Item>[]): Entry[] =>
+  const entriesFor = (view: View, list: readonly Sequenced<Item>[], inOrder: boolean): Entry[] =>
     list.flatMap((change) => {
-      const wire = wireChange(view.principal, change);
+      const wire = wireChange(view, change, inOrder);
       if (!wire) return [];
       const json = JSON.stringify(wire);
       return [{ seq: change.seq, position: wire.position, json, bytes: Buffer.byteLength(json) }];
@@ -279,7 +318,10 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
       if (change.seq > toSeq) break;
       const earlier = merged.get(change.itemId);
       merged.delete(change.itemId);
-      merged.set(change.itemId, earlier ? { ...change, before: earlier.before } : change);
+      merged.set(
+        change.itemId,
+        earlier ? { ...change, before: earlier.before, previous: earlier.previous } : change,
+      );
     }
     return [...merged.values()];
   };
@@ -302,7 +344,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
       chunks =
         merged === undefined
           ? [{ seq, message: snapshotOf(client.view) }]
-          : chunksOf(entriesFor(client.view, merged), true);
+          : chunksOf(entriesFor(client.view, merged, false), true);
       cache.set(key, chunks);
     }
     const first = chunks[0];
@@ -314,26 +356,21 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
   };
 
   /**
-   * The board as this view sees it now, serialised once per view and feed position (and at most a second
-   * old, as alarms change with time): a thousand clients connecting at once share one Buffer per view.
+   * The board as this view sees it at the feed's position (`latest`: alarms as of their last tick, as every
+   * connected client has them), serialised once per view and position: a thousand clients connecting at once
+   * share one Buffer per view.
    */
   const snapshots = new Map<string, SharedMessage>();
-  let board: { seq: number; time: number; snapshot?: { position: number; items: Item[] } } = {
-    seq: -1,
-    time: Number.NEGATIVE_INFINITY,
-  };
+  let snapshotsSeq = -1;
   const snapshotOf = (view: View): SharedMessage => {
-    const at = performance.now();
-    if (board.seq !== seq || at - board.time > SNAPSHOT_CACHE_MS) {
+    if (snapshotsSeq !== seq) {
       snapshots.clear();
-      board = { seq, time: at };
+      snapshotsSeq = seq;
     }
     let message = snapshots.get(view.key);
     if (!message) {
-      board.snapshot ??= source.snapshot();
-      const snapshot = board.snapshot;
-      const items = snapshot.items.flatMap((item) => options.visibleTo(view.principal, item) ?? []);
-      message = encode({ type: "snapshot", position: snapshot.position, items });
+      const items = [...latest.values()].flatMap((item) => options.visibleTo(view.principal, item) ?? []);
+      message = encode({ type: "snapshot", position, epoch, items });
       snapshots.set(view.key, message);
     }
     return message;
@@ -365,7 +402,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     if (!hook) return undefined;
     // Beyond the replay buffer the view's clients get a snapshot: the board now is what they are shown.
     const items = (
-      changesBetween(view.recordedSeq, toSeq) ?? source.snapshot().items.map((item) => ({ item }))
+      changesBetween(view.recordedSeq, toSeq) ?? [...latest.values()].map((item) => ({ item }))
     ).flatMap((change) =>
       change.item === null ? [] : (options.visibleTo(view.principal, change.item) ?? []),
     );
@@ -421,7 +458,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
         if (!chunks) {
           const list = changesBetween(client.seq, toSeq);
           if (list) {
-            chunks = chunksOf(entriesFor(view, list), false);
+            chunks = chunksOf(entriesFor(view, list, true), false);
             shared.set(client.seq, chunks);
           }
         }
@@ -465,7 +502,10 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
   };
 
   const unsubscribe = source.subscribe((change) => {
-    const sequenced = { ...change, seq: ++seq };
+    const previous = latest.get(change.itemId) ?? null;
+    if (change.item === null) latest.delete(change.itemId);
+    else latest.set(change.itemId, change.item);
+    const sequenced = { ...change, previous, seq: ++seq };
     replay.push(sequenced);
     position = change.position;
     if (replay.length > replayLimit) floor = (replay.shift() as Sequenced<Item>).position;
@@ -474,12 +514,20 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
     scheduleFlush(lastFlushAt + flushIntervalMs - performance.now());
   });
 
-  const start = (client: Client, after: number | undefined): void => {
-    if (after !== undefined && after >= floor && after <= position) {
+  const start = (client: Client, after: number | undefined, since: string | undefined): void => {
+    if (
+      after !== undefined &&
+      after > floor &&
+      after <= position &&
+      (!client.view.patches || since === epoch)
+    ) {
+      // From `after` itself, as whole items: alarm ticks repeat the position they happen at, so a client that
+      // applied a change at `after` may still lack a tick at `after`.
       const missed = chunksOf(
         entriesFor(
           client.view,
-          replay.filter((change) => change.position > after),
+          replay.filter((change) => change.position >= after),
+          false,
         ),
         false,
       );
@@ -487,7 +535,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
         missed.reduce((bytes, chunk) => bytes + sizeFor(client, chunk.message), 0) <= options.maxBufferedBytes
       ) {
         for (const chunk of missed) send(client, chunk.message);
-        send(client, encode({ type: "caught_up", position }));
+        send(client, encode({ type: "caught_up", position, epoch }));
         return;
       }
     }
@@ -547,16 +595,18 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
       );
     const afterParam = url.searchParams.get("after");
     const after = afterParam !== null && /^-?\d{1,15}$/.test(afterParam) ? Number(afterParam) : undefined;
+    const since = url.searchParams.get("epoch") ?? undefined;
     declineLimitedWindows(request);
     wss.handleUpgrade(request, socket, head, (ws) => {
       // Counted only once open (a handshake that fails never is); without a verifyClient hook ws completes the
       // handshake in this same turn, so no other upgrade slips between the check above and this count.
       open++;
       connectionsPerUser.set(principal.userId, (connectionsPerUser.get(principal.userId) ?? 0) + 1);
-      const key = options.viewKey(principal);
+      const patches = ws.protocol === BOARD_PROTOCOL_PATCHES;
+      const key = `${ws.protocol}\u0000${options.viewKey(principal)}`;
       let view = views.get(key);
       if (!view) {
-        view = { key, principal, clients: new Set(), recordedSeq: seq, recording: false };
+        view = { key, principal, patches, clients: new Set(), recordedSeq: seq, recording: false };
         views.set(key, view);
       }
       // Whatever is still pending is already in the replay buffer or the snapshot this client gets now.
@@ -584,7 +634,7 @@ export const attachBoardFeed = <Item>(options: BoardFeedOptions<Item>) => {
       ws.on("message", () => {
         if (clients.has(client) && fits(client, 64)) send(client, encode({ type: "heartbeat", position }));
       });
-      start(client, after);
+      start(client, after, since);
     });
   };
   options.server.on("upgrade", onUpgrade);

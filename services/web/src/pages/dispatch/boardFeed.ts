@@ -1,11 +1,11 @@
 import { computed, onScopeDispose, type Ref, ref, shallowRef, watch } from "vue";
 import { api } from "../../lib/api.js";
+import { applyChange, FEED_PROTOCOLS, resumeQuery } from "../../lib/feedWire.js";
 import { session } from "../../lib/session.js";
 import { type BoardItem, compareItems, type FeedMessage, insertSorted, isEmergency } from "./boardTypes.js";
 
 export type ConnectionState = "live" | "reconnecting" | "stale";
 
-const PROTOCOL = "mtc.board.v1";
 /** Close codes of the feed (docs/asyncapi.yaml). */
 const CLOSE_TOKEN_EXPIRED = 4401;
 const CLOSE_TOO_SLOW = 4408;
@@ -50,6 +50,10 @@ export const useBoardFeed = (): BoardFeed => {
 
   const items = new Map<string, BoardItem>();
   let position: number | undefined;
+  /** The feed life that told this page its board: a resume elsewhere starts from a snapshot. */
+  let epoch: string | undefined;
+  /** Set when the page's board went out of step with the feed: the next connection asks for a snapshot. */
+  let resync = false;
   let lastMessageAt = 0;
   let probed = false;
   let socket: WebSocket | null = null;
@@ -90,17 +94,19 @@ export const useBoardFeed = (): BoardFeed => {
           if (known && !known.has(item.id) && isEmergency(item)) appeared.push(item.id);
         }
         resort = true;
+        resync = false;
         changed.clear();
         synced.value = true;
         everSynced.value = true;
       } else if (message.type === "change" || message.type === "changes") {
         for (const change of message.type === "change" ? [message] : message.changes) {
-          const before = items.get(change.itemId);
-          if (change.item === null) items.delete(change.itemId);
-          else {
-            items.set(change.itemId, change.item);
-            if (!before && everSynced.value && isEmergency(change.item)) appeared.push(change.itemId);
+          const applied = applyChange(items, change);
+          if (applied.kind === "unknown") {
+            desynchronised();
+            return;
           }
+          if (applied.kind === "set" && applied.isNew && everSynced.value && isEmergency(applied.item))
+            appeared.push(change.itemId);
           changed.add(change.itemId);
         }
       } else if (message.type === "caught_up") {
@@ -136,8 +142,18 @@ export const useBoardFeed = (): BoardFeed => {
   // ---- the socket ----
   const url = () => {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const after = everSynced.value && position !== undefined ? `?after=${position}` : "";
-    return `${scheme}://${location.host}/ws/board${after}`;
+    const resume = everSynced.value && !resync ? resumeQuery(position, epoch) : "";
+    return `${scheme}://${location.host}/ws/board${resume}`;
+  };
+
+  /**
+   * A change to an item this page does not hold: what it shows can no longer be trusted. Drop the queue and the
+   * resume point and reconnect: the feed answers with a fresh snapshot.
+   */
+  const desynchronised = () => {
+    pending = [];
+    resync = true;
+    socket?.close();
   };
 
   const onMessage = (event: MessageEvent) => {
@@ -156,6 +172,8 @@ export const useBoardFeed = (): BoardFeed => {
       position = message.position;
     }
     if (message.type === "snapshot") position = message.position;
+    if ((message.type === "snapshot" || message.type === "caught_up") && message.epoch !== undefined)
+      epoch = message.epoch;
     pending.push(message);
     schedule();
   };
@@ -167,7 +185,7 @@ export const useBoardFeed = (): BoardFeed => {
     if (disposed || !token) return;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(url(), [PROTOCOL, `bearer.${token}`]);
+      ws = new WebSocket(url(), [...FEED_PROTOCOLS, `bearer.${token}`]);
     } catch {
       scheduleReconnect();
       return;

@@ -1,19 +1,10 @@
+import type { FeedMessage as FeedWireMessage } from "../../lib/feedWire.js";
 import type { AlarmKind, BoardAlarm, BoardItem, RiskGrade } from "../../lib/types.js";
 
 export type { AlarmKind, BoardAlarm, BoardItem, RiskGrade };
 
-export type FeedMessage =
-  | { type: "snapshot"; position: number; items: BoardItem[] }
-  | { type: "change"; position: number; itemId: string; item: BoardItem | null }
-  | {
-      type: "changes";
-      position: number;
-      /** The latest state of each item that changed while this client was behind (not every change). */
-      coalesced?: boolean;
-      changes: { position: number; itemId: string; item: BoardItem | null }[];
-    }
-  | { type: "caught_up"; position: number }
-  | { type: "heartbeat"; position: number };
+/** A message of the board feed (docs/asyncapi.yaml). */
+export type FeedMessage = FeedWireMessage<BoardItem>;
 
 export const GRADES: readonly RiskGrade[] = ["purple", "red", "orange", "yellow", "green"];
 

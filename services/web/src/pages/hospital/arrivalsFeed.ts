@@ -1,4 +1,5 @@
 import { onScopeDispose, type Ref, ref, shallowRef } from "vue";
+import { applyChange, FEED_PROTOCOLS, type FeedMessage, resumeQuery } from "../../lib/feedWire.js";
 import { session } from "../../lib/session.js";
 
 /** An incoming transfer and its pre-arrival alert, as `/ws/arrivals` and `GET /api/arrivals` send it. */
@@ -29,19 +30,8 @@ export interface ArrivalItem {
   alarms: { kind: string; since: string; overdueByMinutes: number }[];
 }
 
-type Message =
-  | { type: "snapshot"; position: number; items: ArrivalItem[] }
-  | { type: "change"; position: number; itemId: string; item: ArrivalItem | null }
-  | {
-      type: "changes";
-      position: number;
-      changes: { position: number; itemId: string; item: ArrivalItem | null }[];
-    }
-  | { type: "caught_up" | "heartbeat"; position: number };
-
 export type ArrivalsConnection = "live" | "reconnecting" | "closed";
 
-const PROTOCOL = "mtc.board.v1";
 const CLOSE_TOKEN_EXPIRED = 4401;
 const BACKOFF_MS = [500, 1_000, 2_000, 5_000];
 
@@ -64,6 +54,9 @@ export const useArrivalsFeed = (): {
   const state = ref<ArrivalsConnection>("reconnecting");
   const byId = new Map<string, ArrivalItem>();
   let position: number | undefined;
+  /** The feed life that told this page its alerts, and whether they went out of step with it. */
+  let epoch: string | undefined;
+  let resync = false;
   let socket: WebSocket | null = null;
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -72,27 +65,35 @@ export const useArrivalsFeed = (): {
   const publish = () => {
     items.value = [...byId.values()].sort(order);
   };
-  const apply = (itemId: string, item: ArrivalItem | null) => {
-    if (item) byId.set(itemId, item);
-    else byId.delete(itemId);
-  };
   const onMessage = (raw: string) => {
-    const message = JSON.parse(raw) as Message;
+    const message = JSON.parse(raw) as FeedMessage<ArrivalItem>;
+    // Heartbeats only prove liveness: their position may run ahead of a change still on its way.
+    if (message.type === "heartbeat") return;
     if (message.type === "snapshot") {
       byId.clear();
       for (const item of message.items) byId.set(item.id, item);
-    } else if (message.type === "change") apply(message.itemId, message.item);
-    else if (message.type === "changes") for (const c of message.changes) apply(c.itemId, c.item);
+      resync = false;
+    } else if (message.type === "change" || message.type === "changes") {
+      for (const change of message.type === "change" ? [message] : message.changes) {
+        if (applyChange(byId, change).kind === "unknown") {
+          // A change to an alert this page does not hold: start again from a snapshot.
+          resync = true;
+          socket?.close();
+          return;
+        }
+      }
+    }
+    if (message.type === "snapshot" || message.type === "caught_up") epoch = message.epoch ?? epoch;
     position = message.position;
-    if (message.type !== "heartbeat") publish();
+    publish();
   };
   const connect = () => {
     const token = session.token.value;
     if (disposed || !token) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const after = position === undefined ? "" : `?after=${position}`;
-    const ws = new WebSocket(`${scheme}://${location.host}/ws/arrivals${after}`, [
-      PROTOCOL,
+    const resume = resync ? "" : resumeQuery(position, epoch);
+    const ws = new WebSocket(`${scheme}://${location.host}/ws/arrivals${resume}`, [
+      ...FEED_PROTOCOLS,
       `bearer.${token}`,
     ]);
     socket = ws;
