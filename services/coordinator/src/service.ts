@@ -153,12 +153,9 @@ export const startService = async (
       return { principal, expiresAt: typeof exp === "number" ? exp * 1000 : undefined };
     },
     // The snapshot carries identities to roles that see them: recorded before the connection opens (issue 8 §6).
-    beforeOpen: async (principal, request) => {
+    beforeOpen: async (principal, request, items) => {
       if (!seesIdentities(principal)) return;
-      const caseIds = readModels.boardSource
-        .snapshot()
-        .items.filter((item) => concerns(principal, readModels.partiesOfBoardItem(item)))
-        .map((item) => item.caseId);
+      const caseIds = items.map((item) => item.caseId);
       if (caseIds.length === 0) return;
       await accessLog.recordRead(principal, {
         kind: "board_feed",
@@ -197,13 +194,8 @@ export const startService = async (
       const exp = app.jwt.decode<{ exp?: unknown }>(token)?.exp;
       return { principal, expiresAt: typeof exp === "number" ? exp * 1000 : undefined };
     },
-    beforeOpen: async (principal, request) => {
-      const caseIds = arrivals.source
-        .snapshot()
-        .items.filter(
-          (item) => arrivals.visibleTo(principal, item) !== null && showsIdentity(principal, item),
-        )
-        .map((item) => item.caseId);
+    beforeOpen: async (principal, request, items) => {
+      const caseIds = items.filter((item) => showsIdentity(principal, item)).map((item) => item.caseId);
       if (caseIds.length === 0) return;
       await accessLog.recordRead(principal, {
         kind: "arrivals_feed",

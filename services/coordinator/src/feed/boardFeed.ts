@@ -49,8 +49,11 @@ export interface BoardFeedOptions<Item extends object> {
   viewKey(principal: Principal): string;
   /** Throws when the token is not valid. */
   authenticate(token: string): FeedIdentity;
-  /** Awaited before the upgrade completes; when it fails the connection is refused with 503 (the access log). */
-  beforeOpen?(principal: Principal, request: IncomingMessage): Promise<void>;
+  /**
+   * Awaited before the upgrade completes, with the items the board shows this principal now (scoped and masked,
+   * what its snapshot will carry); when it fails the connection is refused with 503 (the access log).
+   */
+  beforeOpen?(principal: Principal, request: IncomingMessage, items: readonly Item[]): Promise<void>;
   /**
    * Called before changes go out, once per user and address of a view, with the items of the changes that view
    * sees (scoped and masked): the access record of what the live feed is about to show (issue 8 §6). Returns
@@ -362,6 +365,8 @@ export const attachBoardFeed = <Item extends object>(options: BoardFeedOptions<I
    */
   const snapshots = new Map<string, SharedMessage>();
   let snapshotsSeq = -1;
+  const visibleNow = (principal: Principal): Item[] =>
+    [...latest.values()].flatMap((item) => options.visibleTo(principal, item) ?? []);
   const snapshotOf = (view: View): SharedMessage => {
     if (snapshotsSeq !== seq) {
       snapshots.clear();
@@ -369,8 +374,7 @@ export const attachBoardFeed = <Item extends object>(options: BoardFeedOptions<I
     }
     let message = snapshots.get(view.key);
     if (!message) {
-      const items = [...latest.values()].flatMap((item) => options.visibleTo(view.principal, item) ?? []);
-      message = encode({ type: "snapshot", position, epoch, items });
+      message = encode({ type: "snapshot", position, epoch, items: visibleNow(view.principal) });
       snapshots.set(view.key, message);
     }
     return message;
@@ -566,7 +570,7 @@ export const attachBoardFeed = <Item extends object>(options: BoardFeedOptions<I
     // The access record is written before the limits are counted: the count and the handshake below then
     // happen in one turn, with no await between them.
     try {
-      await options.beforeOpen?.(principal, request);
+      await options.beforeOpen?.(principal, request, visibleNow(principal));
     } catch {
       return refuse(
         socket,
