@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
+import fc from "fast-check";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ClientOptions, WebSocket } from "ws";
@@ -88,7 +89,8 @@ const setUpFeed = async (overrides: Partial<BoardFeedOptions<Item>> = {}, protoc
    */
   const emit = (itemId: string, item: Item | null, tick = false) => {
     if (!tick) position++;
-    const before = board.get(itemId) ?? null;
+    // As the read models do: a tick's `before` is the item itself (it only says who could see it).
+    const before = tick && item ? item : (board.get(itemId) ?? null);
     if (item) board.set(itemId, item);
     else board.delete(itemId);
     for (const l of listeners) l({ position, itemId, item, before });
@@ -281,6 +283,10 @@ describe.each([BOARD_PROTOCOL, BOARD_PROTOCOL_PATCHES])("board feed under bursts
     await until(() => slow.position === env?.position(), "the slow client's catch-up");
     expect(slow.types).toContain("coalesced");
     expect(sameBoard(slow, env)).toBe(true);
+    // Caught up, it follows the live changes again (in v2, patches of what the catch-up gave it).
+    for (let i = 0; i < 40; i++) env.emit(`i${i}`, { id: `i${i}`, payload: `after ${i}`, alarm: "overdue" });
+    await until(() => slow.position === env?.position(), "the changes after the catch-up");
+    expect(sameBoard(slow, env)).toBe(true);
   });
 
   it(`a client behind for longer than the stall time is closed with ${CLOSE_TOO_SLOW} and resumes exactly with ?after=`, async () => {
@@ -457,6 +463,101 @@ describe(`patches (${BOARD_PROTOCOL_PATCHES})`, () => {
     await until(() => elsewhere.types.includes("snapshot"), "the snapshot");
     expect(sameBoard(elsewhere, env)).toBe(true);
   });
+});
+
+describe("every client ends with the board, whatever happens in between (property)", () => {
+  type Op =
+    | { op: "set"; item: number; payload: number; alarm: boolean; tick: boolean }
+    | { op: "remove"; item: number }
+    | { op: "connect"; v2: boolean }
+    | { op: "drop"; client: number }
+    | { op: "resume"; client: number; sameEpoch: boolean }
+    | { op: "wait"; ms: number };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        op: fc.constant("set" as const),
+        item: fc.nat(7),
+        payload: fc.nat(3),
+        alarm: fc.boolean(),
+        tick: fc.boolean(),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant("remove" as const), item: fc.nat(7) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant("connect" as const), v2: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant("drop" as const), client: fc.nat(5) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant("resume" as const),
+        client: fc.nat(5),
+        sameEpoch: fc.boolean(),
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant("wait" as const), ms: fc.constantFrom(0, 5, 30) }) },
+  );
+
+  it("v1 and v2 clients, connecting, dropping and resuming (with this feed's epoch or another's) amid changes and ticks, each end with the source's board", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 60 }), async (ops) => {
+        const env = await setUpFeed({ flushIntervalMs: 5 });
+        const live: Client[] = [];
+        const dropped: Client[] = [];
+        try {
+          for (const step of ops) {
+            switch (step.op) {
+              case "set":
+                env.emit(
+                  `i${step.item}`,
+                  {
+                    id: `i${step.item}`,
+                    payload: `p${step.payload}`,
+                    ...(step.alarm ? { alarm: "overdue" } : {}),
+                  },
+                  step.tick && env.position() >= 0,
+                );
+                break;
+              case "remove":
+                env.emit(`i${step.item}`, null);
+                break;
+              case "connect":
+                live.push(
+                  await env.connect("u1", undefined, {}, step.v2 ? BOARD_PROTOCOL_PATCHES : BOARD_PROTOCOL),
+                );
+                break;
+              case "drop": {
+                const client = live.splice(step.client % Math.max(1, live.length), 1)[0];
+                if (!client) break;
+                client.socket.close();
+                await client.closed;
+                dropped.push(client);
+                break;
+              }
+              case "resume": {
+                const was = dropped.splice(step.client % Math.max(1, dropped.length), 1)[0];
+                if (!was || was.position < -1) break;
+                const from = step.sameEpoch ? was : { ...was, epoch: "another-feed" };
+                live.push(await env.connect("u1", from, {}, was.socket.protocol));
+                break;
+              }
+              case "wait":
+                await new Promise((resolve) => setTimeout(resolve, step.ms));
+                break;
+            }
+          }
+          // A change every client is told about, whatever its protocol: when it has arrived, all before it has.
+          env.emit("last", { id: "last", payload: "end" });
+          const end = env.position();
+          await until(() => live.every((c) => c.position === end), "every client at the end");
+          for (const client of live) expect(sameBoard(client, env)).toBe(true);
+        } finally {
+          await env.close();
+        }
+      }),
+      { numRuns: 40 },
+    );
+  }, 60_000);
 });
 
 describe("live changes are recorded before they are sent (issue 8 §6)", () => {
