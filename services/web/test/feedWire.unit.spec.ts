@@ -1,0 +1,75 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { patchOf } from "../../coordinator/src/feed/itemPatch.js";
+import { applyChange, resumeQuery, type WireChange } from "../src/lib/feedWire.js";
+
+interface Item {
+  id: string;
+  step?: string;
+  alarms?: string[];
+  patient?: { name: string };
+}
+
+/** A board item with fields that come, go and change, as alarms and pre-arrival alerts do. */
+const item = fc.record(
+  {
+    id: fc.constant("transfer-1"),
+    step: fc.constantFrom("requested", "dispatched", "departed"),
+    alarms: fc.array(fc.constantFrom("departure_overdue", "handover_missing"), { maxLength: 2 }),
+    patient: fc.record({ name: fc.constantFrom("周晓燕", "周*") }),
+  },
+  { requiredKeys: ["id"] },
+);
+/** What crosses the wire: JSON, as the page's `JSON.parse` gives it back. */
+const wire = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+describe("the pages' feed wire (mtc.board.v2)", () => {
+  it("the server's patch, applied by the page to the item it holds, gives the server's next item", () => {
+    fc.assert(
+      fc.property(item, item, (previous, next) => {
+        const items = new Map<string, Item>([["transfer-1", wire(previous)]]);
+        const patch = patchOf(previous, next);
+        if (patch) {
+          const change = wire({ position: 1, itemId: "transfer-1", ...patch }) as WireChange<Item>;
+          expect(applyChange(items, change)).toMatchObject({ kind: "set", isNew: false });
+        }
+        expect(items.get("transfer-1")).toEqual(wire(next));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it("never mutates the item a rendered row holds", () => {
+    const held: Item = { id: "transfer-1", step: "requested", alarms: ["departure_overdue"] };
+    const items = new Map([["transfer-1", held]]);
+    applyChange(items, {
+      position: 2,
+      itemId: "transfer-1",
+      patch: { step: "dispatched" },
+      unset: ["alarms"],
+    });
+    expect(held).toEqual({ id: "transfer-1", step: "requested", alarms: ["departure_overdue"] });
+    expect(items.get("transfer-1")).toEqual({ id: "transfer-1", step: "dispatched" });
+  });
+
+  it("tells a new item, a removal, and a patch of an item the page does not hold (its board is out of step)", () => {
+    const items = new Map<string, Item>();
+    expect(applyChange(items, { position: 1, itemId: "a", item: { id: "a" } })).toMatchObject({
+      isNew: true,
+    });
+    expect(applyChange(items, { position: 2, itemId: "a", item: { id: "a", step: "x" } })).toMatchObject({
+      isNew: false,
+    });
+    expect(applyChange(items, { position: 3, itemId: "a", item: null })).toEqual({ kind: "removed" });
+    expect(applyChange(items, { position: 4, itemId: "a", patch: { step: "y" } })).toEqual({
+      kind: "unknown",
+    });
+    expect(items.size).toBe(0);
+  });
+
+  it("resumes from a position with the feed's epoch, or from nothing", () => {
+    expect(resumeQuery(undefined, "e")).toBe("");
+    expect(resumeQuery(41, undefined)).toBe("?after=41");
+    expect(resumeQuery(41, "0b5c-4e&x")).toBe("?after=41&epoch=0b5c-4e%26x");
+  });
+});
