@@ -116,11 +116,10 @@ export const arrivals = ({ runner, clock, unacknowledgedMinutes, bloodStationOf 
     const now = clock();
     for (const change of changes) {
       const after = shown(change.after, now);
-      const before = shown(change.before, now);
-      if (!after && !before) continue;
+      if (!after && !shown(change.before, now)) continue;
       if (after) sentAlarms.set(change.key, after.alarms.length);
       else sentAlarms.delete(change.key);
-      emit({ position: change.position, itemId: change.key, item: after, before });
+      emit({ position: change.position, itemId: change.key, item: after });
     }
   });
 
@@ -186,7 +185,7 @@ export const arrivals = ({ runner, clock, unacknowledgedMinutes, bloodStationOf 
       for (const item of items) {
         if ((sentAlarms.get(item.id) ?? 0) === item.alarms.length) continue;
         sentAlarms.set(item.id, item.alarms.length);
-        emit({ position, itemId: item.id, item, before: item });
+        emit({ position, itemId: item.id, item });
       }
     },
   };

@@ -162,7 +162,7 @@ export const readModels = ({
       const position = cases.get(item.caseId);
       if (position === undefined || item.parkedBy !== undefined) continue;
       const after = viewed(item, now);
-      emit({ position, itemId: item.id, item: after, before: after });
+      emit({ position, itemId: item.id, item: after });
     }
   };
 
@@ -175,11 +175,10 @@ export const readModels = ({
     const now = clock();
     for (const change of changes) {
       const after = shown(change.after, now);
-      const before = shown(change.before, now);
-      if (!after && !before) continue;
+      if (!after && !shown(change.before, now)) continue;
       if (after) sentAlarms.set(change.key, alarmKey(after));
       else sentAlarms.delete(change.key);
-      emit({ position: change.position, itemId: change.key, item: after, before });
+      emit({ position: change.position, itemId: change.key, item: after });
     }
   });
   // A blood event changes no board row, but the board items of its case show the new blood status.
@@ -197,7 +196,7 @@ export const readModels = ({
       const after = shown(item, now);
       if (!after) continue;
       sentAlarms.set(item.id, alarmKey(after));
-      emit({ position, itemId: item.id, item: after, before: after });
+      emit({ position, itemId: item.id, item: after });
     }
   });
   let rebuilt = unavailable();
@@ -210,7 +209,7 @@ export const readModels = ({
     for (const item of q().board.items()) {
       const after = viewed(item, now);
       sentAlarms.set(item.id, alarmKey(after));
-      emit({ position, itemId: item.id, item: after, before: null });
+      emit({ position, itemId: item.id, item: after });
     }
   });
 
@@ -234,7 +233,7 @@ export const readModels = ({
       const key = alarmKey(item);
       if ((sentAlarms.get(item.id) ?? "") === key) continue;
       sentAlarms.set(item.id, key);
-      emit({ position, itemId: item.id, item, before: item });
+      emit({ position, itemId: item.id, item });
     }
   };
 

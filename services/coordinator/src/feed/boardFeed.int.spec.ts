@@ -4,6 +4,8 @@ import fc from "fast-check";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ClientOptions, WebSocket } from "ws";
+// The test clients apply what they receive as the web pages do.
+import { applyChange, type FeedMessage, type WireChange } from "../../../web/src/lib/feedWire.js";
 import type { Principal } from "../auth/roles.js";
 import {
   attachBoardFeed,
@@ -16,21 +18,11 @@ import {
   CLOSE_TRY_AGAIN_LATER,
   type FeedIdentity,
 } from "./boardFeed.js";
-import { applyPatch, type ItemPatch } from "./itemPatch.js";
 
 interface Item {
   id: string;
   payload: string;
   alarm?: string;
-}
-
-type WireChange = { position: number; itemId: string; item?: Item | null } & Partial<ItemPatch>;
-interface Wire extends WireChange {
-  type: string;
-  epoch?: string;
-  items?: Item[];
-  coalesced?: boolean;
-  changes?: WireChange[];
 }
 
 const dispatcher: Principal = { userId: "u1", displayName: "U1", role: "dispatcher" };
@@ -89,11 +81,9 @@ const setUpFeed = async (overrides: Partial<BoardFeedOptions<Item>> = {}, protoc
    */
   const emit = (itemId: string, item: Item | null, tick = false) => {
     if (!tick) position++;
-    // As the read models do: a tick's `before` is the item itself (it only says who could see it).
-    const before = tick && item ? item : (board.get(itemId) ?? null);
     if (item) board.set(itemId, item);
     else board.delete(itemId);
-    for (const l of listeners) l({ position, itemId, item, before });
+    for (const l of listeners) l({ position, itemId, item });
   };
 
   /**
@@ -131,28 +121,24 @@ const setUpFeed = async (overrides: Partial<BoardFeedOptions<Item>> = {}, protoc
         socket.once("close", (code, reason) => resolve({ code, reason: String(reason) })),
       ),
     };
-    const apply = ({ itemId, item, patch, unset }: WireChange) => {
-      if (patch) {
-        const held = state.items.get(itemId);
-        if (held) state.items.set(itemId, applyPatch(held, { patch, unset }));
-        else state.orphanPatches.push(itemId);
-      } else if (item) state.items.set(itemId, item);
-      else state.items.delete(itemId);
+    const apply = (change: WireChange<Item>) => {
+      if (applyChange(state.items, change).kind === "unknown") state.orphanPatches.push(change.itemId);
     };
     socket.on("message", (raw) => {
-      const message = JSON.parse(String(raw)) as Wire;
-      state.types.push(message.coalesced ? "coalesced" : message.type);
-      if (message.epoch !== undefined) state.epoch = message.epoch;
+      const message = JSON.parse(String(raw)) as FeedMessage<Item>;
+      state.types.push(message.type === "changes" && message.coalesced ? "coalesced" : message.type);
+      if ((message.type === "snapshot" || message.type === "caught_up") && message.epoch !== undefined)
+        state.epoch = message.epoch;
       if (message.type === "snapshot") {
         state.items.clear();
-        for (const item of message.items ?? []) state.items.set(item.id, item);
+        for (const item of message.items) state.items.set(item.id, item);
       } else if (message.type === "change") {
         state.changeBytes += Buffer.byteLength(String(raw));
         apply(message);
         state.positions.push(message.position);
       } else if (message.type === "changes") {
         state.changeBytes += Buffer.byteLength(String(raw));
-        for (const change of message.changes ?? []) {
+        for (const change of message.changes) {
           apply(change);
           if (!message.coalesced) state.positions.push(change.position);
         }
@@ -250,7 +236,8 @@ describe.each([BOARD_PROTOCOL, BOARD_PROTOCOL_PATCHES])("board feed under bursts
     views.clear();
     for (let i = 0; i < 500; i++) env.emit(`i${i}`, { id: `i${i}`, payload: `v${i}` });
     await until(() => clients.every((c) => c.position === 499), "the last change");
-    // One evaluation per change (its `before` is null) and view, whatever the number of clients in the view.
+    // One evaluation per change (each item is new: no earlier version to see) and view, whatever the number of
+    // clients in the view.
     expect(Object.fromEntries(views)).toEqual({ u1: 500, u2: 500 });
     for (const client of clients) expect(client.positions).toEqual(Array.from({ length: 500 }, (_, i) => i));
   });

@@ -15,13 +15,14 @@ import {
   sizeOn,
 } from "./sharedMessage.js";
 
-/** One change of the board: the item as it is after the event at `position`, or null when it left the board. */
+/**
+ * One change of the board: the item as it is after the event at `position`, or null when it left the board.
+ * What it was before is the feed's own business: it keeps the version it last sent (`latest`).
+ */
 export interface BoardChange<Item> {
   position: number;
   itemId: string;
   item: Item | null;
-  /** The item before the change, so that whoever could see it is told when it leaves their view. */
-  before: Item | null;
 }
 
 export interface BoardSource<Item> {
@@ -123,7 +124,10 @@ interface Chunk {
 interface Sequenced<Item> extends BoardChange<Item> {
   /** Arrival order: alarm ticks repeat a log position, so positions alone do not order the feed. */
   seq: number;
-  /** The item as the feed last told it (see `latest`), the base of this change's patch; null when unknown. */
+  /**
+   * The item as the feed last told it (see `latest`), null when it had none: who saw it is told when it leaves
+   * their view, and it is the base of the change's patch.
+   */
   previous: Item | null;
 }
 
@@ -225,10 +229,8 @@ export const attachBoardFeed = <Item extends object>(options: BoardFeedOptions<I
     const { principal } = view;
     const item = change.item === null ? null : options.visibleTo(principal, change.item);
     const previous = change.previous === null ? null : options.visibleTo(principal, change.previous);
-    const wasVisible =
-      previous !== null || (change.before !== null && options.visibleTo(principal, change.before) !== null);
     if (item === null)
-      return wasVisible ? { position: change.position, itemId: change.itemId, item } : undefined;
+      return previous !== null ? { position: change.position, itemId: change.itemId, item } : undefined;
     if (view.patches && inOrder && previous !== null) {
       const patch = patchOf(previous, item);
       return patch && { position: change.position, itemId: change.itemId, ...patch };
@@ -321,10 +323,7 @@ export const attachBoardFeed = <Item extends object>(options: BoardFeedOptions<I
       if (change.seq > toSeq) break;
       const earlier = merged.get(change.itemId);
       merged.delete(change.itemId);
-      merged.set(
-        change.itemId,
-        earlier ? { ...change, before: earlier.before, previous: earlier.previous } : change,
-      );
+      merged.set(change.itemId, earlier ? { ...change, previous: earlier.previous } : change);
     }
     return [...merged.values()];
   };
@@ -359,19 +358,35 @@ export const attachBoardFeed = <Item extends object>(options: BoardFeedOptions<I
   };
 
   /**
-   * The board as this view sees it at the feed's position (`latest`: alarms as of their last tick, as every
-   * connected client has them), serialised once per view and position: a thousand clients connecting at once
-   * share one Buffer per view.
+   * The board as a view sees it at the feed's position (`latest`: alarms as of their last tick, as every connected
+   * client has them), and its snapshot message, each made once per view and position: a thousand clients
+   * connecting at once (their access records, then their snapshots) share them.
    */
-  const snapshots = new Map<string, SharedMessage>();
-  let snapshotsSeq = -1;
-  const visibleNow = (principal: Principal): Item[] =>
-    [...latest.values()].flatMap((item) => options.visibleTo(principal, item) ?? []);
-  const snapshotOf = (view: View): SharedMessage => {
-    if (snapshotsSeq !== seq) {
-      snapshots.clear();
-      snapshotsSeq = seq;
+  const atPosition = {
+    seq: -1,
+    items: new Map<string, Item[]>(),
+    snapshots: new Map<string, SharedMessage>(),
+  };
+  const current = () => {
+    if (atPosition.seq !== seq) {
+      atPosition.seq = seq;
+      atPosition.items.clear();
+      atPosition.snapshots.clear();
     }
+    return atPosition;
+  };
+  const visibleNow = (principal: Principal): Item[] => {
+    const { items } = current();
+    const key = options.viewKey(principal);
+    let visible = items.get(key);
+    if (!visible) {
+      visible = [...latest.values()].flatMap((item) => options.visibleTo(principal, item) ?? []);
+      items.set(key, visible);
+    }
+    return visible;
+  };
+  const snapshotOf = (view: View): SharedMessage => {
+    const { snapshots } = current();
     let message = snapshots.get(view.key);
     if (!message) {
       message = encode({ type: "snapshot", position, epoch, items: visibleNow(view.principal) });

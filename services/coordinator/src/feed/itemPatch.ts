@@ -42,10 +42,3 @@ export const patchOf = (previous: object, next: object): ItemPatch | undefined =
   if (!changed && unset.length === 0) return undefined;
   return unset.length > 0 ? { patch, unset } : { patch };
 };
-
-/** `item` with the patch applied, as a client does: a new object, the old one untouched. */
-export const applyPatch = <Item extends object>(item: Item, { patch, unset }: ItemPatch): Item => {
-  const next: Record<string, unknown> = { ...item, ...patch };
-  for (const key of unset ?? []) delete next[key];
-  return next as Item;
-};
